@@ -1,0 +1,80 @@
+// ZIP central-directory reader (jar, war, ear, ...): reads only the end
+// records and the central directory; entry data is inflated on demand.
+// Handles data prepended to the archive (launcher scripts), zip64, and
+// detects overlapping entries (zip bombs) instead of inflating them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "archive/byte_source.h"
+#include "core/result.h"
+
+namespace l4s::archive {
+
+struct ZipEntry {
+  std::string name;            // as stored (CP437 or UTF-8 bytes), '/'-separated
+  uint16_t method = 0;         // 0 stored, 8 deflate, others unsupported
+  uint16_t flags = 0;          // bit 0: encrypted
+  uint32_t crc32 = 0;
+  uint64_t compressed_size = 0;
+  uint64_t uncompressed_size = 0;
+  uint64_t local_header_offset = 0;  // absolute, prefix already added
+  uint32_t dos_time = 0;       // DOS date << 16 | time
+  uint32_t external_attrs = 0;
+  uint16_t version_made_by = 0;
+  // Where the next entry's local header (or the central directory) starts, set
+  // by ZipReader::open: the entry's data must end there. Reads of an entry
+  // built by hand (left at the default) are bounded by the source size only.
+  uint64_t data_limit = UINT64_MAX;
+  bool is_directory() const { return !name.empty() && name.back() == '/'; }
+  bool encrypted() const { return flags & 1; }
+};
+
+class ZipReader {
+ public:
+  // Parses the end-of-central-directory record (searching the last 64 KiB),
+  // zip64 records and the central directory. Fails with a reason on anything
+  // malformed; tolerates a prefix before the first local header.
+  // Overlapping entries (a zip bomb that reuses one compressed kernel for many
+  // entries) fail the whole archive with "overlapping entries (zip bomb)":
+  // no entry is listed, so nothing gets inflated. Local headers are not read
+  // here (listing touches only the tail of the source); each read re-checks
+  // its entry's real data range against data_limit.
+  static Result<ZipReader> open(SourcePtr source);
+  static constexpr uint64_t kMaxEntries = 1'000'000;
+
+  const std::vector<ZipEntry>& entries() const { return entries_; }
+  uint64_t prefix_size() const { return prefix_size_; }  // bytes before the archive proper
+  const SourcePtr& source() const { return source_; }
+
+  // Offset of the entry's compressed data (parses its local header).
+  Result<uint64_t> data_offset(const ZipEntry& entry) const;
+
+  // Decompressed content; fails if it would exceed max_bytes (error "entry
+  // exceeds N bytes", inflation stops there), the CRC or size is wrong, the
+  // entry is encrypted, or the method is not 0/8 ("unsupported compression
+  // method N"). All methods are const and safe to call concurrently.
+  Result<std::string> read(const ZipEntry& entry, uint64_t max_bytes) const;
+
+  // First up to n decompressed bytes (content sniffing without full inflation).
+  Result<std::string> peek(const ZipEntry& entry, size_t n) const;
+
+  // The entry as a source: a sub-range when STORED (no copy, CRC not checked),
+  // else inflated into memory within budget or spilled to a temp file (CRC
+  // checked). Fails past max_bytes. The budget must outlive the source.
+  Result<SourcePtr> open_entry(const ZipEntry& entry, MemoryBudget& budget,
+                               uint64_t max_bytes) const;
+
+ private:
+  SourcePtr source_;
+  std::vector<ZipEntry> entries_;
+  uint64_t prefix_size_ = 0;
+};
+
+// True when the bytes look like the start of a ZIP local header or an empty
+// archive (PK\3\4 / PK\5\6), used to detect nested archives by content.
+bool looks_like_zip(const void* data, size_t n);
+
+}  // namespace l4s::archive

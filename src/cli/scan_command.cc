@@ -1,0 +1,196 @@
+// `log4shield scan [PATH...]`: walk, open archives, detect, report.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "fs/walker.h"
+#include "inventory/file_scanner.h"
+#include "report/scan_report.h"
+
+namespace l4s::cli {
+namespace {
+
+struct ScanFlags {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string output;
+  unsigned threads = 0;
+  std::vector<std::string> excludes;
+  bool follow_symlinks = false;
+  bool one_file_system = false;
+  bool all_filesystems = false;
+  bool no_color = false;
+  bool quiet = false;
+  int max_depth = 32;
+  uint64_t max_nested_mib = 4096;
+  uint64_t memory_mib = 256;
+  std::string spill_dir = "/tmp";
+};
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+// Prints "files, archives, findings" on stderr once a second while the scan runs.
+class ProgressLine {
+ public:
+  ProgressLine(bool enabled, const std::atomic<uint64_t>& files, const std::atomic<uint64_t>& findings)
+      : enabled_(enabled), files_(files), findings_(findings) {
+    if (enabled_) thread_ = std::thread([this] { loop(); });
+  }
+  ~ProgressLine() {
+    if (!enabled_) return;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    std::cerr << "\r\033[K" << std::flush;
+  }
+
+ private:
+  void loop() {
+    auto start = std::chrono::steady_clock::now();
+    std::unique_lock<std::mutex> l(mu_);
+    while (!cv_.wait_for(l, std::chrono::seconds(1), [&] { return done_; })) {
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::cerr << fmt::format("\r\033[Kscanning: {} files, {} findings, {:.0f} s", files_.load(), findings_.load(), s)
+                << std::flush;
+    }
+  }
+  bool enabled_;
+  const std::atomic<uint64_t>& files_;
+  const std::atomic<uint64_t>& findings_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+int run_scan(const ScanFlags& flags) {
+  report::Format format;
+  if (!report::parse_format(flags.format, &format)) {
+    std::cerr << "log4shield scan: unknown --format " << flags.format << " (text, json, jsonl, csv)\n";
+    return kExitUsage;
+  }
+  report::ScanReport rep;
+  rep.tool_version = L4S_VERSION;
+  rep.host = host_name();
+  rep.started = report::now_iso8601();
+  rep.roots = flags.paths.empty() ? fs::local_roots() : flags.paths;
+
+  inventory::ScanLimits limits;
+  limits.max_depth = flags.max_depth;
+  limits.max_nested_bytes = flags.max_nested_mib << 20;
+  limits.memory_budget = flags.memory_mib << 20;
+  limits.spill_dir = flags.spill_dir;
+  inventory::FileScanner scanner(limits);
+
+  fs::WalkOptions walk;
+  walk.roots = rep.roots;
+  walk.excludes = flags.excludes;
+  walk.threads = flags.threads ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
+  walk.follow_symlinks = flags.follow_symlinks;
+  walk.one_file_system = flags.one_file_system;
+  walk.all_filesystems = flags.all_filesystems;
+
+  std::vector<inventory::ScanOutput> outputs(walk.threads);
+  std::mutex walk_errors_mu;
+  inventory::ScanOutput walk_errors;
+  std::atomic<uint64_t> files{0}, findings{0};
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    ProgressLine progress(!flags.quiet && isatty(2), files, findings);
+    fs::WalkCallbacks cb;
+    cb.on_file = [&](const fs::FileVisit& v) {
+      auto& out = outputs[v.worker];
+      size_t before = out.findings.size();
+      scanner.scan_file(v.path, v.size, v.is_root, out);
+      files.fetch_add(1, std::memory_order_relaxed);
+      findings.fetch_add(out.findings.size() - before, std::memory_order_relaxed);
+    };
+    cb.on_error = [&](const std::string& where, const std::string& why) {
+      std::lock_guard<std::mutex> l(walk_errors_mu);
+      walk_errors.errors.push_back({where, why});
+      walk_errors.stats.errors++;
+    };
+    fs::walk(walk, cb);
+  }
+  inventory::ScanOutput all = std::move(walk_errors);
+  for (auto& o : outputs) all.merge(std::move(o));
+  all.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.finished = report::now_iso8601();
+
+  auto by_location = [](const auto& a, const auto& b) { return a.location < b.location; };
+  std::stable_sort(all.findings.begin(), all.findings.end(), by_location);
+  std::stable_sort(all.errors.begin(), all.errors.end(), by_location);
+  rep.findings = std::move(all.findings);
+  rep.errors = std::move(all.errors);
+  rep.stats = all.stats;
+
+  auto write = [&](std::ostream& o) {
+    switch (format) {
+      case report::Format::kJson: report::write_json(rep, o); break;
+      case report::Format::kJsonl: report::write_jsonl(rep, o); break;
+      case report::Format::kCsv: report::write_csv(rep, o); break;
+      case report::Format::kText: report::write_text(rep, o, !flags.no_color && flags.output.empty() && isatty(1)); break;
+    }
+  };
+  if (flags.output.empty()) {
+    write(std::cout);
+    std::cout.flush();
+  } else {
+    std::string err;
+    if (!report::write_file_atomically(flags.output, write, &err)) {
+      std::cerr << "log4shield scan: cannot write report: " << err << "\n";
+      return kExitIncomplete;
+    }
+  }
+
+  bool vulnerable = std::any_of(rep.findings.begin(), rep.findings.end(),
+                                [](const Finding& f) { return f.status == FindingStatus::kVulnerable; });
+  if (vulnerable) return kExitFound;
+  return rep.errors.empty() ? kExitClean : kExitIncomplete;
+}
+
+}  // namespace
+
+void add_scan_command(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ScanFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "scan", "Find every log4j-core, log4j 1.x and logback-classic copy, nested archives included, with its exact "
+              "version and CVEs. Without PATH: all local filesystems.");
+  cmd->add_option("paths", flags->paths, "Files or directories to scan (default: /)");
+  cmd->add_option("--format,-f", flags->format, "Output format: text, json, jsonl, csv")->capture_default_str();
+  cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
+  cmd->add_option("--threads,-j", flags->threads, "Worker threads (default: all cores)");
+  cmd->add_option("--exclude", flags->excludes, "Skip paths matching GLOB (full path or base name); repeatable");
+  cmd->add_flag("--follow-symlinks", flags->follow_symlinks, "Follow symbolic links (loop-safe)");
+  cmd->add_flag("--one-file-system,-x", flags->one_file_system, "Stay on the filesystem of each PATH");
+  cmd->add_flag("--all-filesystems", flags->all_filesystems, "Also walk network and pseudo filesystems");
+  cmd->add_option("--max-depth", flags->max_depth, "Deepest archive nesting to open")->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--max-nested-size", flags->max_nested_mib, "Largest nested archive to inflate, MiB")
+      ->capture_default_str();
+  cmd->add_option("--memory", flags->memory_mib, "RAM for inflated nested archives, MiB (more spills to disk)")
+      ->capture_default_str();
+  cmd->add_option("--spill-dir", flags->spill_dir, "Folder for temporary spill files")->capture_default_str();
+  cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
+  cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on stderr");
+  cmd->callback([flags, &exit_code] { exit_code = run_scan(*flags); });
+}
+
+}  // namespace l4s::cli

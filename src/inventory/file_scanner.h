@@ -1,0 +1,74 @@
+// The archive tree: opens one file on disk, recognises archives by content
+// (zip with or without a launcher prefix, tar, compressed tar), descends into
+// nested archives to any depth within limits, and runs the detectors on every
+// zip container and exploded class folder it meets.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "archive/byte_source.h"
+#include "core/finding.h"
+
+namespace l4s::inventory {
+
+struct ScanLimits {
+  int max_depth = 32;                           // nesting levels below the file on disk
+  uint64_t max_nested_bytes = 4ull << 30;       // largest nested archive inflated
+  uint64_t memory_budget = 256ull << 20;        // inflated archives held in RAM; more spills
+  std::string spill_dir = "/tmp";
+};
+
+// Results of one worker; merged by the caller. No locking inside.
+struct ScanOutput {
+  std::vector<Finding> findings;
+  std::vector<ScanError> errors;
+  ScanStats stats;
+  void merge(ScanOutput&& other);
+};
+
+class FileScanner {
+ public:
+  explicit FileScanner(const ScanLimits& limits);
+
+  // Scans one regular file. Thread-safe.
+  void scan_file(const std::string& path, uint64_t size, bool is_root, ScanOutput& out);
+
+  // Scans an exploded class folder once (later calls for the same root are
+  // no-ops). Thread-safe.
+  void scan_class_folder(const std::string& root, ScanOutput& out);
+
+  // The class-folder root a file belongs to, when its path marks an exploded
+  // Log4j / logback copy (".../org/apache/logging/log4j/core/lookup/JndiLookup.class"
+  // -> "..."), else "".
+  static std::string class_folder_root(const std::string& path);
+
+ private:
+  struct Chain;  // ancestors of a nested archive, to catch self-containing ones
+  void scan_source(archive::SourcePtr src, const std::string& path, const std::string& location,
+                   const std::string& name, int depth, Chain* chain, ScanOutput& out);
+  void scan_zip(archive::SourcePtr src, const std::string& path, const std::string& location, int depth,
+                Chain* chain, bool name_says_archive, ScanOutput& out);
+  void scan_tar(archive::SourcePtr src, const std::string& path, const std::string& location, int depth,
+                Chain* chain, bool name_says_tar, ScanOutput& out);
+
+  ScanLimits limits_;
+  archive::MemoryBudget budget_;
+  std::mutex folders_mu_;
+  std::set<std::string> folders_done_;
+};
+
+// Content kinds recognised from the first bytes of a file or entry.
+enum class ContentKind { kOther, kZip, kTar, kCompressed, kMaybePrefixedZip };
+ContentKind sniff(const void* head, size_t n);
+
+// Name-based hints (used only to decide whether a failure is worth reporting
+// and which entries are worth sniffing; content always decides).
+bool has_archive_extension(std::string_view name);
+bool has_tar_extension(std::string_view name);
+bool is_never_archive_name(std::string_view name);
+
+}  // namespace l4s::inventory

@@ -1,0 +1,213 @@
+#include "report/scan_report.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace l4s::report {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json finding_json(const Finding& f) {
+  ordered_json j;
+  j["path"] = f.path;
+  j["location"] = f.location;
+  j["component"] = f.component;
+  j["version"] = f.version ? ordered_json(*f.version) : ordered_json(nullptr);
+  j["version_range"] = f.version_range.empty() ? ordered_json(nullptr) : ordered_json(f.version_range);
+  j["version_source"] = f.version_source.empty() ? ordered_json(nullptr) : ordered_json(f.version_source);
+  j["status"] = to_string(f.status);
+  j["cves"] = f.cves;
+  j["mitigated_cves"] = f.mitigated_cves;
+  j["severity"] = to_string(f.severity);
+  j["shaded_prefix"] = f.shaded_prefix.empty() ? ordered_json(nullptr) : ordered_json(f.shaded_prefix);
+  j["metadata_mismatch"] = f.metadata_mismatch;
+  j["claimed_version"] = f.claimed_version ? ordered_json(*f.claimed_version) : ordered_json(nullptr);
+  j["evidence"] = f.evidence;
+  return j;
+}
+
+ordered_json error_json(const ScanError& e) {
+  return ordered_json{{"location", e.location}, {"error", e.error}};
+}
+
+ordered_json stats_json(const ScanStats& s) {
+  return ordered_json{{"files", s.files},   {"archives", s.archives}, {"bytes_read", s.bytes_read},
+                      {"errors", s.errors}, {"seconds", s.seconds}};
+}
+
+ordered_json tool_json(const ScanReport& r) {
+  return ordered_json{{"name", "log4shield"}, {"version", r.tool_version}};
+}
+
+std::string csv_field(const std::string& s) {
+  // Quote always; a leading = + - @ could be run as a formula by spreadsheets.
+  std::string out = "\"";
+  if (!s.empty() && std::strchr("=+-@\t\r", s[0])) out += '\'';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+const char* severity_color(Severity s) {
+  switch (s) {
+    case Severity::kCritical: return "\033[1;31m";
+    case Severity::kHigh: return "\033[31m";
+    case Severity::kMedium: return "\033[33m";
+    case Severity::kLow: return "\033[36m";
+    case Severity::kNone: return "\033[32m";
+  }
+  return "";
+}
+
+std::string version_text(const Finding& f) {
+  if (f.version) return *f.version;
+  if (!f.version_range.empty()) return f.version_range;
+  return "unknown version";
+}
+
+}  // namespace
+
+bool parse_format(const std::string& name, Format* out) {
+  static const std::map<std::string, Format> kFormats = {
+      {"text", Format::kText}, {"json", Format::kJson}, {"jsonl", Format::kJsonl}, {"csv", Format::kCsv}};
+  auto it = kFormats.find(name);
+  if (it == kFormats.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+void write_json(const ScanReport& r, std::ostream& out) {
+  ordered_json j;
+  j["tool"] = tool_json(r);
+  j["host"] = r.host;
+  j["started"] = r.started;
+  j["finished"] = r.finished;
+  j["roots"] = r.roots;
+  j["stats"] = stats_json(r.stats);
+  j["findings"] = ordered_json::array();
+  for (const auto& f : r.findings) j["findings"].push_back(finding_json(f));
+  j["errors"] = ordered_json::array();
+  for (const auto& e : r.errors) j["errors"].push_back(error_json(e));
+  // Replace invalid UTF-8 (non-UTF-8 file names) rather than throwing.
+  out << j.dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n";
+}
+
+void write_jsonl(const ScanReport& r, std::ostream& out) {
+  auto line = [&](ordered_json j) { out << j.dump(-1, ' ', false, ordered_json::error_handler_t::replace) << "\n"; };
+  for (const auto& f : r.findings) {
+    ordered_json j{{"type", "finding"}, {"host", r.host}};
+    j.update(finding_json(f));
+    line(j);
+  }
+  for (const auto& e : r.errors) {
+    ordered_json j{{"type", "error"}, {"host", r.host}};
+    j.update(error_json(e));
+    line(j);
+  }
+  line(ordered_json{{"type", "summary"}, {"tool", tool_json(r)}, {"host", r.host}, {"started", r.started},
+                    {"finished", r.finished}, {"roots", r.roots}, {"stats", stats_json(r.stats)}});
+}
+
+void write_csv(const ScanReport& r, std::ostream& out) {
+  out << "host,path,location,component,version,version_source,status,cves,severity,shaded_prefix,"
+         "metadata_mismatch,error\n";
+  for (const auto& f : r.findings) {
+    out << csv_field(r.host) << ',' << csv_field(f.path) << ',' << csv_field(f.location) << ','
+        << csv_field(f.component) << ',' << csv_field(f.version ? *f.version : f.version_range) << ','
+        << csv_field(f.version_source) << ',' << csv_field(to_string(f.status)) << ','
+        << csv_field(join(f.cves, " ")) << ',' << csv_field(to_string(f.severity)) << ','
+        << csv_field(f.shaded_prefix) << ',' << (f.metadata_mismatch ? "true" : "false") << ",\"\"\n";
+  }
+  for (const auto& e : r.errors) {
+    out << csv_field(r.host) << ",\"\"," << csv_field(e.location) << ",\"\",\"\",\"\",\"error\",\"\",\"\",\"\",false,"
+        << csv_field(e.error) << "\n";
+  }
+}
+
+void write_text(const ScanReport& r, std::ostream& out, bool color) {
+  const char* reset = color ? "\033[0m" : "";
+  size_t vulnerable = 0, mitigated = 0, safe = 0;
+  for (const auto& f : r.findings) {
+    const char* label = f.status == FindingStatus::kVulnerable ? "VULNERABLE"
+                        : f.status == FindingStatus::kMitigated ? "MITIGATED"
+                                                                 : "safe";
+    (f.status == FindingStatus::kVulnerable ? vulnerable : f.status == FindingStatus::kMitigated ? mitigated : safe)++;
+    out << (color ? severity_color(f.severity) : "") << "[" << label << "]" << reset << " " << f.location << ": "
+        << f.component << " " << version_text(f);
+    if (!f.cves.empty()) out << " (" << join(f.cves, ", ") << ")";
+    if (!f.shaded_prefix.empty()) out << " shaded as " << f.shaded_prefix;
+    if (f.metadata_mismatch && f.claimed_version) out << " [metadata claims " << *f.claimed_version << "]";
+    out << "\n";
+  }
+  for (const auto& e : r.errors) out << (color ? "\033[2m" : "") << "[error] " << e.location << ": " << e.error << reset << "\n";
+  out << "Scanned " << r.stats.files << " files, " << r.stats.archives << " archives, "
+      << r.stats.bytes_read / (1024 * 1024) << " MiB in " << std::fixed;
+  out.precision(1);
+  out << r.stats.seconds << " s: " << vulnerable << " vulnerable, " << mitigated << " mitigated, " << safe
+      << " safe, " << r.errors.size() << " errors.\n";
+}
+
+std::string now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& content_writer,
+                           std::string* error) {
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = mkstemp(tmp.data());
+  if (fd < 0) {
+    *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream buf;
+  content_writer(buf);
+  const std::string data = buf.str();
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *error = path + ": " + std::strerror(errno);
+      close(fd);
+      unlink(tmp.c_str());
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  fchmod(fd, 0644);
+  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    *error = path + ": " + std::strerror(errno);
+    unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace l4s::report

@@ -1,0 +1,44 @@
+// A whole `scan` run and the sinks that format it. Sinks only format; they
+// never decide anything about findings.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/finding.h"
+
+namespace l4s::report {
+
+struct ScanReport {
+  std::string tool_version;
+  std::string host;
+  std::string started;   // ISO-8601 UTC
+  std::string finished;
+  std::vector<std::string> roots;
+  ScanStats stats;
+  std::vector<Finding> findings;  // sorted by location
+  std::vector<ScanError> errors;  // sorted by location
+};
+
+enum class Format { kText, kJson, kJsonl, kCsv };
+
+// Parses "text" | "json" | "jsonl" | "csv".
+bool parse_format(const std::string& name, Format* out);
+
+void write_json(const ScanReport& r, std::ostream& out);
+void write_jsonl(const ScanReport& r, std::ostream& out);
+void write_csv(const ScanReport& r, std::ostream& out);
+// One line per finding, then errors and a summary. `color` adds ANSI colours.
+void write_text(const ScanReport& r, std::ostream& out, bool color);
+
+// Current time as ISO-8601 UTC with seconds ("2026-11-28T04:06:32Z").
+std::string now_iso8601();
+
+// Writes `content_writer`'s output to `path` atomically (temp file in the same
+// directory, fsync, rename), so a crash never leaves a half-written report.
+bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& content_writer,
+                           std::string* error);
+
+}  // namespace l4s::report
