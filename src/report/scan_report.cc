@@ -180,6 +180,18 @@ std::string now_iso8601() {
 
 bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& content_writer,
                            std::string* error) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A device or pipe (/dev/null, /dev/stdout, a FIFO): write through it;
+    // renaming a temp file over it would replace the device node.
+    std::ofstream out(path, std::ios::binary);
+    if (out) content_writer(out);
+    if (!out) {
+      *error = path + ": cannot write";
+      return false;
+    }
+    return true;
+  }
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = mkstemp(tmp.data());
   if (fd < 0) {

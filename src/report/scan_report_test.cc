@@ -1,5 +1,7 @@
 #include "report/scan_report.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -97,6 +99,11 @@ TEST(ScanReportTest, AtomicWriteReplacesTheFileWhole) {
   std::ifstream in(path);
   std::string s((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(s, "new content");
+  // Devices are written through, never replaced by a rename.
+  ASSERT_TRUE(write_file_atomically("/dev/null", [](std::ostream& o) { o << "x"; }, &err)) << err;
+  struct stat st;
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
   EXPECT_FALSE(write_file_atomically("/nonexistent-dir/x.json", [](std::ostream& o) {}, &err));
   EXPECT_NE(err.find("/nonexistent-dir/x.json"), std::string::npos);
 }
