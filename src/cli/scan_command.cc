@@ -1,5 +1,9 @@
 // `log4shield scan [PATH...]`: walk, open archives, detect, report.
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +19,7 @@
 #include "cli/commands.h"
 #include "fs/walker.h"
 #include "inventory/file_scanner.h"
+#include "process/processes.h"
 #include "report/scan_report.h"
 
 namespace l4s::cli {
@@ -31,11 +36,46 @@ struct ScanFlags {
   bool all_filesystems = false;
   bool no_color = false;
   bool quiet = false;
+  bool processes = false;
   int max_depth = 32;
   uint64_t max_nested_mib = 4096;
   uint64_t memory_mib = 256;
   std::string spill_dir = "/tmp";
 };
+
+// Scans the jars every running JVM has open, mapped or on its class path. A
+// finding per (process, jar): the same jar in two JVMs needs two restarts.
+void scan_processes(inventory::FileScanner& scanner, inventory::ScanOutput& out) {
+  for (const process::JavaProcess& p : process::list_java_processes()) {
+    ProcessRef ref{p.pid, p.user, process::short_command(p.cmdline), false, p.no_lookups_property || p.no_lookups_env};
+    for (const process::LoadedJar& jar : p.jars) {
+      struct stat st;
+      if (stat(jar.read_path.c_str(), &st) != 0) {
+        out.errors.push_back({"pid " + std::to_string(p.pid) + ": " + jar.path, std::strerror(errno)});
+        out.stats.errors++;
+        continue;
+      }
+      inventory::ScanOutput one;
+      scanner.scan_file(jar.read_path, static_cast<uint64_t>(st.st_size), true, one);
+      auto rename = [&](std::string& loc) {
+        if (loc.rfind(jar.read_path, 0) == 0) loc = jar.path + loc.substr(jar.read_path.size());
+      };
+      for (Finding& f : one.findings) {
+        rename(f.path);
+        rename(f.location);
+        f.process = ref;
+        f.process->deleted_on_disk = jar.deleted;
+        f.evidence.push_back("loaded by pid " + std::to_string(p.pid) + " (" + p.user + ") via " + jar.source);
+        if (jar.deleted) f.evidence.push_back("jar deleted or replaced on disk: the JVM still runs this code");
+        if (ref.no_lookups_flag)
+          f.evidence.push_back("formatMsgNoLookups set: disables message lookups on 2.10+ only; does not "
+                               "protect against CVE-2021-45046");
+      }
+      for (ScanError& e : one.errors) rename(e.location);
+      out.merge(std::move(one));
+    }
+  }
+}
 
 std::string host_name() {
   char buf[256] = {};
@@ -90,7 +130,7 @@ int run_scan(const ScanFlags& flags) {
   rep.tool_version = L4S_VERSION;
   rep.host = host_name();
   rep.started = report::now_iso8601();
-  rep.roots = flags.paths.empty() ? fs::local_roots() : flags.paths;
+  rep.roots = flags.paths.empty() && !flags.processes ? fs::local_roots() : flags.paths;
 
   inventory::ScanLimits limits;
   limits.max_depth = flags.max_depth;
@@ -130,6 +170,7 @@ int run_scan(const ScanFlags& flags) {
     fs::walk(walk, cb);
   }
   inventory::ScanOutput all = std::move(walk_errors);
+  if (flags.processes) scan_processes(scanner, all);
   for (auto& o : outputs) all.merge(std::move(o));
   all.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.finished = report::now_iso8601();
@@ -188,6 +229,8 @@ void add_scan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--memory", flags->memory_mib, "RAM for inflated nested archives, MiB (more spills to disk)")
       ->capture_default_str();
   cmd->add_option("--spill-dir", flags->spill_dir, "Folder for temporary spill files")->capture_default_str();
+  cmd->add_flag("--processes", flags->processes,
+                "Scan the jars of running Java processes (open, mapped, class path); alone, only those");
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on stderr");
   cmd->callback([flags, &exit_code] { exit_code = run_scan(*flags); });

@@ -14,6 +14,15 @@ enum class Severity { kNone, kLow, kMedium, kHigh, kCritical };
 const char* to_string(FindingStatus s);
 const char* to_string(Severity s);
 
+// The running process a finding was loaded by (scan --processes).
+struct ProcessRef {
+  int pid = 0;
+  std::string user;
+  std::string command;
+  bool deleted_on_disk = false;   // the JVM runs a jar since deleted or replaced
+  bool no_lookups_flag = false;   // -Dlog4j2.formatMsgNoLookups=true or LOG4J_FORMAT_MSG_NO_LOOKUPS
+};
+
 // One copy of a logging library found somewhere (a file, a nested entry, a folder).
 struct Finding {
   std::string path;        // file on disk holding it (outermost)
@@ -30,6 +39,7 @@ struct Finding {
   bool metadata_mismatch = false;      // metadata claims a release the classes contradict
   std::optional<std::string> claimed_version;  // what pom/manifest/filename said
   std::vector<std::string> evidence;   // human-readable reasons
+  std::optional<ProcessRef> process;   // set when found in a running JVM
 };
 
 // A location that could not be read completely; the scan goes on.

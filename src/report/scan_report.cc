@@ -34,6 +34,13 @@ ordered_json finding_json(const Finding& f) {
   j["metadata_mismatch"] = f.metadata_mismatch;
   j["claimed_version"] = f.claimed_version ? ordered_json(*f.claimed_version) : ordered_json(nullptr);
   j["evidence"] = f.evidence;
+  if (f.process) {
+    j["process"] = ordered_json{{"pid", f.process->pid},
+                                {"user", f.process->user},
+                                {"command", f.process->command},
+                                {"deleted_on_disk", f.process->deleted_on_disk},
+                                {"no_lookups_flag", f.process->no_lookups_flag}};
+  }
   return j;
 }
 
@@ -159,6 +166,11 @@ void write_text(const ScanReport& r, std::ostream& out, bool color) {
     if (!f.cves.empty()) out << " (" << join(f.cves, ", ") << ")";
     if (!f.shaded_prefix.empty()) out << " shaded as " << f.shaded_prefix;
     if (f.metadata_mismatch && f.claimed_version) out << " [metadata claims " << *f.claimed_version << "]";
+    if (f.process) {
+      out << " [pid " << f.process->pid << " " << f.process->user;
+      if (f.process->deleted_on_disk) out << ", jar deleted or replaced on disk: restart required";
+      out << "]";
+    }
     out << "\n";
   }
   for (const auto& e : r.errors) out << (color ? "\033[2m" : "") << "[error] " << e.location << ": " << e.error << reset << "\n";
