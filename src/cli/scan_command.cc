@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "fs/walker.h"
 #include "inventory/file_scanner.h"
+#include "inventory/image_scanner.h"
 #include "process/processes.h"
 #include "report/scan_report.h"
 
@@ -37,6 +38,8 @@ struct ScanFlags {
   bool no_color = false;
   bool quiet = false;
   bool processes = false;
+  std::vector<std::string> images;
+  bool all_layers = false;
   int max_depth = 32;
   uint64_t max_nested_mib = 4096;
   uint64_t memory_mib = 256;
@@ -130,17 +133,20 @@ int run_scan(const ScanFlags& flags) {
   rep.tool_version = L4S_VERSION;
   rep.host = host_name();
   rep.started = report::now_iso8601();
-  rep.roots = flags.paths.empty() && !flags.processes ? fs::local_roots() : flags.paths;
+  const bool walk_everything = flags.paths.empty() && !flags.processes && flags.images.empty();
+  rep.roots = walk_everything ? fs::local_roots() : flags.paths;
+  for (const auto& image : flags.images) rep.roots.push_back("image:" + image);
 
   inventory::ScanLimits limits;
   limits.max_depth = flags.max_depth;
   limits.max_nested_bytes = flags.max_nested_mib << 20;
   limits.memory_budget = flags.memory_mib << 20;
   limits.spill_dir = flags.spill_dir;
+  limits.image_all_layers = flags.all_layers;
   inventory::FileScanner scanner(limits);
 
   fs::WalkOptions walk;
-  walk.roots = rep.roots;
+  walk.roots = walk_everything ? fs::local_roots() : flags.paths;
   walk.excludes = flags.excludes;
   walk.threads = flags.threads ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
   walk.follow_symlinks = flags.follow_symlinks;
@@ -171,6 +177,11 @@ int run_scan(const ScanFlags& flags) {
   }
   inventory::ScanOutput all = std::move(walk_errors);
   if (flags.processes) scan_processes(scanner, all);
+  for (const auto& image : flags.images) {
+    inventory::ImageOptions options;
+    options.all_layers = flags.all_layers;
+    inventory::scan_image(scanner, image, options, all);
+  }
   for (auto& o : outputs) all.merge(std::move(o));
   all.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.finished = report::now_iso8601();
@@ -231,6 +242,10 @@ void add_scan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--spill-dir", flags->spill_dir, "Folder for temporary spill files")->capture_default_str();
   cmd->add_flag("--processes", flags->processes,
                 "Scan the jars of running Java processes (open, mapped, class path); alone, only those");
+  cmd->add_option("--image", flags->images,
+                  "Scan a container image: docker save tarball or OCI layout (directory or tar); repeatable");
+  cmd->add_flag("--all-layers", flags->all_layers,
+                "In images, also report copies deleted or replaced by a later layer");
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on stderr");
   cmd->callback([flags, &exit_code] { exit_code = run_scan(*flags); });

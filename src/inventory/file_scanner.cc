@@ -8,10 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "archive/tar_index.h"
 #include "archive/tar_reader.h"
 #include "archive/zip_reader.h"
 #include "inventory/detect.h"
 #include "inventory/directory_container.h"
+#include "inventory/image_scanner.h"
 #include "inventory/zip_container.h"
 
 namespace l4s::inventory {
@@ -181,6 +183,16 @@ void FileScanner::scan_file(const std::string& path, uint64_t size, bool is_root
     return;
   }
   out.stats.bytes_read += size;
+  if (kind == ContentKind::kTar) {
+    // A container image saved as a tar is scanned layer by layer, whiteouts honoured.
+    auto members = archive::index_tar(**src);
+    if (members && looks_like_image(*members)) {
+      ImageOptions image_options;
+      image_options.all_layers = limits_.image_all_layers;
+      scan_image_tar(*this, *src, *members, path, image_options, out);
+      return;
+    }
+  }
   if (kind == ContentKind::kTar || kind == ContentKind::kCompressed)
     scan_tar(*src, path, path, 0, nullptr, name_says_tar, out);
   else

@@ -20,6 +20,7 @@ struct ScanLimits {
   uint64_t max_nested_bytes = 4ull << 30;       // largest nested archive inflated
   uint64_t memory_budget = 256ull << 20;        // inflated archives held in RAM; more spills
   std::string spill_dir = "/tmp";
+  bool image_all_layers = false;                // report copies a later image layer deleted
 };
 
 // Results of one worker; merged by the caller. No locking inside.
@@ -40,6 +41,16 @@ class FileScanner {
   // Scans an exploded class folder once (later calls for the same root are
   // no-ops). Thread-safe.
   void scan_class_folder(const std::string& root, ScanOutput& out);
+
+  // Scans content found inside something else (an image layer entry): sniffs
+  // it and descends if it is an archive. depth counts levels already opened.
+  void scan_content(archive::SourcePtr src, const std::string& path, const std::string& location,
+                    const std::string& name, int depth, ScanOutput& out) {
+    scan_source(std::move(src), path, location, name, depth, nullptr, out);
+  }
+
+  archive::MemoryBudget& budget() { return budget_; }
+  const ScanLimits& limits() const { return limits_; }
 
   // The class-folder root a file belongs to, when its path marks an exploded
   // Log4j / logback copy (".../org/apache/logging/log4j/core/lookup/JndiLookup.class"
