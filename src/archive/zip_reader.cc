@@ -1,0 +1,635 @@
+// ZIP parsing per APPNOTE.TXT 6.3.x. Every length read from the archive is
+// hostile until checked against the source, so all parsing goes through
+// LeReader (bounds-checked) and every allocation is bounded by real sizes.
+
+#include "archive/zip_reader.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <utility>
+
+namespace l4s::archive {
+namespace {
+
+constexpr uint32_t kLocalSig = 0x04034b50;
+constexpr uint32_t kCentralSig = 0x02014b50;
+constexpr uint32_t kEocdSig = 0x06054b50;
+constexpr uint32_t kZip64EocdSig = 0x06064b50;
+constexpr uint32_t kZip64LocatorSig = 0x07064b50;
+
+constexpr size_t kLocalSize = 30;
+constexpr size_t kCentralSize = 46;
+constexpr size_t kEocdSize = 22;
+constexpr size_t kZip64LocatorSize = 20;
+constexpr size_t kZip64EocdSize = 56;
+constexpr size_t kMaxComment = 0xFFFF;
+constexpr uint16_t kZip64ExtraId = 0x0001;
+constexpr uint32_t kSat32 = 0xFFFFFFFF;
+constexpr uint16_t kSat16 = 0xFFFF;
+
+// Deflate cannot expand more than ~1032:1; used to bound size hints.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+constexpr size_t kChunk = 64 * 1024;
+
+using ZipResult = Result<ZipReader>;
+
+// Little-endian cursor over a bounded byte range. Reading past the end yields
+// zeros and clears ok(), so a group of reads is checked once.
+class LeReader {
+ public:
+  LeReader(const uint8_t* p, size_t n) : p_(p), n_(n) {}
+  uint16_t u16() { return static_cast<uint16_t>(take<2>()); }
+  uint32_t u32() { return static_cast<uint32_t>(take<4>()); }
+  uint64_t u64() { return take<8>(); }
+  bool skip(size_t k) {
+    if (k > n_ - pos_) return fail();
+    pos_ += k;
+    return true;
+  }
+  const uint8_t* here() const { return p_ + pos_; }
+  size_t remaining() const { return n_ - pos_; }
+  bool ok() const { return ok_; }
+
+ private:
+  template <size_t K>
+  uint64_t take() {
+    if (K > n_ - pos_) return fail();
+    uint64_t v = 0;
+    for (size_t i = 0; i < K; ++i) v |= uint64_t{p_[pos_ + i]} << (8 * i);
+    pos_ += K;
+    return v;
+  }
+  bool fail() {
+    ok_ = false;
+    pos_ = n_;
+    return false;
+  }
+
+  const uint8_t* p_;
+  size_t n_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+uint32_t le32_at(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+
+bool in_bounds(uint64_t offset, uint64_t n, uint64_t size) {
+  return offset <= size && n <= size - offset;
+}
+
+uint64_t sat_mul(uint64_t a, uint64_t b) {
+  return (b != 0 && a > std::numeric_limits<uint64_t>::max() / b)
+             ? std::numeric_limits<uint64_t>::max() : a * b;
+}
+
+uint64_t sat_add(uint64_t a, uint64_t b) {
+  return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
+                                                      : a + b;
+}
+
+// [offset, offset+n) of src without copying when it is resident, else copied
+// into *scratch. nullptr if out of bounds or unreadable; the bounds check comes
+// first so scratch is never sized from an unchecked length.
+const uint8_t* fetch(const ByteSource& src, uint64_t offset, uint64_t n,
+                     std::vector<uint8_t>* scratch) {
+  static const uint8_t kEmpty = 0;
+  if (!in_bounds(offset, n, src.size()) || n > std::numeric_limits<size_t>::max()) return nullptr;
+  if (n == 0) return &kEmpty;  // an empty vector's data() may be null
+  if (const uint8_t* base = src.data()) return base + offset;
+  scratch->resize(n);
+  return src.read_at(offset, scratch->data(), n) ? scratch->data() : nullptr;
+}
+
+bool has_sig_at(const ByteSource& src, uint64_t offset, uint32_t sig) {
+  uint8_t b[4];
+  return src.read_at(offset, b, 4) && le32_at(b) == sig;
+}
+
+std::string entry_error(size_t index, const std::string& what) {
+  return "central directory entry " + std::to_string(index) + ": " + what;
+}
+
+// What the end records say about the central directory.
+struct EndInfo {
+  uint64_t eocd_pos = 0;
+  uint64_t cd_end = 0;  // where the directory must end: the zip64 or plain end record
+  uint64_t entries = 0;
+  uint64_t cd_size = 0;
+  uint64_t cd_offset = 0;  // as declared, i.e. without any prefix
+  bool zip64 = false;
+};
+
+// Scans the last 64 KiB + 22 bytes backwards for the end record. Prefers a
+// record whose comment ends exactly at the end of the source; failing that,
+// the last one whose comment fits (tolerates junk appended after the zip).
+Result<uint64_t> find_eocd(const ByteSource& src) {
+  const uint64_t size = src.size();
+  if (size < kEocdSize) return Result<uint64_t>::failure("too small to be a zip");
+  const uint64_t tail_len = std::min<uint64_t>(size, kEocdSize + kMaxComment);
+  const uint64_t tail_start = size - tail_len;
+  std::vector<uint8_t> scratch;
+  const uint8_t* tail = fetch(src, tail_start, tail_len, &scratch);
+  if (!tail) return Result<uint64_t>::failure("cannot read the end of the archive");
+  uint64_t fallback = UINT64_MAX;
+  for (uint64_t i = tail_len - kEocdSize + 1; i-- > 0;) {
+    if (tail[i] != 'P' || le32_at(tail + i) != kEocdSig) continue;
+    const uint64_t comment_len = tail[i + 20] | uint64_t{tail[i + 21]} << 8;
+    const uint64_t end = tail_start + i + kEocdSize + comment_len;
+    if (end == size) return tail_start + i;
+    if (end < size && fallback == UINT64_MAX) fallback = tail_start + i;
+  }
+  if (fallback != UINT64_MAX) return fallback;
+  return Result<uint64_t>::failure("no end of central directory record (not a zip or truncated)");
+}
+
+// Reads the zip64 end record the locator before the plain end record points
+// at. Per the spec the 64-bit values apply where the 32-bit ones are saturated;
+// like the JDK, a 32-bit value that is neither saturated nor equal means the
+// zip64 record is not trustworthy and is ignored.
+Status apply_zip64(const ByteSource& src, EndInfo* info, bool saturated) {
+  const uint64_t locator_pos = info->eocd_pos - kZip64LocatorSize;
+  uint8_t loc[kZip64LocatorSize];
+  if (!src.read_at(locator_pos, loc, sizeof loc)) {
+    return Status::failure("cannot read zip64 locator");
+  }
+  LeReader lr(loc, sizeof loc);
+  lr.u32();  // signature, checked by the caller
+  lr.u32();  // disk with the zip64 end record
+  const uint64_t declared = lr.u64();
+
+  // With a prefix, the declared offset is off by the prefix; the record
+  // normally sits right before the locator, so try there too.
+  uint64_t rec_pos = UINT64_MAX;
+  if (declared <= locator_pos && locator_pos - declared >= kZip64EocdSize &&
+      has_sig_at(src, declared, kZip64EocdSig)) {
+    rec_pos = declared;
+  } else if (locator_pos >= kZip64EocdSize &&
+             has_sig_at(src, locator_pos - kZip64EocdSize, kZip64EocdSig)) {
+    rec_pos = locator_pos - kZip64EocdSize;
+  }
+  if (rec_pos == UINT64_MAX) {
+    if (saturated) return Status::failure("zip64 end of central directory record not found");
+    return Status();  // a stray locator-like signature; the 32-bit values stand
+  }
+  uint8_t rec[kZip64EocdSize];
+  if (!src.read_at(rec_pos, rec, sizeof rec)) {
+    return Status::failure("cannot read zip64 end record");
+  }
+  LeReader r(rec, sizeof rec);
+  r.u32();  // signature
+  r.u64();  // record size
+  r.u16();  // version made by
+  r.u16();  // version needed
+  r.u32();  // this disk
+  r.u32();  // disk with the central directory
+  r.u64();  // entries on this disk
+  const uint64_t entries = r.u64();
+  const uint64_t cd_size = r.u64();
+  const uint64_t cd_offset = r.u64();
+
+  auto agrees = [](uint64_t v32, uint64_t sat, uint64_t v64) { return v32 == sat || v32 == v64; };
+  if (!agrees(info->entries, kSat16, entries) || !agrees(info->cd_size, kSat32, cd_size) ||
+      !agrees(info->cd_offset, kSat32, cd_offset)) {
+    if (saturated) return Status::failure("zip64 end record disagrees with end record");
+    return Status();
+  }
+  info->entries = entries;
+  info->cd_size = cd_size;
+  info->cd_offset = cd_offset;
+  info->cd_end = rec_pos;
+  info->zip64 = true;
+  return Status();
+}
+
+Result<EndInfo> read_end(const ByteSource& src) {
+  Result<uint64_t> pos = find_eocd(src);
+  if (!pos.ok()) return Result<EndInfo>::failure(pos.error());
+  EndInfo info;
+  info.eocd_pos = info.cd_end = *pos;
+  uint8_t eocd[kEocdSize];
+  if (!src.read_at(info.eocd_pos, eocd, sizeof eocd)) {
+    return Result<EndInfo>::failure("cannot read end of central directory record");
+  }
+  LeReader r(eocd, sizeof eocd);
+  r.u32();  // signature
+  r.u16();  // this disk (ignored like the JDK does; spanned archives are not supported)
+  r.u16();  // disk with the central directory
+  r.u16();  // entries on this disk
+  info.entries = r.u16();
+  info.cd_size = r.u32();
+  info.cd_offset = r.u32();
+
+  const bool saturated =
+      info.entries == kSat16 || info.cd_size == kSat32 || info.cd_offset == kSat32;
+  if (info.eocd_pos >= kZip64LocatorSize &&
+      has_sig_at(src, info.eocd_pos - kZip64LocatorSize, kZip64LocatorSig)) {
+    Status s = apply_zip64(src, &info, saturated);
+    if (!s.ok()) return Result<EndInfo>::failure(s.error());
+  }
+  return info;
+}
+
+// Where the central directory really starts, and the prefix: bytes prepended
+// to the archive (a launcher script) shift every offset the archive declares.
+struct Placement {
+  uint64_t cd_start = 0;
+  uint64_t prefix = 0;
+};
+
+Result<Placement> place_directory(const ByteSource& src, const EndInfo& end) {
+  if (end.cd_size > end.cd_end) {
+    return Result<Placement>::failure("central directory size exceeds the archive");
+  }
+  const uint64_t actual = end.cd_end - end.cd_size;
+  if (end.entries == 0) {
+    // Nothing to validate against; an empty directory still reveals a prefix.
+    return Placement{actual, actual >= end.cd_offset ? actual - end.cd_offset : 0};
+  }
+  if (in_bounds(end.cd_offset, end.cd_size, end.cd_end) &&
+      has_sig_at(src, end.cd_offset, kCentralSig)) {
+    return Placement{end.cd_offset, 0};
+  }
+  if (actual > end.cd_offset && has_sig_at(src, actual, kCentralSig)) {
+    return Placement{actual, actual - end.cd_offset};
+  }
+  return Result<Placement>::failure("bad central directory offset");
+}
+
+// Applies the zip64 extended-information extra field: 64-bit values follow in
+// the spec's order, present only for the fields saturated in the header.
+Status apply_zip64_extra(const uint8_t* extra, size_t len, ZipEntry* e) {
+  const bool need_usize = e->uncompressed_size == kSat32;
+  const bool need_csize = e->compressed_size == kSat32;
+  const bool need_offset = e->local_header_offset == kSat32;
+  if (!need_usize && !need_csize && !need_offset) return Status();
+  LeReader r(extra, len);
+  while (r.remaining() >= 4) {
+    const uint16_t id = r.u16();
+    const uint16_t size = r.u16();
+    if (size > r.remaining()) break;  // malformed tail: treat like a missing field
+    if (id != kZip64ExtraId) {
+      r.skip(size);
+      continue;
+    }
+    LeReader f(r.here(), size);
+    if (need_usize) e->uncompressed_size = f.u64();
+    if (need_csize) e->compressed_size = f.u64();
+    if (need_offset) e->local_header_offset = f.u64();
+    if (!f.ok()) return Status::failure("truncated zip64 extra field");
+    return Status();
+  }
+  return Status::failure("missing zip64 extra field");
+}
+
+// Parses one central directory record at the cursor.
+Status parse_central(LeReader& r, size_t index, ZipEntry* e) {
+  if (r.remaining() < kCentralSize) return Status::failure(entry_error(index, "truncated"));
+  r.u32();  // signature, checked by the caller
+  e->version_made_by = r.u16();
+  r.u16();  // version needed
+  e->flags = r.u16();
+  e->method = r.u16();
+  const uint32_t time = r.u16();
+  const uint32_t date = r.u16();
+  e->dos_time = date << 16 | time;
+  e->crc32 = r.u32();
+  e->compressed_size = r.u32();
+  e->uncompressed_size = r.u32();
+  const uint16_t name_len = r.u16();
+  const uint16_t extra_len = r.u16();
+  const uint16_t comment_len = r.u16();
+  r.u16();  // disk start
+  r.u16();  // internal attributes
+  e->external_attrs = r.u32();
+  e->local_header_offset = r.u32();
+  if (size_t{name_len} + extra_len + comment_len > r.remaining()) {
+    return Status::failure(entry_error(index, "name or extra field exceeds the central directory"));
+  }
+  e->name.assign(reinterpret_cast<const char*>(r.here()), name_len);
+  r.skip(name_len);
+  Status s = apply_zip64_extra(r.here(), extra_len, e);
+  if (!s.ok()) return Status::failure(entry_error(index, s.error()));
+  r.skip(size_t{extra_len} + comment_len);
+  return Status();
+}
+
+// Sorts entries by local header offset and checks each one's minimal extent
+// (fixed header + compressed data: a true lower bound, since the local name
+// and extra lengths are unknown until read) ends before the next one starts.
+// Sets data_limit for the exact check at read time.
+Status check_layout(std::vector<ZipEntry>& entries, uint64_t cd_start) {
+  std::vector<uint32_t> order(entries.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return entries[a].local_header_offset < entries[b].local_header_offset;
+  });
+  for (size_t k = 0; k < order.size(); ++k) {
+    ZipEntry& e = entries[order[k]];
+    const uint64_t next =
+        k + 1 < order.size() ? entries[order[k + 1]].local_header_offset : cd_start;
+    e.data_limit = next;
+    if (k + 1 == order.size()) break;  // running into the directory is a read-time error
+    const uint64_t min_end = sat_add(e.local_header_offset, sat_add(kLocalSize, e.compressed_size));
+    if (min_end > next) return Status::failure("overlapping entries (zip bomb)");
+  }
+  return Status();
+}
+
+Status check_supported(const ZipEntry& e) {
+  if (e.encrypted()) return Status::failure("entry is encrypted");
+  if (e.method != 0 && e.method != 8) {
+    return Status::failure("unsupported compression method " + std::to_string(e.method));
+  }
+  return Status();
+}
+
+std::string too_big(uint64_t max_bytes) {
+  return "entry exceeds " + std::to_string(max_bytes) + " bytes";
+}
+
+// How a size cap is applied while inflating.
+enum class CapMode {
+  kError,  // producing more than the cap fails (read, open_entry)
+  kStop,   // stop quietly once the cap is reached (peek)
+};
+
+// Owns a raw-deflate zlib stream.
+class Inflater {
+ public:
+  Inflater() { ok_ = inflateInit2(&zs_, -MAX_WBITS) == Z_OK; }
+  ~Inflater() {
+    if (ok_) inflateEnd(&zs_);
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  bool ok() const { return ok_; }
+  z_stream* stream() { return &zs_; }
+
+ private:
+  z_stream zs_{};
+  bool ok_ = false;
+};
+
+// Feeds [offset, offset+len) of a source to zlib: straight from resident
+// memory when possible, else through a bounded buffer.
+class InputFeeder {
+ public:
+  InputFeeder(const ByteSource& src, uint64_t offset, uint64_t len)
+      : src_(src), base_(src.data()), offset_(offset), left_(len) {
+    if (!base_) buf_.resize(std::min<uint64_t>(len, kChunk));
+  }
+  uint64_t left() const { return left_; }
+  // Points zs at the next piece of input; false on a read error.
+  bool refill(z_stream* zs) {
+    const uint64_t n = std::min<uint64_t>(left_, base_ ? (1u << 30) : buf_.size());
+    const uint8_t* p;
+    if (base_) {
+      p = base_ + offset_;
+    } else {
+      if (!src_.read_at(offset_, buf_.data(), n)) return false;
+      p = buf_.data();
+    }
+    zs->next_in = const_cast<Bytef*>(p);
+    zs->avail_in = static_cast<uInt>(n);
+    offset_ += n;
+    left_ -= n;
+    return true;
+  }
+
+ private:
+  const ByteSource& src_;
+  const uint8_t* base_;
+  uint64_t offset_;
+  uint64_t left_;
+  std::vector<uint8_t> buf_;
+};
+
+// Inflates the raw-deflate data at [offset, offset+csize) and hands the output
+// to sink(const uint8_t*, size_t) -> bool in chunks; the sink returns false to
+// stop (not an error here). Never produces more than cap (+1 byte to detect
+// kError overflow). Every iteration consumes input or produces output, and
+// both are bounded, so the loop terminates.
+template <typename Sink>
+Status inflate_range(const ByteSource& src, uint64_t offset, uint64_t csize, uint64_t cap,
+                     CapMode mode, Sink&& sink) {
+  if (mode == CapMode::kStop && cap == 0) return Status();
+  Inflater inf;
+  if (!inf.ok()) return Status::failure("inflate init failed");
+  z_stream* zs = inf.stream();
+  InputFeeder in(src, offset, csize);
+  const size_t out_cap = static_cast<size_t>(std::min<uint64_t>(kChunk, sat_add(cap, 1)));
+  std::unique_ptr<uint8_t[]> out(new uint8_t[out_cap]);
+  uint64_t produced = 0;
+  for (;;) {
+    if (zs->avail_in == 0 && in.left() > 0 && !in.refill(zs)) {
+      return Status::failure("read error in compressed data");
+    }
+    // produced <= cap holds here; kError asks for one byte more than allowed
+    // so that overflowing the cap is detected, not silently truncated.
+    const uint64_t room = cap - produced;
+    const uint64_t ask = mode == CapMode::kError ? sat_add(room, 1) : room;
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(out_cap, ask));
+    const uInt in_before = zs->avail_in;
+    zs->next_out = out.get();
+    zs->avail_out = static_cast<uInt>(want);
+    const int rc = inflate(zs, Z_NO_FLUSH);
+    const size_t got = want - zs->avail_out;
+    if (got > 0) {
+      produced += got;
+      if (produced > cap) return Status::failure(too_big(cap));
+      if (!sink(out.get(), got)) return Status();
+    }
+    if (rc == Z_STREAM_END) return Status();
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      return Status::failure(std::string("invalid deflate data") +
+                             (zs->msg ? ": " + std::string(zs->msg) : ""));
+    }
+    if (mode == CapMode::kStop && produced == cap) return Status();
+    if (got == 0 && zs->avail_in == in_before) {
+      // No progress: out of input (the output buffer always has room here).
+      if (in.left() == 0) return Status::failure("truncated deflate data");
+      if (zs->avail_in > 0) return Status::failure("inflate made no progress");
+    }
+  }
+}
+
+// An inferred prefix is only a guess from the directory's position; the
+// first local header must then be where it says.
+bool prefix_confirmed(const ZipReader& zr) {
+  uint64_t first = UINT64_MAX;
+  for (const ZipEntry& e : zr.entries()) first = std::min(first, e.local_header_offset);
+  return has_sig_at(*zr.source(), first, kLocalSig);
+}
+
+}  // namespace
+
+Result<ZipReader> ZipReader::open(SourcePtr source) {
+  if (!source) return ZipResult::failure("no source");
+  Result<EndInfo> end = read_end(*source);
+  if (!end.ok()) return ZipResult::failure(end.error());
+  Result<Placement> place = place_directory(*source, *end);
+  if (!place.ok()) return ZipResult::failure(place.error());
+  const uint64_t cd_start = place->cd_start;
+  const uint64_t cd_size = end->cd_size;
+  if (!in_bounds(cd_start, cd_size, end->cd_end)) {
+    return ZipResult::failure("central directory overlaps the end records");
+  }
+  // Each record is at least 46 bytes: a count the directory cannot hold is a
+  // lie, and must not size any allocation.
+  if (end->entries > cd_size / kCentralSize) {
+    return ZipResult::failure("entry count exceeds what the central directory can hold");
+  }
+  if (end->entries > kMaxEntries) return ZipResult::failure("too many entries");
+
+  std::vector<uint8_t> scratch;
+  const uint8_t* cd = fetch(*source, cd_start, cd_size, &scratch);
+  if (!cd) return ZipResult::failure("cannot read the central directory");
+
+  ZipReader zr;
+  zr.source_ = std::move(source);
+  zr.prefix_size_ = place->prefix;
+  zr.entries_.reserve(end->entries);
+  LeReader r(cd, cd_size);
+  // Read records until the signature stops: plain archives with more than
+  // 65535 entries wrap the 16-bit count, checked modulo 2^16 below.
+  while (r.remaining() >= 4 && le32_at(r.here()) == kCentralSig) {
+    if (zr.entries_.size() >= kMaxEntries) return ZipResult::failure("too many entries");
+    ZipEntry& e = zr.entries_.emplace_back();
+    Status s = parse_central(r, zr.entries_.size() - 1, &e);
+    if (!s.ok()) return ZipResult::failure(s.error());
+    if (e.local_header_offset > cd_start - zr.prefix_size_ ||
+        cd_start - zr.prefix_size_ - e.local_header_offset < kLocalSize) {
+      return ZipResult::failure(
+          entry_error(zr.entries_.size() - 1, "local header offset out of range"));
+    }
+    e.local_header_offset += zr.prefix_size_;
+  }
+  const uint64_t n = zr.entries_.size();
+  if (n != end->entries && (end->zip64 || (n & 0xFFFF) != end->entries)) {
+    return ZipResult::failure("central directory holds " + std::to_string(n) +
+                              " entries, end record says " + std::to_string(end->entries));
+  }
+  Status layout = check_layout(zr.entries_, cd_start);
+  if (!layout.ok()) return ZipResult::failure(layout.error());
+  if (zr.prefix_size_ > 0 && !zr.entries_.empty() && !prefix_confirmed(zr)) {
+    return ZipResult::failure(
+        "bad central directory offset (no local header where the prefix puts it)");
+  }
+  return zr;
+}
+
+Result<uint64_t> ZipReader::data_offset(const ZipEntry& entry) const {
+  uint8_t h[kLocalSize];
+  if (!source_->read_at(entry.local_header_offset, h, sizeof h)) {
+    return Result<uint64_t>::failure("local header out of bounds");
+  }
+  LeReader r(h, sizeof h);
+  if (r.u32() != kLocalSig) return Result<uint64_t>::failure("bad local header signature");
+  r.skip(22);
+  const uint64_t name_len = r.u16();
+  const uint64_t extra_len = r.u16();
+  const uint64_t data = entry.local_header_offset + kLocalSize + name_len + extra_len;
+  const uint64_t limit = std::min(entry.data_limit, source_->size());
+  if (!in_bounds(data, entry.compressed_size, limit)) {
+    return Result<uint64_t>::failure(entry.data_limit < source_->size()
+        ? "entry data overruns the next entry or the central directory"
+        : "entry data exceeds the archive");
+  }
+  return data;
+}
+
+Result<std::string> ZipReader::read(const ZipEntry& entry, uint64_t max_bytes) const {
+  using R = Result<std::string>;
+  if (Status s = check_supported(entry); !s.ok()) return R::failure(s.error());
+  if (entry.uncompressed_size > max_bytes) return R::failure(too_big(max_bytes));
+  Result<uint64_t> off = data_offset(entry);
+  if (!off.ok()) return R::failure(off.error());
+
+  std::string out;
+  if (entry.method == 0) {
+    if (entry.compressed_size != entry.uncompressed_size) {
+      return R::failure("stored entry sizes disagree");
+    }
+    out.resize(entry.compressed_size);  // <= max_bytes and within the source
+    if (!source_->read_at(*off, out.data(), out.size())) return R::failure("read error");
+  } else {
+    out.reserve(std::min({entry.uncompressed_size, max_bytes,
+                          sat_mul(entry.compressed_size, kMaxDeflateRatio)}));
+    Status s = inflate_range(*source_, *off, entry.compressed_size, max_bytes, CapMode::kError,
+                             [&](const uint8_t* p, size_t n) {
+                               out.append(reinterpret_cast<const char*>(p), n);
+                               return true;
+                             });
+    if (!s.ok()) return R::failure(s.error());
+    if (out.size() != entry.uncompressed_size) return R::failure("uncompressed size mismatch");
+  }
+  const uint32_t crc = static_cast<uint32_t>(
+      crc32_z(0, reinterpret_cast<const Bytef*>(out.data()), out.size()));
+  if (crc != entry.crc32) return R::failure("CRC mismatch");
+  return out;
+}
+
+Result<std::string> ZipReader::peek(const ZipEntry& entry, size_t n) const {
+  using R = Result<std::string>;
+  if (Status s = check_supported(entry); !s.ok()) return R::failure(s.error());
+  Result<uint64_t> off = data_offset(entry);
+  if (!off.ok()) return R::failure(off.error());
+  std::string out;
+  if (entry.method == 0) {
+    out.resize(std::min<uint64_t>(n, entry.compressed_size));
+    if (!source_->read_at(*off, out.data(), out.size())) return R::failure("read error");
+    return out;
+  }
+  out.reserve(std::min<uint64_t>({n, entry.uncompressed_size, kChunk}));
+  Status s = inflate_range(*source_, *off, entry.compressed_size, n, CapMode::kStop,
+                           [&](const uint8_t* p, size_t k) {
+                             out.append(reinterpret_cast<const char*>(p), k);
+                             return true;
+                           });
+  if (!s.ok()) return R::failure(s.error());
+  return out;
+}
+
+Result<SourcePtr> ZipReader::open_entry(const ZipEntry& entry, MemoryBudget& budget,
+                                        uint64_t max_bytes) const {
+  using R = Result<SourcePtr>;
+  if (Status s = check_supported(entry); !s.ok()) return R::failure(s.error());
+  if (entry.uncompressed_size > max_bytes) return R::failure(too_big(max_bytes));
+  Result<uint64_t> off = data_offset(entry);
+  if (!off.ok()) return R::failure(off.error());
+  if (entry.method == 0) {
+    if (entry.compressed_size != entry.uncompressed_size) {
+      return R::failure("stored entry sizes disagree");
+    }
+    return sub_source(source_, *off, entry.compressed_size);
+  }
+  SpillWriter writer(budget, std::min({entry.uncompressed_size, max_bytes,
+                                       sat_mul(entry.compressed_size, kMaxDeflateRatio)}));
+  uLong crc = 0;
+  bool write_failed = false;
+  Status s = inflate_range(*source_, *off, entry.compressed_size, max_bytes, CapMode::kError,
+                           [&](const uint8_t* p, size_t n) {
+                             crc = crc32_z(crc, p, n);
+                             write_failed = !writer.append(p, n);
+                             return !write_failed;
+                           });
+  if (!s.ok()) return R::failure(s.error());
+  if (write_failed) return writer.finish();  // carries the I/O error
+  if (writer.size() != entry.uncompressed_size) return R::failure("uncompressed size mismatch");
+  if (static_cast<uint32_t>(crc) != entry.crc32) return R::failure("CRC mismatch");
+  return writer.finish();
+}
+
+bool looks_like_zip(const void* data, size_t n) {
+  if (n < 4) return false;
+  const uint32_t sig = le32_at(static_cast<const uint8_t*>(data));
+  return sig == kLocalSig || sig == kEocdSig;
+}
+
+}  // namespace l4s::archive
