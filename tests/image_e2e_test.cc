@@ -82,7 +82,9 @@ class ImageE2E : public ::testing::Test {
               std::string::npos);
     EXPECT_EQ(by_version.count("2.14.1"), all_layers ? 1u : 0u) << "whiteout not honoured";
     EXPECT_EQ(by_version.count("2.16.0"), all_layers ? 1u : 0u) << "opaque directory not honoured";
-    if (all_layers) EXPECT_NE(by_version["2.14.1"]["evidence"].dump().find("deleted"), std::string::npos);
+    if (all_layers) {
+      EXPECT_NE(by_version["2.14.1"]["evidence"].dump().find("deleted"), std::string::npos);
+    }
   }
 
   stdfs::path dir_;
@@ -104,7 +106,9 @@ TEST_F(ImageE2E, DockerSaveTarballHonoursWhiteoutsAndNamesLayers) {
   for (const auto& f : r["findings"]) {
     std::string loc = f["location"];
     EXPECT_EQ(loc.rfind(image + "!/acme/app:1.0@sha256:cafe01!/sha256:", 0), 0u) << loc;
-    if (f["version"] == "2.15.0") EXPECT_NE(loc.find(diff_ids[1]), std::string::npos) << loc;
+    if (f["version"] == "2.15.0") {
+      EXPECT_NE(loc.find(diff_ids[1]), std::string::npos) << loc;
+    }
   }
   check(json::parse(run("scan --quiet --format json --all-layers --image " + q(image))), true);
   // Met during an ordinary walk, the tarball is recognised as an image too.
@@ -127,7 +131,9 @@ TEST_F(ImageE2E, OciLayoutDirectoryAndTarWithZstdLayers) {
   json r = json::parse(run("scan --quiet --format json --image " + q((dir_ / "oci").string())));
   check(r, false);
   for (const auto& f : r["findings"])
-    if (f["version"] == "2.15.0") EXPECT_NE(f["location"].get<std::string>().find("!/" + layers[1] + "!/opt/app/extra/"), std::string::npos);
+    if (f["version"] == "2.15.0") {
+      EXPECT_NE(f["location"].get<std::string>().find("!/" + layers[1] + "!/opt/app/extra/"), std::string::npos);
+    }
   sh("tar -C oci -cf oci.tar oci-layout index.json blobs");
   check(json::parse(run("scan --quiet --format json --image " + q((dir_ / "oci.tar").string()))), false);
 }

@@ -17,7 +17,8 @@ namespace {
 namespace stdfs = std::filesystem;
 using nlohmann::json;
 
-const std::string kFixtures = L4S_FIXTURES_DIR;
+// Canonical: the JVM's open files are reported by their real paths.
+const std::string kFixtures = std::filesystem::weakly_canonical(L4S_FIXTURES_DIR).string();
 const std::string kCore2141 = kFixtures + "/jars/mergebase-log4j-samples/true-hits/log4j-core-2.14.1.jar";
 const std::string kCore2171 = kFixtures + "/jars/mergebase-log4j-samples/false-hits/log4j-core-2.17.1.jar";
 const std::string kApi2141 = kFixtures + "/jars/mergebase-log4j-samples/false-hits/log4j-api-2.14.1.jar";

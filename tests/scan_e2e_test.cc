@@ -24,13 +24,13 @@ const std::string kFixtures = L4S_FIXTURES_DIR;
 const std::string kJars = kFixtures + "/jars/";
 const std::vector<std::string> kAllFour = {"CVE-2021-44228", "CVE-2021-44832", "CVE-2021-45046", "CVE-2021-45105"};
 
-struct Run {
+struct CommandResult {
   int exit_code = -1;
   std::string out;
 };
 
-Run run(const std::string& args) {
-  Run r;
+CommandResult run(const std::string& args) {
+  CommandResult r;
   std::string cmd = std::string(L4S_BINARY) + " " + args + " 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -43,7 +43,7 @@ Run run(const std::string& args) {
 }
 
 json scan_json(const std::string& paths, int* exit_code = nullptr) {
-  Run r = run("scan --quiet --format json " + paths);
+  CommandResult r = run("scan --quiet --format json " + paths);
   if (exit_code) *exit_code = r.exit_code;
   try {
     return json::parse(r.out);
@@ -142,8 +142,11 @@ TEST_F(ScanE2E, WarWithManyTrimmedCoresGetsEachVersion) {
   for (const auto& f : r["findings"]) {
     if (f["component"] != "log4j-core" || f["version"].is_null()) continue;
     seen.insert(f["version"].get<std::string>());
-    for (const auto& [v, c] : expected)
-      if (f["version"] == v) EXPECT_EQ(cves(f), c) << v;
+    for (const auto& [v, c] : expected) {
+      if (f["version"] == v) {
+        EXPECT_EQ(cves(f), c) << v;
+      }
+    }
   }
   for (const auto& [v, c] : expected) EXPECT_TRUE(seen.count(v)) << "missing " << v << " in " << r.dump(1).substr(0, 4000);
 }
@@ -198,7 +201,7 @@ TEST_F(ScanE2E, PeakMemoryStaysBoundedOnBombsAndHugeEntries) {
   for (const char* f : {"400mb.jar", "400mb_jar_in_jar.jar", "zipbombs/zbsm.jar", "zipbombs/zbsm_in_jar.jar",
                         "zipbombs/r.zip"})
     files += " " + q(kJars + "google-log4jscanner/jar/testdata/" + f);
-  Run r = run("scan --quiet --format json" + files);
+  CommandResult r = run("scan --quiet --format json" + files);
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 2) << r.out;
   struct rusage ru {};
   getrusage(RUSAGE_CHILDREN, &ru);
@@ -252,7 +255,7 @@ TEST_F(ScanE2E, ExitCodesAndFormats) {
   EXPECT_NE(run("--version").out.find("log4shield"), std::string::npos);
   EXPECT_EQ(run("scan --help").exit_code, 0);
 
-  Run jl = run("scan --quiet --format jsonl " + vuln + " " + safe);
+  CommandResult jl = run("scan --quiet --format jsonl " + vuln + " " + safe);
   std::istringstream lines(jl.out);
   std::string line, last;
   int findings = 0;
@@ -264,7 +267,7 @@ TEST_F(ScanE2E, ExitCodesAndFormats) {
   EXPECT_EQ(findings, 2);
   EXPECT_EQ(last, "summary");
 
-  Run csv = run("scan --quiet --format csv " + vuln);
+  CommandResult csv = run("scan --quiet --format csv " + vuln);
   EXPECT_EQ(csv.out.rfind("host,path,location,component,version", 0), 0u);
   EXPECT_NE(csv.out.find("\"2.14.1\""), std::string::npos);
 

@@ -191,6 +191,7 @@ int run_scan(const ScanFlags& flags) {
   std::stable_sort(all.errors.begin(), all.errors.end(), by_location);
   rep.findings = std::move(all.findings);
   rep.errors = std::move(all.errors);
+  all.stats.errors = all.errors.size();  // detectors add errors without counting them
   rep.stats = all.stats;
 
   auto write = [&](std::ostream& o) {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/finding.h"
 #include "core/result.h"
 
 namespace l4s::inventory {
@@ -27,6 +28,9 @@ struct DetectContext {
   std::string path;       // file on disk (outermost)
   std::string location;   // path!/nested!/entry of this container
   std::string file_name;  // base name of the container itself (for filename versions)
+  // Optional sink for entries a detector needed but could not read (damaged,
+  // unsupported method, over the size cap); location is location!/entry.
+  std::vector<ScanError>* errors = nullptr;
 };
 
 }  // namespace l4s::inventory

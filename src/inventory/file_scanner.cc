@@ -128,7 +128,7 @@ void FileScanner::scan_class_folder(const std::string& root, ScanOutput& out) {
     if (!folders_done_.insert(root).second) return;
   }
   DirectoryContainer container(root);
-  DetectContext ctx{root, root, std::string(base_name(root))};
+  DetectContext ctx{root, root, std::string(base_name(root)), &out.errors};
   auto found = detect_components(container, ctx);
   for (auto& f : found) f.evidence.push_back("exploded class folder");
   std::move(found.begin(), found.end(), std::back_inserter(out.findings));
@@ -227,7 +227,7 @@ void FileScanner::scan_zip(archive::SourcePtr src, const std::string& path, cons
   }
   out.stats.archives++;
   ZipContainer container(*reader);
-  DetectContext ctx{path, location, std::string(base_name(location))};
+  DetectContext ctx{path, location, std::string(base_name(location)), &out.errors};
   auto found = detect_components(container, ctx);
   std::move(found.begin(), found.end(), std::back_inserter(out.findings));
 

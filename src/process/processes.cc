@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -186,8 +187,14 @@ std::vector<JavaProcess> list_java_processes(const std::string& proc_root) {
       std::string range = line.substr(0, line.find(' '));
       p.jars.push_back(LoadedJar{target, deleted ? dir + "/map_files/" + range : target, deleted, "maps"});
     }
-    for (const auto& cp : class_path_of(p.cmdline, read_link(dir + "/cwd")))
+    for (std::string cp : class_path_of(p.cmdline, read_link(dir + "/cwd"))) {
+      // Canonical, so "lib/../x.jar" and the open fd's "/x.jar" are one jar.
+      if (char* real = realpath(cp.c_str(), nullptr)) {
+        cp = real;
+        free(real);
+      }
       if (is_archive_path(cp) && seen.insert(cp).second) p.jars.push_back(LoadedJar{cp, cp, false, "classpath"});
+    }
     out.push_back(std::move(p));
   }
   closedir(d);

@@ -1,0 +1,367 @@
+// Differential test: our lookup evaluator against the real log4j-core 2.14.1.
+//
+// Generates >= 10,000 payload lines with a seeded generator, runs them through
+// Log4j's own StrSubstitutor and %m converter (Log4jOracle.java, compiled here
+// with javac; JNDI replaced by an in-process recorder), and requires the
+// evaluator to agree on every line and both call paths: the outcome, the
+// substituted text, and the exact sequence of names passed to JNDI. It does so
+// for both lookup sets Log4j can run with (configuration file / none).
+//
+// Skips when java, javac or the fixture jars are missing.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hunt/evaluator.h"
+#include "hunt/jndi_name.h"
+#include "payload_generator.h"
+
+namespace l4s::hunt {
+namespace {
+
+constexpr uint64_t kSeed = 20211210;
+constexpr size_t kPayloads = 12000;
+
+std::string Escape(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7F && c != '\\' && c != '\t') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Returns nullopt for the "\N" null marker.
+std::optional<std::string> Unescape(std::string_view s) {
+  if (s == "\\N") return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] == 'x') {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 2, 2)), nullptr, 16));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> SplitTabs(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  for (size_t i = 0; i <= line.size(); ++i) {
+    if (i == line.size() || line[i] == '\t') {
+      fields.push_back(line.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return fields;
+}
+
+bool IsExecutable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// Finds a fixture by file name through MANIFEST.tsv (first column: path).
+std::string FindFixtureJar(const std::string& fixtures, const std::string& file_name) {
+  std::ifstream manifest(fixtures + "/MANIFEST.tsv");
+  std::string line;
+  while (std::getline(manifest, line)) {
+    std::string path = line.substr(0, line.find('\t'));
+    size_t slash = path.rfind('/');
+    if (path.substr(slash == std::string::npos ? 0 : slash + 1) == file_name &&
+        FileExists(fixtures + "/" + path)) {
+      return fixtures + "/" + path;
+    }
+  }
+  return {};
+}
+
+int RunShell(const std::string& command) {
+  int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct OracleResult {
+  std::string outcome;  // OK, LOOP, SOE, LOOKUP_ERROR, ERR:...
+  uint64_t call_count = 0;
+  std::optional<std::string> output;
+  std::vector<std::string> calls;  // at most 256
+};
+
+struct UriResult {
+  bool ok = false;
+  std::optional<std::string> scheme, host, authority;
+  int port = -1;
+};
+
+struct OracleRun {
+  std::string lookups;  // the prefixes Log4j knew
+  LookupEnvironment env;
+  std::vector<OracleResult> substitute, message;
+  std::map<std::string, UriResult> uris;
+};
+
+std::string OutcomeName(EvalOutcome o) {
+  switch (o) {
+    case EvalOutcome::kCompleted: return "OK";
+    case EvalOutcome::kInfiniteLoop: return "LOOP";
+    case EvalOutcome::kStackOverflow: return "SOE";
+    case EvalOutcome::kLookupError: return "LOOKUP_ERROR";
+    case EvalOutcome::kBudgetExceeded: return "BUDGET";
+  }
+  return "?";
+}
+
+class Log4jDifferentialTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string java = L4S_JAVA, javac = L4S_JAVAC;
+    if (!IsExecutable(java) || !IsExecutable(javac)) {
+      skip_ = "java/javac not found (install openjdk-17-jdk-headless)";
+      return;
+    }
+    std::string fixtures = L4S_FIXTURES_DIR;
+    std::string core = FindFixtureJar(fixtures, "log4j-core-2.14.1.jar");
+    std::string api = FindFixtureJar(fixtures, "log4j-api-2.14.1.jar");
+    if (core.empty() || api.empty()) {
+      skip_ = "log4j-core/api 2.14.1 jars not found via " + fixtures + "/MANIFEST.tsv";
+      return;
+    }
+    std::string dir = std::string(L4S_TEST_TMP) + "/log4j_differential";
+    RunShell("mkdir -p '" + dir + "/classes'");
+    std::string classpath = core + ":" + api;
+    if (RunShell("'" + javac + "' -nowarn -d '" + dir + "/classes' -cp '" + classpath + "' '" + L4S_ORACLE_SOURCE +
+            "' 2> '" + dir + "/javac.log'") != 0) {
+      failure_ = "javac failed: " + ReadFile(dir + "/javac.log");
+      return;
+    }
+
+    testing::PayloadGenerator gen(kSeed);
+    std::ofstream in(dir + "/payloads.tsv", std::ios::binary);
+    for (size_t i = 0; i < kPayloads; ++i) {
+      int64_t time = gen.TimeMillis();
+      std::string line = gen.Line();
+      times_.push_back(time);
+      payloads_.push_back(line);
+      in << time << '\t' << Escape(line) << '\n';
+    }
+    in.close();
+
+    for (const char* mode : {"file", "default"}) {
+      std::string out = dir + "/oracle-" + mode + ".tsv";
+      // -Xss keeps StackOverflowError cases quick; the locale and zone fix ${date:} output.
+      std::string cmd = "'" + java + "' -Xss4m -Duser.timezone=UTC -Duser.language=en -Duser.country=US -cp '" +
+                        classpath + ":" + dir + "/classes' Log4jOracle " + mode + " '" + dir +
+                        "/payloads.tsv' '" + out + "' 2> '" + dir + "/oracle-" + mode + ".log'";
+      if (RunShell(cmd) != 0) {
+        failure_ = "oracle failed, see " + dir + "/oracle-" + mode + ".log";
+        return;
+      }
+      OracleRun& run = std::string(mode) == "file" ? file_run_ : default_run_;
+      run.env.config_file = std::string(mode) == "file";
+      if (!Parse(ReadFile(out), &run)) return;
+    }
+  }
+
+  static bool Parse(const std::string& text, OracleRun* run) {
+    run->env.properties.clear();
+    run->env.java.clear();
+    run->env.system_properties.clear();
+    run->env.event.clear();
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::vector<std::string_view> f = SplitTabs(line);
+      if (f[0] == "#lookups") {
+        run->lookups = std::string(f[1]);
+      } else if (f[0] == "#property" || f[0] == "#java" || f[0] == "#sys" || f[0] == "#event") {
+        StringMap& m = f[0] == "#property" ? run->env.properties
+                       : f[0] == "#java"   ? run->env.java
+                       : f[0] == "#sys"    ? run->env.system_properties
+                                           : run->env.event;
+        m[std::string(f[1])] = Unescape(f[2]).value_or("");
+      } else if (f[0] == "R" && f.size() >= 6) {
+        OracleResult r;
+        r.outcome = std::string(f[3]);
+        r.call_count = std::stoull(std::string(f[4]));
+        r.output = Unescape(f[5]);
+        for (size_t i = 6; i < f.size(); ++i) r.calls.push_back(*Unescape(f[i]));
+        (f[2] == "S" ? run->substitute : run->message).push_back(std::move(r));
+      } else if (f[0] == "U" && f.size() >= 3) {
+        UriResult u;
+        u.ok = f[2] == "OK";
+        if (u.ok && f.size() >= 7) {
+          u.scheme = Unescape(f[3]);
+          u.host = Unescape(f[4]);
+          u.port = std::stoi(std::string(f[5]));
+          u.authority = Unescape(f[6]);
+        }
+        run->uris[*Unescape(f[1])] = u;
+      } else {
+        failure_ = "unexpected oracle line: " + line.substr(0, 200);
+        return false;
+      }
+    }
+    if (run->substitute.size() != kPayloads || run->message.size() != kPayloads) {
+      failure_ = "oracle produced " + std::to_string(run->substitute.size()) + " results for " +
+                 std::to_string(kPayloads) + " payloads";
+      return false;
+    }
+    return true;
+  }
+
+  void SetUp() override {
+    if (!skip_.empty()) GTEST_SKIP() << skip_;
+    ASSERT_TRUE(failure_.empty()) << failure_;
+  }
+
+  // Compares every payload on one path; returns the number of agreements.
+  static size_t Compare(const OracleRun& run, EvalPath path, size_t* reached) {
+    const std::vector<OracleResult>& expected = path == EvalPath::kSubstitute ? run.substitute : run.message;
+    size_t agree = 0, reported = 0;
+    *reached = 0;
+    for (size_t i = 0; i < kPayloads; ++i) {
+      LookupEnvironment env = run.env;
+      env.time_millis = times_[i];
+      Evaluation got = EvaluateLookups(payloads_[i], path, env);
+      const OracleResult& want = expected[i];
+      if (want.call_count > 0) ++*reached;
+      std::string why;
+      if (OutcomeName(got.outcome) != want.outcome) {
+        why = "outcome " + OutcomeName(got.outcome) + " != " + want.outcome;
+      } else if (want.outcome == "SOE") {
+        // The JVM's stack depth decides how often calls repeat; compare the distinct names.
+        std::set<std::string> a(got.jndi_names.begin(), got.jndi_names.end());
+        std::set<std::string> b(want.calls.begin(), want.calls.end());
+        if (a != b) why = "distinct JNDI names differ";
+      } else {
+        if (want.outcome == "OK" && got.output != want.output.value_or("")) {
+          why = "output\n    ours: " + Escape(got.output) + "\n    java: " + Escape(want.output.value_or(""));
+        } else if (got.jndi_call_count != want.call_count) {
+          why = "JNDI call count " + std::to_string(got.jndi_call_count) + " != " + std::to_string(want.call_count);
+        } else {
+          size_t n = std::min(got.jndi_calls.size(), want.calls.size());
+          for (size_t k = 0; k < n && why.empty(); ++k) {
+            if (got.jndi_calls[k] != want.calls[k]) {
+              why = "JNDI call " + std::to_string(k) + ": " + Escape(got.jndi_calls[k]) + " != " + Escape(want.calls[k]);
+            }
+          }
+        }
+      }
+      if (why.empty()) {
+        ++agree;
+      } else if (++reported <= 15) {
+        ADD_FAILURE() << "payload " << i << " (" << (path == EvalPath::kSubstitute ? "substitute" : "%m")
+                      << ", config_file=" << run.env.config_file << "): " << why << "\n  payload: "
+                      << Escape(payloads_[i]);
+      }
+    }
+    return agree;
+  }
+
+  static void ExpectAgreement(const OracleRun& run, EvalPath path) {
+    size_t reached = 0;
+    size_t agree = Compare(run, path, &reached);
+    EXPECT_EQ(agree, kPayloads);
+    // The corpus must exercise JNDI heavily, not only decoys.
+    EXPECT_GT(reached, kPayloads / 3);
+    std::printf("[ differential ] %zu/%zu payloads agree (%zu reach JNDI)\n", agree, kPayloads, reached);
+  }
+
+  static inline std::string skip_, failure_;
+  static inline std::vector<std::string> payloads_;
+  static inline std::vector<int64_t> times_;
+  static inline OracleRun file_run_, default_run_;
+};
+
+TEST_F(Log4jDifferentialTest, SubstitutePathWithConfigFile) {
+  ExpectAgreement(file_run_, EvalPath::kSubstitute);
+}
+
+TEST_F(Log4jDifferentialTest, MessagePathWithConfigFile) { ExpectAgreement(file_run_, EvalPath::kMessage); }
+
+TEST_F(Log4jDifferentialTest, SubstitutePathDefaultConfiguration) {
+  ExpectAgreement(default_run_, EvalPath::kSubstitute);
+}
+
+TEST_F(Log4jDifferentialTest, MessagePathDefaultConfiguration) {
+  ExpectAgreement(default_run_, EvalPath::kMessage);
+}
+
+TEST_F(Log4jDifferentialTest, LookupSetsMatchTheModel) {
+  EXPECT_EQ(file_run_.lookups, "bundle,ctx,date,env,event,java,jndi,jvmrunargs,log4j,lower,main,map,marker,sd,sys,upper");
+  EXPECT_EQ(default_run_.lookups, "ctx,date,env,java,jndi,jvmrunargs,log4j,lower,main,marker,sys,upper");
+}
+
+// Every outcome Log4j can reach is in the corpus, and the %m path reaches JNDI
+// on lines where plain substitution does not.
+TEST_F(Log4jDifferentialTest, CorpusCoversOutcomes) {
+  std::map<std::string, size_t> outcomes;
+  size_t message_only = 0;
+  for (size_t i = 0; i < kPayloads; ++i) {
+    ++outcomes[file_run_.substitute[i].outcome];
+    ++outcomes[file_run_.message[i].outcome];
+    if (file_run_.substitute[i].call_count == 0 && file_run_.message[i].call_count > 0) ++message_only;
+  }
+  for (const char* o : {"OK", "LOOP", "SOE", "LOOKUP_ERROR"}) EXPECT_GT(outcomes[o], 20u) << o;
+  EXPECT_EQ(outcomes.size(), 4u) << "unexpected Java exception in the corpus";
+  EXPECT_GT(message_only, 200u);
+}
+
+// Our java.net.URI model agrees with Java on every name that reached JNDI.
+TEST_F(Log4jDifferentialTest, JndiNamesParseLikeJavaNetUri) {
+  size_t agree = 0, reported = 0;
+  for (const auto& [name, want] : file_run_.uris) {
+    JavaUri got = ParseJavaUri(name);
+    bool same = got.ok == want.ok;
+    if (same && got.ok) {
+      same = got.scheme == want.scheme && got.host == want.host && got.port == want.port &&
+             got.authority == want.authority;
+    }
+    if (same) {
+      ++agree;
+    } else if (++reported <= 15) {
+      ADD_FAILURE() << "URI " << Escape(name) << ": ours ok=" << got.ok << " scheme="
+                    << Escape(got.scheme.value_or("\\N")) << " host=" << Escape(got.host.value_or("\\N"))
+                    << " port=" << got.port << " authority=" << Escape(got.authority.value_or("\\N"))
+                    << "; java ok=" << want.ok << " scheme=" << Escape(want.scheme.value_or("\\N"))
+                    << " host=" << Escape(want.host.value_or("\\N")) << " port=" << want.port
+                    << " authority=" << Escape(want.authority.value_or("\\N"));
+    }
+  }
+  EXPECT_EQ(agree, file_run_.uris.size());
+  EXPECT_GT(file_run_.uris.size(), 300u);
+  std::printf("[ differential ] %zu/%zu distinct JNDI names parse like java.net.URI\n", agree,
+              file_run_.uris.size());
+}
+
+}  // namespace
+}  // namespace l4s::hunt
