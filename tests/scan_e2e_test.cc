@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -289,6 +291,61 @@ TEST_F(ScanE2E, WalksDirectoriesSkipsFifosAndHonoursExcludes) {
   ASSERT_EQ(r["findings"].size(), 1u) << r.dump(1);
   EXPECT_EQ(r["findings"][0]["version"], "2.4");
   EXPECT_GE(r["stats"]["files"].get<int>(), 1);
+}
+
+}  // namespace
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  return out;
+}
+
+// Every "nested" row of the hand-written expectations table (shared with the
+// detector's fixture test) holds for a full `scan` of its fixture.
+TEST_F(ScanE2E, EveryNestedExpectationHolds) {
+  std::ifstream in(std::string(L4S_SOURCE_DIR) + "/src/inventory/testdata/fixture_expectations.tsv");
+  ASSERT_TRUE(in) << "expectations table missing";
+  std::map<std::string, std::vector<std::vector<std::string>>> rows_by_path;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line.rfind("path\t", 0) == 0) continue;
+    auto cols = split(line, '\t');
+    if (cols.size() >= 11 && cols[1] == "nested") rows_by_path[cols[0]].push_back(cols);
+  }
+  ASSERT_GE(rows_by_path.size(), 20u);
+  size_t checked = 0;
+  for (const auto& [rel, rows] : rows_by_path) {
+    const std::string file = kFixtures + "/" + rel;
+    json r = scan_json(q(file));
+    for (const auto& c : rows) {
+      const std::string want_loc = file + c[2];
+      SCOPED_TRACE(want_loc);
+      if (c[3] == "error") {
+        bool found = false;
+        for (const auto& e : r["errors"]) found |= e["location"] == want_loc;
+        EXPECT_TRUE(found) << r["errors"].dump(1);
+        ++checked;
+        continue;
+      }
+      json f = nullptr;
+      for (const auto& x : r["findings"])
+        if (x["location"] == want_loc && x["component"] == c[3]) f = x;
+      ASSERT_FALSE(f.is_null()) << r.dump(1).substr(0, 4000);
+      EXPECT_EQ(f["version"].is_null() ? "-" : f["version"].get<std::string>(), c[4]);
+      EXPECT_EQ(f["version_range"].is_null() ? "-" : f["version_range"].get<std::string>(), c[5]);
+      EXPECT_EQ(f["status"], c[6]);
+      std::string got_cves;
+      for (const auto& id : cves(f)) got_cves += (got_cves.empty() ? "" : ",") + id;
+      EXPECT_EQ(got_cves.empty() ? "-" : got_cves, c[7]);
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 30u);
 }
 
 }  // namespace

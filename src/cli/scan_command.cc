@@ -189,9 +189,9 @@ int run_scan(const ScanFlags& flags) {
   auto by_location = [](const auto& a, const auto& b) { return a.location < b.location; };
   std::stable_sort(all.findings.begin(), all.findings.end(), by_location);
   std::stable_sort(all.errors.begin(), all.errors.end(), by_location);
+  all.stats.errors = all.errors.size();  // detectors add errors without counting them
   rep.findings = std::move(all.findings);
   rep.errors = std::move(all.errors);
-  all.stats.errors = all.errors.size();  // detectors add errors without counting them
   rep.stats = all.stats;
 
   auto write = [&](std::ostream& o) {

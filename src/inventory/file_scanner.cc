@@ -41,17 +41,28 @@ std::string strerror_text(int e) { return std::strerror(e); }
 
 }  // namespace
 
-// Ancestor chain of nested archives: (size, crc) of each entry on the way down.
+// Ancestor chain of nested archives, outermost file included, to catch an
+// archive that contains itself (a quine such as r.zip) at the first level.
 struct FileScanner::Chain {
-  uint64_t size;
-  uint32_t crc;
+  archive::SourcePtr source;  // the ancestor's bytes
+  uint32_t crc;               // its CRC-32 when known from a zip entry
+  bool crc_known;
   const Chain* parent;
-  bool contains(uint64_t s, uint32_t c) const {
-    for (const Chain* p = this; p; p = p->parent)
-      if (p->size == s && p->crc == c) return true;
-    return false;
-  }
 };
+
+namespace {
+
+bool same_bytes(const archive::ByteSource& a, const archive::ByteSource& b) {
+  if (a.size() != b.size()) return false;
+  uint8_t x[65536], y[65536];
+  for (uint64_t off = 0; off < a.size(); off += sizeof x) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof x, a.size() - off));
+    if (!a.read_at(off, x, n) || !b.read_at(off, y, n) || std::memcmp(x, y, n) != 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 void ScanOutput::merge(ScanOutput&& o) {
   std::move(o.findings.begin(), o.findings.end(), std::back_inserter(findings));
@@ -195,8 +206,10 @@ void FileScanner::scan_file(const std::string& path, uint64_t size, bool is_root
   }
   if (kind == ContentKind::kTar || kind == ContentKind::kCompressed)
     scan_tar(*src, path, path, 0, nullptr, name_says_tar, out);
-  else
-    scan_zip(*src, path, path, 0, nullptr, name_says_archive || kind != ContentKind::kOther, out);
+  else {
+    Chain top{*src, 0, false, nullptr};
+    scan_zip(*src, path, path, 0, &top, name_says_archive || kind != ContentKind::kOther, out);
+  }
 }
 
 void FileScanner::scan_source(archive::SourcePtr src, const std::string& path, const std::string& location,
@@ -254,11 +267,6 @@ void FileScanner::scan_zip(archive::SourcePtr src, const std::string& path, cons
       out.stats.errors++;
       continue;
     }
-    if (chain && chain->contains(e.uncompressed_size, e.crc32)) {
-      out.errors.push_back({nested, "archive contains itself (recursive archive)"});
-      out.stats.errors++;
-      continue;
-    }
     if (e.uncompressed_size > limits_.max_nested_bytes) {
       out.errors.push_back({nested, "nested archive of " + std::to_string(e.uncompressed_size) +
                                         " bytes exceeds --max-nested-size"});
@@ -271,7 +279,16 @@ void FileScanner::scan_zip(archive::SourcePtr src, const std::string& path, cons
       out.stats.errors++;
       continue;
     }
-    Chain link{e.uncompressed_size, e.crc32, chain};
+    bool repeats = false;
+    for (const Chain* a = chain; a && !repeats; a = a->parent)
+      repeats = a->source->size() == (*child)->size() && (!a->crc_known || a->crc == e.crc32) &&
+                same_bytes(*a->source, **child);
+    if (repeats) {
+      out.errors.push_back({nested, "archive contains itself (recursive archive)"});
+      out.stats.errors++;
+      continue;
+    }
+    Chain link{*child, e.crc32, true, chain};
     scan_source(*child, path, nested, e.name, depth + 1, &link, out);
   }
 }

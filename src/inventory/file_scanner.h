@@ -57,8 +57,9 @@ class FileScanner {
   // -> "..."), else "".
   static std::string class_folder_root(const std::string& path);
 
+ struct Chain;  // ancestors of a nested archive, to catch self-containing ones
+
  private:
-  struct Chain;  // ancestors of a nested archive, to catch self-containing ones
   void scan_source(archive::SourcePtr src, const std::string& path, const std::string& location,
                    const std::string& name, int depth, Chain* chain, ScanOutput& out);
   void scan_zip(archive::SourcePtr src, const std::string& path, const std::string& location, int depth,
