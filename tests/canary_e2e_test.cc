@@ -56,7 +56,10 @@ class CanaryE2E : public ::testing::Test {
       GTEST_SKIP() << "java/javac not installed";
     for (const auto& jar : {kCore2141, kApi2141, kCore219, kApi219})
       if (!stdfs::exists(jar)) GTEST_SKIP() << "fixture missing: " << jar;
-    tmp_ = stdfs::path(L4S_TEST_TMP) / "canary-e2e";
+    // One folder per test: ctest runs the tests of this file in parallel.
+    tmp_ = stdfs::path(L4S_TEST_TMP) /
+           ("canary-e2e-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    stdfs::remove_all(tmp_);
     stdfs::create_directories(tmp_ / "classes");
     std::string src = std::string(L4S_SOURCE_DIR) + "/tests/canary_java/CanaryLog4j.java";
     ASSERT_EQ(std::system(("javac -d " + q((tmp_ / "classes").string()) + " -cp " + q(kApi2141) + " " + q(src)).c_str()), 0);

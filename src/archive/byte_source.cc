@@ -51,7 +51,39 @@ class BudgetedMemorySource : public MemorySource {
   uint64_t reserved_;
 };
 
-// A read-only private mapping; the descriptor is closed once mapped.
+// A regular file read with pread. Never mapped: another process may truncate
+// the file while we scan it, and touching a mapped page past the new end kills
+// the process with SIGBUS; pread just comes up short, and the read fails.
+// The size is fixed at open, so a file that grows is read as it was.
+class FileSource : public ByteSource {
+ public:
+  FileSource(int fd, uint64_t size) : fd_(fd), size_(size) {}
+  ~FileSource() override { close(fd_); }
+  uint64_t size() const override { return size_; }
+  bool read_at(uint64_t offset, void* buf, size_t n) const override {
+    if (!in_bounds(offset, n, size_)) return false;
+    auto* p = static_cast<uint8_t*>(buf);
+    while (n > 0) {
+      // Bounded per call: Linux transfers at most ~2 GiB per read anyway.
+      const size_t ask = std::min<size_t>(n, size_t{1} << 30);
+      const ssize_t got = pread(fd_, p, ask, static_cast<off_t>(offset));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return false;  // error, or end of file: truncated since open
+      p += got;
+      offset += static_cast<uint64_t>(got);
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  uint64_t size_;
+};
+
+// A read-only private mapping of a file only this process can reach (an
+// unlinked spill file), so nobody can truncate it under us; the descriptor is
+// closed once mapped.
 class MmapSource : public ByteSource {
  public:
   MmapSource(const uint8_t* base, uint64_t size) : base_(base), size_(size) {}
@@ -117,8 +149,10 @@ bool write_all(int fd, const void* data, size_t n) {
 
 }  // namespace
 
-Result<SourcePtr> open_file_source(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+Result<SourcePtr> open_file_source(const std::string& path, struct stat* st_out) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused
+  // as not regular); it changes nothing for regular files.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return Result<SourcePtr>::failure(errno_text(path, errno));
   struct stat st;
   if (fstat(fd, &st) != 0) {
@@ -130,9 +164,12 @@ Result<SourcePtr> open_file_source(const std::string& path) {
     close(fd);
     return Result<SourcePtr>::failure(path + ": not a regular file");
   }
-  Result<SourcePtr> result = map_fd(fd, static_cast<uint64_t>(st.st_size), path);
-  close(fd);  // the mapping stays valid without the descriptor
-  return result;
+  if (st_out) *st_out = st;
+  if (st.st_size == 0) {
+    close(fd);
+    return memory_source({});
+  }
+  return SourcePtr(std::make_shared<FileSource>(fd, static_cast<uint64_t>(st.st_size)));
 }
 
 SourcePtr memory_source(std::vector<uint8_t> bytes) {

@@ -1,6 +1,6 @@
-// Random-access byte sources: a file on disk (mmap), a buffer in memory, a
+// Random-access byte sources: a file on disk (pread), a buffer in memory, a
 // sub-range of another source (a STORED nested archive read in place), or a
-// spilled temp file. Archives are parsed through this interface only, so a
+// spilled temp file (mmap). Archives are parsed through this interface only, so a
 // nested archive never needs copying when it is stored uncompressed.
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/result.h"
+
+struct stat;
 
 namespace l4s::archive {
 
@@ -28,8 +30,13 @@ class ByteSource {
 
 using SourcePtr = std::shared_ptr<const ByteSource>;
 
-// Maps a regular file read-only. The error names the reason (errno text).
-Result<SourcePtr> open_file_source(const std::string& path);
+// Opens a regular file for reading with pread (data() is nullptr). Files on
+// disk are never mapped: another process may truncate one mid-scan, which
+// would kill us with SIGBUS; with pread the affected reads just fail. The size
+// is fixed at open. The error names the reason (errno text).
+// When st is given it receives the fstat of the opened file (its identity
+// and size at open).
+Result<SourcePtr> open_file_source(const std::string& path, struct stat* st = nullptr);
 SourcePtr memory_source(std::vector<uint8_t> bytes);
 // [offset, offset+length) of parent; clamped to the parent's size.
 SourcePtr sub_source(SourcePtr parent, uint64_t offset, uint64_t length);

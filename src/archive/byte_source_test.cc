@@ -7,6 +7,8 @@
 #include <fstream>
 #include <thread>
 
+#include <sys/stat.h>
+
 namespace l4s::archive {
 namespace {
 
@@ -28,13 +30,13 @@ std::string bytes_of(const ByteSource& s) {
   return out;
 }
 
-TEST(ByteSource, FileSourceMapsContent) {
+TEST(ByteSource, FileSourceReadsContent) {
   const std::string dir = scratch_dir("file");
   auto s = open_file_source(write_file(dir + "/f.bin", "0123456789"));
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ((*s)->size(), 10u);
-  ASSERT_NE((*s)->data(), nullptr);
-  EXPECT_EQ(memcmp((*s)->data(), "0123456789", 10), 0);
+  EXPECT_EQ((*s)->data(), nullptr);  // read with pread, never mapped
+  EXPECT_EQ(bytes_of(**s), "0123456789");
   char buf[4];
   ASSERT_TRUE((*s)->read_at(6, buf, 4));
   EXPECT_EQ(std::string(buf, 4), "6789");
@@ -68,6 +70,37 @@ TEST(ByteSource, FileSourceOutlivesUnlink) {
   ASSERT_TRUE(s.ok());
   std::filesystem::remove(dir + "/f");
   EXPECT_EQ(bytes_of(**s), "still here");
+}
+
+// Another process truncating a file mid-scan must not crash us (a mapping
+// would raise SIGBUS on the vanished pages): reads past the new end fail,
+// reads before it still work.
+TEST(ByteSource, TruncatedAfterOpenFailsReadsCleanly) {
+  const std::string dir = scratch_dir("truncate");
+  std::string content(3 << 20, 'x');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 13);
+  const std::string path = write_file(dir + "/f", content);
+  auto s = open_file_source(path);
+  ASSERT_TRUE(s.ok()) << s.error();
+  ASSERT_EQ((*s)->size(), content.size());
+  std::filesystem::resize_file(path, 4096);
+  std::vector<char> buf(1 << 20);
+  EXPECT_FALSE((*s)->read_at(1 << 20, buf.data(), buf.size()));       // wholly past the new end
+  EXPECT_FALSE((*s)->read_at(4000, buf.data(), 200));                  // straddles it
+  ASSERT_TRUE((*s)->read_at(100, buf.data(), 200));                    // still there
+  EXPECT_EQ(memcmp(buf.data(), content.data() + 100, 200), 0);
+  SourcePtr sub = sub_source(*s, 2 << 20, 4096);
+  EXPECT_FALSE(sub->read_at(0, buf.data(), 16));
+  std::filesystem::resize_file(path, 0);
+  EXPECT_FALSE((*s)->read_at(0, buf.data(), 1));
+}
+
+TEST(ByteSource, FifoIsRefusedWithoutBlocking) {
+  const std::string dir = scratch_dir("fifo");
+  ASSERT_EQ(mkfifo((dir + "/p").c_str(), 0600), 0);
+  auto s = open_file_source(dir + "/p");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("not a regular file"), std::string::npos) << s.error();
 }
 
 TEST(ByteSource, MemorySource) {

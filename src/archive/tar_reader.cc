@@ -39,10 +39,15 @@ la_ssize_t read_cb(struct archive* a, void* data, const void** out) {
     c->pos += n;
     return static_cast<la_ssize_t>(n);
   }
-  const uint64_t n = std::min<uint64_t>(size - c->pos, c->buf.size());
-  if (!c->source->read_at(c->pos, c->buf.data(), n)) {
-    archive_set_error(a, EIO, "read error at offset %llu", static_cast<unsigned long long>(c->pos));
-    return -1;
+  uint64_t n = std::min<uint64_t>(size - c->pos, c->buf.size());
+  // A file truncated since it was opened fails whole reads past its new end:
+  // halve the read so the entries before the cut are still visited.
+  while (!c->source->read_at(c->pos, c->buf.data(), n)) {
+    if (n <= 512) {
+      archive_set_error(a, EIO, "read error at offset %llu", static_cast<unsigned long long>(c->pos));
+      return -1;
+    }
+    n /= 2;
   }
   *out = c->buf.data();
   c->pos += n;

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "archive/zip_reader.h"
@@ -188,6 +189,32 @@ TEST(TarReader, TruncatedTarReportsErrorAfterEntries) {
     names.push_back(e.name);
     if (e.name == "big.bin") {
       auto m = materialize(1 << 20);
+      if (!m.ok()) materialize_error = m.error();
+    }
+  });
+  EXPECT_EQ(names, (std::vector<std::string>{"a.txt", "big.bin"}));
+  EXPECT_FALSE(materialize_error.empty());
+  EXPECT_FALSE(st.ok());
+}
+
+// The same cut made on disk by another process after the file was opened.
+TEST(TarReader, FileTruncatedAfterOpenReportsError) {
+  const std::string dir = std::string(L4S_TEST_TMP) + "/tar-truncate";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/t.tar";
+  const std::string tar = build_tar({{"a.txt", "alpha"}, {"big.bin", std::string(1 << 20, 'x')}});
+  std::ofstream(path, std::ios::binary) << tar;
+  auto s = open_file_source(path);
+  ASSERT_TRUE(s.ok()) << s.error();
+  std::filesystem::resize_file(path, 512 + 512 + 512 + 4000);
+  MemoryBudget budget(4 << 20);
+  std::vector<std::string> names;
+  std::string materialize_error;
+  Status st = read_tar(*s, budget, [&](const TarEntry& e, const auto& materialize) {
+    names.push_back(e.name);
+    if (e.name == "big.bin") {
+      auto m = materialize(4 << 20);
       if (!m.ok()) materialize_error = m.error();
     }
   });

@@ -123,6 +123,7 @@ struct EndInfo {
   uint64_t cd_size = 0;
   uint64_t cd_offset = 0;  // as declared, i.e. without any prefix
   bool zip64 = false;
+  uint64_t zip64_pos = UINT64_MAX;  // the zip64 end record used, when zip64
 };
 
 // Scans the last 64 KiB + 22 bytes backwards for the end record. Prefers a
@@ -204,6 +205,7 @@ Status apply_zip64(const ByteSource& src, EndInfo* info, bool saturated) {
   info->cd_offset = cd_offset;
   info->cd_end = rec_pos;
   info->zip64 = true;
+  info->zip64_pos = rec_pos;
   return Status();
 }
 
@@ -501,6 +503,7 @@ Result<ZipReader> ZipReader::open(SourcePtr source) {
   while (r.remaining() >= 4 && le32_at(r.here()) == kCentralSig) {
     if (zr.entries_.size() >= kMaxEntries) return ZipResult::failure("too many entries");
     ZipEntry& e = zr.entries_.emplace_back();
+    e.central_offset = cd_start + (cd_size - r.remaining());
     Status s = parse_central(r, zr.entries_.size() - 1, &e);
     if (!s.ok()) return ZipResult::failure(s.error());
     if (e.local_header_offset > cd_start - zr.prefix_size_ ||
@@ -514,6 +517,13 @@ Result<ZipReader> ZipReader::open(SourcePtr source) {
   if (n != end->entries && (end->zip64 || (n & 0xFFFF) != end->entries)) {
     return ZipResult::failure("central directory holds " + std::to_string(n) +
                               " entries, end record says " + std::to_string(end->entries));
+  }
+  zr.layout_.cd_start = cd_start;
+  zr.layout_.cd_size = cd_size;
+  zr.layout_.eocd = end->eocd_pos;
+  if (end->zip64) {
+    zr.layout_.zip64_eocd = end->zip64_pos;
+    zr.layout_.zip64_locator = end->eocd_pos - kZip64LocatorSize;
   }
   Status layout = check_layout(zr.entries_, cd_start);
   if (!layout.ok()) return ZipResult::failure(layout.error());
@@ -573,6 +583,38 @@ Result<std::string> ZipReader::read(const ZipEntry& entry, uint64_t max_bytes) c
       crc32_z(0, reinterpret_cast<const Bytef*>(out.data()), out.size()));
   if (crc != entry.crc32) return R::failure("CRC mismatch");
   return out;
+}
+
+Status ZipReader::verify(const ZipEntry& entry) const {
+  if (Status s = check_supported(entry); !s.ok()) return s;
+  Result<uint64_t> off = data_offset(entry);
+  if (!off.ok()) return Status::failure(off.error());
+  uLong crc = 0;
+  uint64_t size = 0;
+  if (entry.method == 0) {
+    if (entry.compressed_size != entry.uncompressed_size) {
+      return Status::failure("stored entry sizes disagree");
+    }
+    std::vector<uint8_t> buf(std::min<uint64_t>(entry.compressed_size, kChunk));
+    for (uint64_t pos = 0; pos < entry.compressed_size;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), entry.compressed_size - pos));
+      if (!source_->read_at(*off + pos, buf.data(), n)) return Status::failure("read error");
+      crc = crc32_z(crc, buf.data(), n);
+      pos += n;
+    }
+    size = entry.compressed_size;
+  } else {
+    Status s = inflate_range(*source_, *off, entry.compressed_size, entry.uncompressed_size,
+                             CapMode::kError, [&](const uint8_t* p, size_t n) {
+                               crc = crc32_z(crc, p, n);
+                               size += n;
+                               return true;
+                             });
+    if (!s.ok()) return s;
+  }
+  if (size != entry.uncompressed_size) return Status::failure("uncompressed size mismatch");
+  if (static_cast<uint32_t>(crc) != entry.crc32) return Status::failure("CRC mismatch");
+  return Status();
 }
 
 Result<std::string> ZipReader::peek(const ZipEntry& entry, size_t n) const {

@@ -21,6 +21,7 @@ struct ZipEntry {
   uint64_t compressed_size = 0;
   uint64_t uncompressed_size = 0;
   uint64_t local_header_offset = 0;  // absolute, prefix already added
+  uint64_t central_offset = 0;       // absolute offset of its central directory record
   uint32_t dos_time = 0;       // DOS date << 16 | time
   uint32_t external_attrs = 0;
   uint16_t version_made_by = 0;
@@ -30,6 +31,16 @@ struct ZipEntry {
   uint64_t data_limit = UINT64_MAX;
   bool is_directory() const { return !name.empty() && name.back() == '/'; }
   bool encrypted() const { return flags & 1; }
+};
+
+// Where the archive's structures sit in the source (absolute offsets), for
+// tools that rewrite it record by record.
+struct ZipLayout {
+  uint64_t cd_start = 0;
+  uint64_t cd_size = 0;
+  uint64_t eocd = 0;                     // end of central directory record
+  uint64_t zip64_eocd = UINT64_MAX;      // zip64 end record, when it was used
+  uint64_t zip64_locator = UINT64_MAX;   // its locator (right before eocd)
 };
 
 class ZipReader {
@@ -48,6 +59,7 @@ class ZipReader {
   const std::vector<ZipEntry>& entries() const { return entries_; }
   uint64_t prefix_size() const { return prefix_size_; }  // bytes before the archive proper
   const SourcePtr& source() const { return source_; }
+  const ZipLayout& layout() const { return layout_; }
 
   // Offset of the entry's compressed data (parses its local header).
   Result<uint64_t> data_offset(const ZipEntry& entry) const;
@@ -61,6 +73,10 @@ class ZipReader {
   // First up to n decompressed bytes (content sniffing without full inflation).
   Result<std::string> peek(const ZipEntry& entry, size_t n) const;
 
+  // Inflates the entry without keeping it and checks its size and CRC, for
+  // validating a whole archive in bounded memory. Same failures as read().
+  Status verify(const ZipEntry& entry) const;
+
   // The entry as a source: a sub-range when STORED (no copy, CRC not checked),
   // else inflated into memory within budget or spilled to a temp file (CRC
   // checked). Fails past max_bytes. The budget must outlive the source.
@@ -71,6 +87,7 @@ class ZipReader {
   SourcePtr source_;
   std::vector<ZipEntry> entries_;
   uint64_t prefix_size_ = 0;
+  ZipLayout layout_;
 };
 
 // True when the bytes look like the start of a ZIP local header or an empty

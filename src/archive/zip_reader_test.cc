@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -491,6 +492,48 @@ TEST(ZipReader, CrcMismatch) {
   auto o = zr->open_entry(zr->entries()[2], budget, 1 << 20);
   ASSERT_FALSE(o.ok());
   EXPECT_EQ(o.error(), "CRC mismatch");
+  for (size_t i : {1, 2}) {
+    Status v = zr->verify(zr->entries()[i]);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error(), "CRC mismatch");
+  }
+}
+
+TEST(ZipReader, VerifyChecksWithoutKeepingContent) {
+  BuiltZip z = build_zip(basic_spec());
+  auto zr = ZipReader::open(src(z.bytes));
+  ASSERT_TRUE(zr.ok()) << zr.error();
+  for (const ZipEntry& e : zr->entries()) EXPECT_TRUE(zr->verify(e).ok()) << e.name;
+  // A declared size smaller than what inflates is caught without inflating on.
+  BuiltZip lie = build_zip(basic_spec());
+  set32(lie.bytes, lie.central[2] + 24, 1000);
+  auto zl = ZipReader::open(src(lie.bytes));
+  ASSERT_TRUE(zl.ok()) << zl.error();
+  Status v = zl->verify(zl->entries()[2]);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error(), "entry exceeds 1000 bytes");
+}
+
+TEST(ZipReader, LayoutAndCentralOffsets) {
+  for (bool zip64 : {false, true}) {
+    SCOPED_TRACE(zip64 ? "zip64" : "plain");
+    ZipSpec spec = basic_spec();
+    spec.zip64 = zip64;
+    spec.prefix = "#!/bin/sh\n";
+    const BuiltZip z = build_zip(spec);
+    auto zr = ZipReader::open(src(z.bytes));
+    ASSERT_TRUE(zr.ok()) << zr.error();
+    const ZipLayout& l = zr->layout();
+    EXPECT_EQ(l.cd_start, z.cd_start);
+    EXPECT_EQ(l.eocd, z.eocd);
+    EXPECT_EQ(l.cd_start + l.cd_size, zip64 ? l.zip64_eocd : l.eocd);
+    if (zip64) {
+      EXPECT_EQ(l.zip64_locator, z.eocd - 20);
+    } else {
+      EXPECT_EQ(l.zip64_eocd, UINT64_MAX);
+    }
+    for (size_t i = 0; i < z.central.size(); ++i) EXPECT_EQ(zr->entries()[i].central_offset, z.central[i]);
+  }
 }
 
 TEST(ZipReader, SizeCap) {
@@ -644,6 +687,45 @@ TEST(ZipReader, ConcurrentReads) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(good.load(), 80);
+}
+
+// A zip on disk truncated by another process after it was opened (a log
+// rotated, a deploy replacing a jar in place): every read fails with a reason,
+// nothing crashes (a mapped file would raise SIGBUS here).
+TEST(ZipReader, FileTruncatedAfterOpenFailsCleanly) {
+  const std::string dir = std::string(L4S_TEST_TMP) + "/zip-truncate";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ZipSpec spec = basic_spec();
+  spec.entries.push_back({"b/big.bin", big_text(2 << 20), 0});
+  const BuiltZip z = build_zip(spec);
+  const std::string path = dir + "/t.jar";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite(z.bytes.data(), 1, z.bytes.size(), f), z.bytes.size());
+    std::fclose(f);
+  }
+  auto s = open_file_source(path);
+  ASSERT_TRUE(s.ok()) << s.error();
+  auto zr = ZipReader::open(*s);
+  ASSERT_TRUE(zr.ok()) << zr.error();
+  MemoryBudget budget(1 << 20);
+  auto stored = zr->open_entry(*find(*zr, "b/big.bin"), budget, 4 << 20);
+  ASSERT_TRUE(stored.ok()) << stored.error();
+
+  std::filesystem::resize_file(path, 64);
+  for (const ZipEntry& e : zr->entries()) {
+    if (e.is_directory()) continue;
+    auto r = zr->read(e, 8 << 20);
+    EXPECT_FALSE(r.ok()) << e.name;
+    auto p = zr->peek(e, 16);
+    EXPECT_FALSE(p.ok()) << e.name;
+  }
+  char buf[16];
+  EXPECT_FALSE((*stored)->read_at(0, buf, sizeof buf));  // the in-place view fails too
+  auto again = ZipReader::open(*s);  // re-listing the vanished directory
+  EXPECT_FALSE(again.ok());
 }
 
 TEST(ZipReader, LooksLikeZip) {

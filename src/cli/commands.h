@@ -13,5 +13,9 @@ inline constexpr int kExitIncomplete = 2;  // nothing found, but some locations 
 inline constexpr int kExitUsage = 64;
 
 void add_scan_command(CLI::App& app, int& exit_code);
+void add_fix_command(CLI::App& app, int& exit_code);
+void add_restore_command(CLI::App& app, int& exit_code);
+void add_canary_command(CLI::App& app, int& exit_code);
+void add_probe_command(CLI::App& app, int& exit_code);
 
 }  // namespace l4s::cli

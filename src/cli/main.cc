@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = l4s::cli::kExitClean;
   l4s::cli::add_scan_command(app, exit_code);
+  l4s::cli::add_fix_command(app, exit_code);
+  l4s::cli::add_restore_command(app, exit_code);
+  l4s::cli::add_canary_command(app, exit_code);
+  l4s::cli::add_probe_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,12 +13,13 @@
 //   the Interpolator(Map) built in its constructor, which lacks bundle, event,
 //   map and sd (so those prefixes fall through to the properties).
 //
-// Safety: before Log4j starts, a JNDI InitialContextFactoryBuilder is
-// installed. From then on every InitialContext in this JVM (JndiManager's
-// included) delegates to RecorderContext, and the JDK no longer consults URL
-// context factories (ldap:, rmi:, dns:, iiop:), so no lookup can leave the
-// process: RecorderContext only appends the name to a list and returns null,
-// which Log4j's JndiLookup treats like a failed lookup.
+// Safety: the `jndi` lookup is replaced by RecorderLookup, which records the
+// name JndiLookup would pass to JNDI and returns null (as a failed lookup
+// does); nothing is looked up. As a second guard, a JNDI
+// InitialContextFactoryBuilder is installed before Log4j starts: every
+// InitialContext in this JVM then delegates to RecorderContext, and the JDK no
+// longer consults URL context factories (ldap:, rmi:, dns:, iiop:), so even a
+// stray lookup could not leave the process.
 //
 // Environment: the real lookups run, except `env`, which is replaced by one
 // that knows nothing (so results do not depend on this machine). The values
@@ -33,12 +34,14 @@
 //      "U\t<escaped name>\t<OK|BAD>\t<scheme>\t<host>\t<port>\t<raw authority>"
 // Escaping: bytes outside printable ASCII, and '\', are written as \xHH; "\N" is null.
 // outcome: OK, LOOP (IllegalStateException: infinite loop), SOE (StackOverflowError),
-//          LOOKUP_ERROR (IllegalArgumentException), or ERR:<class>.
+//          LOOKUP_ERROR (IllegalArgumentException), TIMEOUT (Log4j did not finish
+//          within TIMEOUT_MILLIS or ran out of memory), or ERR:<class>.
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Method;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -67,17 +70,21 @@ import org.apache.logging.log4j.core.config.xml.XmlConfiguration;
 import org.apache.logging.log4j.core.impl.Log4jLogEvent;
 import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.apache.logging.log4j.core.lookup.Interpolator;
+import org.apache.logging.log4j.core.lookup.JndiLookup;
 import org.apache.logging.log4j.core.lookup.StrLookup;
 import org.apache.logging.log4j.core.lookup.StrSubstitutor;
 import org.apache.logging.log4j.message.SimpleMessage;
+import org.apache.logging.log4j.status.StatusLogger;
 
 public final class Log4jOracle {
-  static final List<String> calls = new ArrayList<>();
+  static final List<String> calls = new ArrayList<>();       // from RecorderLookup
+  static final List<String> strayCalls = new ArrayList<>();  // from RecorderContext: must stay empty
+  static final long TIMEOUT_MILLIS = 1000;
 
   /** The only JNDI context this JVM can create: records names, resolves nothing. */
   static final class RecorderContext implements Context {
-    public Object lookup(String name) { calls.add(name); return null; }
-    public Object lookup(Name name) { calls.add(name.toString()); return null; }
+    public Object lookup(String name) { strayCalls.add(name); return null; }
+    public Object lookup(Name name) { strayCalls.add(name.toString()); return null; }
     public void close() {}
     public Hashtable<?, ?> getEnvironment() { return new Hashtable<>(); }
     private static NamingException refuse() { return new OperationNotSupportedException("recorder"); }
@@ -108,18 +115,47 @@ public final class Log4jOracle {
     public String getNameInNamespace() throws NamingException { throw refuse(); }
   }
 
+  /**
+   * Replaces JndiLookup: converts the key exactly as JndiLookup does (its own
+   * private convertJndiName, called reflectively) and records the name. Going
+   * around JndiManager also keeps its static lock out of the recursion, where a
+   * StackOverflowError or a stopped runaway payload could leave it held.
+   */
+  static final class RecorderLookup implements StrLookup {
+    private final JndiLookup real = new JndiLookup();
+    private final Method convert;
+
+    RecorderLookup() throws ReflectiveOperationException {
+      convert = JndiLookup.class.getDeclaredMethod("convertJndiName", String.class);
+      convert.setAccessible(true);
+    }
+
+    public String lookup(String key) { return lookup(null, key); }
+
+    public String lookup(LogEvent event, String key) {
+      if (key == null) return null;
+      try {
+        calls.add((String) convert.invoke(real, key));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      return null;  // As JndiLookup does when the lookup fails.
+    }
+  }
+
   /** Stands in for lookups whose values would come from this machine. */
   static final class AbsentLookup implements StrLookup {
     public String lookup(String key) { return null; }
     public String lookup(LogEvent event, String key) { return null; }
   }
 
+  @SuppressWarnings("removal")
   public static void main(String[] args) throws Exception {
     NamingManager.setInitialContextFactoryBuilder(environment -> env -> new RecorderContext());
     // Prove the recorder is in place before any payload runs.
     new javax.naming.InitialContext().lookup("ldap://127.0.0.1:1/selftest");
-    if (calls.size() != 1) throw new IllegalStateException("JNDI recorder not installed");
-    calls.clear();
+    if (strayCalls.size() != 1) throw new IllegalStateException("JNDI recorder not installed");
+    strayCalls.clear();
 
     LoggerContext context = new LoggerContext("oracle");
     Configuration config;
@@ -132,10 +168,15 @@ public final class Log4jOracle {
       config = new DefaultConfiguration();
     }
     context.start(config);
+    // Lookups report errors (an invalid ${date:} pattern) to the StatusLogger,
+    // which takes a lock; silence it so that no lock is taken inside the
+    // recursion (see RecorderLookup) and stderr stays readable.
+    StatusLogger.getLogger().setLevel(Level.OFF);
     StrSubstitutor subst = config.getStrSubstitutor();
     Interpolator interpolator = (Interpolator) subst.getVariableResolver();
     Map<String, StrLookup> lookups = interpolator.getStrLookupMap();
     lookups.put("env", new AbsentLookup());
+    lookups.put("jndi", new RecorderLookup());
     PatternLayout layout = PatternLayout.newBuilder().withConfiguration(config).withPattern("%m").build();
 
     try (BufferedReader in = Files.newBufferedReader(Paths.get(args[1]), StandardCharsets.US_ASCII);
@@ -171,22 +212,43 @@ public final class Log4jOracle {
         LinkedHashSet<String> names = new LinkedHashSet<>();
         for (String path : new String[] {"S", "M"}) {
           calls.clear();
-          String outcome = "OK";
-          String result = null;
-          try {
-            result = path.equals("S") ? subst.replace(event, payload) : layout.toSerializable(event);
-          } catch (StackOverflowError e) {
-            outcome = "SOE";
-          } catch (IllegalStateException e) {
-            outcome = String.valueOf(e.getMessage()).startsWith("Infinite loop") ? "LOOP" : "ERR:" + e;
-          } catch (IllegalArgumentException e) {
-            outcome = "LOOKUP_ERROR";
-          } catch (Throwable e) {
-            outcome = "ERR:" + e.getClass().getName();
+          String[] outcome = {"OK"};
+          String[] result = {null};
+          Thread worker = new Thread(null, () -> {
+            try {
+              result[0] = path.equals("S") ? subst.replace(event, payload) : layout.toSerializable(event);
+            } catch (StackOverflowError e) {
+              outcome[0] = "SOE";
+            } catch (IllegalStateException e) {
+              outcome[0] = String.valueOf(e.getMessage()).startsWith("Infinite loop") ? "LOOP" : "ERR:" + e;
+            } catch (IllegalArgumentException e) {
+              // JavaLookup's "unknown key"; anything else is JDK code that failed
+              // because the stack ran out under it (its trace is the full 1024 frames).
+              StackTraceElement[] trace = e.getStackTrace();
+              outcome[0] = trace.length > 0 && trace[0].getClassName().endsWith(".JavaLookup") ? "LOOKUP_ERROR"
+                  : trace.length >= 1000 ? "SOE" : "ERR:" + e;
+            } catch (OutOfMemoryError e) {
+              result[0] = null;
+              outcome[0] = "TIMEOUT";
+            } catch (ThreadDeath e) {
+              outcome[0] = "TIMEOUT";
+            } catch (Throwable e) {
+              outcome[0] = e.getStackTrace().length >= 1000 ? "SOE" : "ERR:" + e;
+            }
+          }, "payload", 2L << 20);
+          worker.start();
+          worker.join(TIMEOUT_MILLIS);
+          if (worker.isAlive()) {
+            // Log4j itself never finishes on some inputs (the %m rescan can grow the
+            // message forever, e.g. "${a} $$${event:Message}"): stop it.
+            worker.stop();
+            worker.join();
+            outcome[0] = "TIMEOUT";
+            result[0] = null;
           }
           StringBuilder sb = new StringBuilder();
-          sb.append("R\t").append(index).append('\t').append(path).append('\t').append(outcome)
-              .append('\t').append(calls.size()).append('\t').append(esc(result));
+          sb.append("R\t").append(index).append('\t').append(path).append('\t').append(outcome[0])
+              .append('\t').append(calls.size()).append('\t').append(esc(result[0]));
           // A StackOverflowError repeats calls thousands of times; the first ones suffice.
           for (String c : calls.subList(0, Math.min(calls.size(), 256))) sb.append('\t').append(esc(c));
           out.write(sb.append('\n').toString());
@@ -204,8 +266,10 @@ public final class Log4jOracle {
           out.write(sb.append('\n').toString());
         }
         ++index;
+        out.flush();  // So that a payload that hangs Log4j can be found in the output.
       }
     }
+    if (!strayCalls.isEmpty()) throw new IllegalStateException("JNDI used outside JndiLookup: " + strayCalls);
     context.stop();
   }
 

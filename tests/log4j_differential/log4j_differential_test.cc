@@ -31,8 +31,14 @@
 namespace l4s::hunt {
 namespace {
 
-constexpr uint64_t kSeed = 20211210;
+// L4S_DIFFERENTIAL_SEED=N runs another corpus of the same size.
+constexpr uint64_t kDefaultSeed = 20211210;
 constexpr size_t kPayloads = 12000;
+
+uint64_t Seed() {
+  const char* s = std::getenv("L4S_DIFFERENTIAL_SEED");
+  return s ? std::strtoull(s, nullptr, 10) : kDefaultSeed;
+}
 
 std::string Escape(std::string_view s) {
   std::string out;
@@ -73,6 +79,12 @@ std::vector<std::string_view> SplitTabs(std::string_view line) {
     }
   }
   return fields;
+}
+
+uint64_t Fnv1a(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  return h;
 }
 
 bool IsExecutable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
@@ -135,13 +147,17 @@ std::string OutcomeName(EvalOutcome o) {
     case EvalOutcome::kInfiniteLoop: return "LOOP";
     case EvalOutcome::kStackOverflow: return "SOE";
     case EvalOutcome::kLookupError: return "LOOKUP_ERROR";
-    case EvalOutcome::kBudgetExceeded: return "BUDGET";
+    case EvalOutcome::kBudgetExceeded: return "TIMEOUT";  // Neither finishes.
   }
   return "?";
 }
 
 class Log4jDifferentialTest : public ::testing::Test {
  protected:
+  // Generates the corpus and runs the oracle on it. ctest runs every test in
+  // its own process, so the oracle's results are cached in the build folder
+  // under a key made of the corpus, the harness source and the jars: only the
+  // first process pays for the JVM.
   static void SetUpTestSuite() {
     std::string java = L4S_JAVA, javac = L4S_JAVAC;
     if (!IsExecutable(java) || !IsExecutable(javac)) {
@@ -155,38 +171,51 @@ class Log4jDifferentialTest : public ::testing::Test {
       skip_ = "log4j-core/api 2.14.1 jars not found via " + fixtures + "/MANIFEST.tsv";
       return;
     }
-    std::string dir = std::string(L4S_TEST_TMP) + "/log4j_differential";
-    RunShell("mkdir -p '" + dir + "/classes'");
     std::string classpath = core + ":" + api;
-    if (RunShell("'" + javac + "' -nowarn -d '" + dir + "/classes' -cp '" + classpath + "' '" + L4S_ORACLE_SOURCE +
-            "' 2> '" + dir + "/javac.log'") != 0) {
-      failure_ = "javac failed: " + ReadFile(dir + "/javac.log");
-      return;
-    }
 
-    testing::PayloadGenerator gen(kSeed);
-    std::ofstream in(dir + "/payloads.tsv", std::ios::binary);
+    testing::PayloadGenerator gen(Seed());
+    std::string corpus;
     for (size_t i = 0; i < kPayloads; ++i) {
       int64_t time = gen.TimeMillis();
       std::string line = gen.Line();
+      corpus += std::to_string(time) + '\t' + Escape(line) + '\n';
       times_.push_back(time);
-      payloads_.push_back(line);
-      in << time << '\t' << Escape(line) << '\n';
+      payloads_.push_back(std::move(line));
     }
-    in.close();
+    std::string source = ReadFile(L4S_ORACLE_SOURCE);
+    char key[32];
+    std::snprintf(key, sizeof key, "%016llx",
+                  static_cast<unsigned long long>(Fnv1a(corpus + '\0' + source + '\0' + classpath)));
+    std::string dir = std::string(L4S_TEST_TMP) + "/log4j_differential/" + key;
+    std::string pid = std::to_string(getpid());
 
     for (const char* mode : {"file", "default"}) {
-      std::string out = dir + "/oracle-" + mode + ".tsv";
-      // -Xss keeps StackOverflowError cases quick; the locale and zone fix ${date:} output.
-      std::string cmd = "'" + java + "' -Xss4m -Duser.timezone=UTC -Duser.language=en -Duser.country=US -cp '" +
-                        classpath + ":" + dir + "/classes' Log4jOracle " + mode + " '" + dir +
-                        "/payloads.tsv' '" + out + "' 2> '" + dir + "/oracle-" + mode + ".log'";
-      if (RunShell(cmd) != 0) {
-        failure_ = "oracle failed, see " + dir + "/oracle-" + mode + ".log";
-        return;
-      }
       OracleRun& run = std::string(mode) == "file" ? file_run_ : default_run_;
       run.env.config_file = std::string(mode) == "file";
+      std::string out = dir + "/oracle-" + mode + ".tsv";
+      if (!FileExists(out)) {
+        if (!FileExists(dir + "/payloads.tsv")) {
+          RunShell("mkdir -p '" + dir + "/classes-" + pid + "'");
+          std::ofstream(dir + "/payloads.tsv." + pid, std::ios::binary) << corpus;
+          std::rename((dir + "/payloads.tsv." + pid).c_str(), (dir + "/payloads.tsv").c_str());
+        }
+        std::string classes = dir + "/classes-" + pid;
+        RunShell("mkdir -p '" + classes + "'");
+        if (RunShell("'" + javac + "' -nowarn -d '" + classes + "' -cp '" + classpath + "' '" + L4S_ORACLE_SOURCE +
+                     "' 2> '" + classes + "/javac.log'") != 0) {
+          failure_ = "javac failed: " + ReadFile(classes + "/javac.log");
+          return;
+        }
+        // The locale and zone fix ${date:} output.
+        std::string cmd = "'" + java + "' -Xmx1g -Duser.timezone=UTC -Duser.language=en -Duser.country=US -cp '" +
+                          classpath + ":" + classes + "' Log4jOracle " + mode + " '" + dir + "/payloads.tsv' '" +
+                          out + "." + pid + "' 2> '" + dir + "/oracle-" + mode + ".log'";
+        if (RunShell(cmd) != 0) {
+          failure_ = "oracle failed, see " + dir + "/oracle-" + mode + ".log";
+          return;
+        }
+        std::rename((out + "." + pid).c_str(), out.c_str());
+      }
       if (!Parse(ReadFile(out), &run)) return;
     }
   }
@@ -257,6 +286,9 @@ class Log4jDifferentialTest : public ::testing::Test {
       std::string why;
       if (OutcomeName(got.outcome) != want.outcome) {
         why = "outcome " + OutcomeName(got.outcome) + " != " + want.outcome;
+      } else if (want.outcome == "TIMEOUT") {
+        // Log4j would never finish (the %m rescan growing the text forever): how far
+        // it got before being stopped, and how far our budget lets us go, are arbitrary.
       } else if (want.outcome == "SOE") {
         // The JVM's stack depth decides how often calls repeat; compare the distinct names.
         std::set<std::string> a(got.jndi_names.begin(), got.jndi_names.end());
@@ -332,6 +364,7 @@ TEST_F(Log4jDifferentialTest, CorpusCoversOutcomes) {
     if (file_run_.substitute[i].call_count == 0 && file_run_.message[i].call_count > 0) ++message_only;
   }
   for (const char* o : {"OK", "LOOP", "SOE", "LOOKUP_ERROR"}) EXPECT_GT(outcomes[o], 20u) << o;
+  outcomes.erase("TIMEOUT");  // Log4j never finishing (the %m rescan growing the text forever) is rare.
   EXPECT_EQ(outcomes.size(), 4u) << "unexpected Java exception in the corpus";
   EXPECT_GT(message_only, 200u);
 }

@@ -303,6 +303,8 @@ std::string PayloadGenerator::Damage(std::string line) {
   size_t edits = 1 + Below(2);
   for (size_t e = 0; e < edits && !line.empty(); ++e) {
     size_t pos = Below(line.size());
+    // Stay on character boundaries: Log4j only ever sees valid text.
+    while (pos > 0 && (static_cast<unsigned char>(line[pos]) & 0xC0) == 0x80) --pos;
     if (Percent(50)) {
       line.insert(pos, 1, kBits[Below(kBits.size())]);
     } else if (static_cast<unsigned char>(line[pos]) < 0x80) {

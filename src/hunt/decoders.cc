@@ -1,0 +1,381 @@
+#include "hunt/decoders.h"
+
+#include <algorithm>
+#include <array>
+
+#include "hunt/java_case.h"
+
+namespace l4s::hunt {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Parses `n` hex digits at s[pos]; -1 when they are not all hex.
+long ParseHex(std::string_view s, size_t pos, size_t n) {
+  if (pos + n > s.size()) return -1;
+  long v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int d = HexValue(s[pos + i]);
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+bool IsSurrogate(long cp) { return cp >= 0xD800 && cp <= 0xDFFF; }
+
+// Decodes a UTF-16 escape (value `unit`, at s[pos], `len` bytes long, with a
+// possible low surrogate following in the same notation `prefix`). Appends
+// UTF-8 and returns the bytes consumed, or 0 when it is a lone surrogate.
+size_t AppendUtf16Escape(std::string_view s, size_t pos, size_t len, long unit, std::string_view prefix,
+                         std::string* out) {
+  if (!IsSurrogate(unit)) {
+    if (unit == 0) return 0;  // Keep NUL escapes visible.
+    AppendUtf8(static_cast<uint32_t>(unit), out);
+    return len;
+  }
+  if (unit >= 0xDC00) return 0;
+  size_t next = pos + len;
+  if (s.substr(next, prefix.size()) != prefix) return 0;
+  long low = ParseHex(s, next + prefix.size(), 4);
+  if (low < 0xDC00 || low > 0xDFFF) return 0;
+  AppendUtf8(static_cast<uint32_t>(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)), out);
+  return 2 * len;
+}
+
+bool IsBase64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+         c == '-' || c == '_';
+}
+
+// Decoded bytes that are worth putting back into the text: readable, and,
+// for tokens found anywhere, holding the start of a lookup in some encoding.
+bool MostlyPrintable(std::string_view s) {
+  if (s.empty()) return false;
+  size_t bad = 0;
+  for (unsigned char c : s) {
+    if (c == 0) return false;
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ++bad;
+  }
+  return bad * 20 <= s.size();
+}
+
+bool HasLookupStart(std::string_view s) {
+  std::string lower = JavaToLowerCase(s);
+  for (std::string_view t : {"${", "%24", "$%7b", "\\u0024", "\\x24", "\\044", "&#36", "&#x24", "&dollar;"}) {
+    if (lower.find(t) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void AddLayer(std::vector<Layer>* layers, Layer layer) {
+  if (std::find(layers->begin(), layers->end(), layer) == layers->end()) layers->push_back(layer);
+}
+
+struct NamedEntity {
+  std::string_view name;
+  std::string_view text;
+};
+
+// HTML5 named character references for the characters a lookup needs, plus
+// the common ones a log encoder emits.
+constexpr NamedEntity kEntities[] = {
+    {"amp", "&"},    {"lt", "<"},      {"gt", ">"},      {"quot", "\""},  {"apos", "'"},    {"dollar", "$"},
+    {"lbrace", "{"}, {"lcub", "{"},    {"rbrace", "}"},  {"rcub", "}"},   {"colon", ":"},   {"sol", "/"},
+    {"bsol", "\\"},  {"period", "."},  {"num", "#"},     {"percnt", "%"}, {"commat", "@"},  {"lowbar", "_"},
+    {"verbar", "|"}, {"vert", "|"},    {"equals", "="},  {"quest", "?"},  {"plus", "+"},    {"comma", ","},
+    {"semi", ";"},   {"lpar", "("},    {"rpar", ")"},    {"excl", "!"},   {"ast", "*"},     {"midast", "*"},
+    {"grave", "`"},  {"Hat", "^"},     {"lsqb", "["},    {"lbrack", "["}, {"rsqb", "]"},    {"rbrack", "]"},
+    {"tilde", "~"},  {"nbsp", "\xC2\xA0"}};
+
+}  // namespace
+
+std::string_view LayerName(Layer layer) {
+  switch (layer) {
+    case Layer::kUrl: return "url";
+    case Layer::kUrlUnicode: return "url_unicode";
+    case Layer::kUnicodeEscape: return "unicode_escape";
+    case Layer::kHexEscape: return "hex_escape";
+    case Layer::kOctalEscape: return "octal_escape";
+    case Layer::kJsonEscape: return "json_escape";
+    case Layer::kHtmlEntity: return "html_entity";
+    case Layer::kBase64: return "base64";
+    case Layer::kBasicAuth: return "basic_auth";
+  }
+  return "?";
+}
+
+bool DecodePercent(std::string_view in, std::string* out, bool* saw_url, bool* saw_url_unicode) {
+  out->clear();
+  out->reserve(in.size());
+  bool changed = false;
+  for (size_t i = 0; i < in.size();) {
+    if (in[i] == '%') {
+      long v = ParseHex(in, i + 1, 2);
+      if (v >= 0) {
+        out->push_back(static_cast<char>(v));
+        *saw_url = changed = true;
+        i += 3;
+        continue;
+      }
+      if (i + 1 < in.size() && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
+        long unit = ParseHex(in, i + 2, 4);
+        if (unit >= 0) {
+          size_t used = AppendUtf16Escape(in, i, 6, unit, in.substr(i, 2), out);
+          if (used) {
+            *saw_url_unicode = changed = true;
+            i += used;
+            continue;
+          }
+        }
+      }
+    }
+    out->push_back(in[i++]);
+  }
+  return changed;
+}
+
+bool DecodeBackslashEscapes(std::string_view in, std::string* out, std::vector<Layer>* seen) {
+  out->clear();
+  out->reserve(in.size());
+  bool changed = false;
+  for (size_t i = 0; i < in.size();) {
+    if (in[i] != '\\' || i + 1 >= in.size()) {
+      out->push_back(in[i++]);
+      continue;
+    }
+    char c = in[i + 1];
+    if (c == 'u') {
+      long unit = ParseHex(in, i + 2, 4);
+      size_t used = unit >= 0 ? AppendUtf16Escape(in, i, 6, unit, "\\u", out) : 0;
+      if (used) {
+        AddLayer(seen, Layer::kUnicodeEscape);
+        changed = true;
+        i += used;
+        continue;
+      }
+    } else if (c == 'x' || c == 'X') {
+      long v = ParseHex(in, i + 2, 2);
+      if (v > 0) {
+        out->push_back(static_cast<char>(v));
+        AddLayer(seen, Layer::kHexEscape);
+        changed = true;
+        i += 4;
+        continue;
+      }
+    } else if (c >= '0' && c <= '7') {
+      // Two or three octal digits (\44, \044, \173); a lone digit is too
+      // common in ordinary text (regex back-references) to mean anything.
+      size_t n = 0;
+      int v = 0;
+      while (n < 3 && i + 1 + n < in.size() && in[i + 1 + n] >= '0' && in[i + 1 + n] <= '7') {
+        v = v * 8 + (in[i + 1 + n] - '0');
+        ++n;
+      }
+      if (n >= 2 && v > 0 && v < 0x80) {
+        out->push_back(static_cast<char>(v));
+        AddLayer(seen, Layer::kOctalEscape);
+        changed = true;
+        i += 1 + n;
+        continue;
+      }
+    } else {
+      static constexpr std::string_view kFrom = "/\"\\ntrbf";
+      static constexpr std::string_view kTo = "/\"\\\n\t\r\b\f";
+      size_t k = kFrom.find(c);
+      if (k != std::string_view::npos) {
+        out->push_back(kTo[k]);
+        AddLayer(seen, Layer::kJsonEscape);
+        changed = true;
+        i += 2;
+        continue;
+      }
+    }
+    out->push_back(in[i++]);
+  }
+  return changed;
+}
+
+bool DecodeHtmlEntities(std::string_view in, std::string* out) {
+  out->clear();
+  out->reserve(in.size());
+  bool changed = false;
+  for (size_t i = 0; i < in.size();) {
+    if (in[i] != '&') {
+      out->push_back(in[i++]);
+      continue;
+    }
+    if (i + 2 < in.size() && in[i + 1] == '#') {
+      bool hex = in[i + 2] == 'x' || in[i + 2] == 'X';
+      size_t j = i + (hex ? 3 : 2);
+      long cp = 0;
+      size_t digits = 0;
+      while (j < in.size() && digits < 8) {
+        int d = hex ? HexValue(in[j]) : (in[j] >= '0' && in[j] <= '9' ? in[j] - '0' : -1);
+        if (d < 0) break;
+        cp = cp * (hex ? 16 : 10) + d;
+        ++digits;
+        ++j;
+      }
+      if (digits > 0 && cp > 0 && cp <= 0x10FFFF && !IsSurrogate(cp)) {
+        AppendUtf8(static_cast<uint32_t>(cp), out);
+        if (j < in.size() && in[j] == ';') ++j;  // Browsers accept the reference without ';'.
+        changed = true;
+        i = j;
+        continue;
+      }
+    } else {
+      size_t semi = in.find(';', i + 1);
+      if (semi != std::string_view::npos && semi - i <= 8) {
+        std::string_view name = in.substr(i + 1, semi - i - 1);
+        auto it = std::find_if(std::begin(kEntities), std::end(kEntities),
+                               [&](const NamedEntity& e) { return e.name == name; });
+        if (it != std::end(kEntities)) {
+          out->append(it->text);
+          changed = true;
+          i = semi + 1;
+          continue;
+        }
+      }
+    }
+    out->push_back(in[i++]);
+  }
+  return changed;
+}
+
+bool DecodeBase64(std::string_view in, std::string* out) {
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  if (in.size() % 4 == 1) return false;
+  out->clear();
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+' || c == '-') {
+      v = 62;
+    } else if (c == '/' || c == '_') {
+      v = 63;
+    } else {
+      return false;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+// The end of the base64 token starting at s[i]: the alphabet run plus up to two '='.
+size_t Base64TokenEnd(std::string_view s, size_t i, size_t* run_end) {
+  size_t end = i;
+  while (end < s.size() && IsBase64Char(s[end])) ++end;
+  *run_end = end;
+  while (end < s.size() && s[end] == '=' && end - *run_end < 2) ++end;
+  return end;
+}
+
+// Whether the token at in[i] follows "Basic " (the Authorization scheme).
+bool FollowsBasic(std::string_view in, size_t i) {
+  size_t k = i;
+  while (k > 0 && in[k - 1] == ' ') --k;
+  if (k == i || k < 5) return false;
+  return JavaToLowerCase(in.substr(k - 5, 5)) == "basic" && (k == 5 || !IsBase64Char(in[k - 6]));
+}
+
+bool DecodeBase64Tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen) {
+  out->clear();
+  out->reserve(in.size());
+  size_t copied = 0;  // in[0, copied) has been written to *out
+  bool changed = false;
+  std::string decoded;
+  auto replace = [&](size_t start, size_t stop, Layer layer) {
+    out->append(in.substr(copied, start - copied));
+    out->append(decoded);
+    copied = stop;
+    changed = true;
+    AddLayer(seen, layer);
+  };
+  auto is_payload = [&](std::string_view t) {
+    return t.size() >= min_length && DecodeBase64(t, &decoded) && MostlyPrintable(decoded) &&
+           HasLookupStart(decoded);
+  };
+  for (size_t i = 0; i < in.size();) {
+    if (!IsBase64Char(in[i]) || (i > 0 && IsBase64Char(in[i - 1]))) {
+      ++i;
+      continue;
+    }
+    size_t run_end;
+    size_t token_end = Base64TokenEnd(in, i, &run_end);
+    std::string_view token = in.substr(i, token_end - i);
+    if (FollowsBasic(in, i) && DecodeBase64(token, &decoded) && MostlyPrintable(decoded)) {
+      replace(i, token_end, Layer::kBasicAuth);  // The credentials, whatever they hold.
+    } else if (is_payload(token)) {
+      replace(i, token_end, Layer::kBase64);
+    } else if (token.find('/') != std::string_view::npos) {
+      // '/' is in the alphabet, so a path like /Basic/Base64/JHtqbmRp... is one
+      // run: try its segments too.
+      for (size_t s = i; s < run_end;) {
+        size_t e = s;
+        while (e < run_end && in[e] != '/') ++e;
+        size_t stop = e;
+        if (e == run_end) stop = token_end;  // The last segment owns the padding.
+        if (is_payload(in.substr(s, stop - s))) replace(s, stop, Layer::kBase64);
+        s = e + 1;
+      }
+    }
+    i = token_end;
+  }
+  out->append(in.substr(copied));
+  return changed;
+}
+
+std::vector<DecodedText> PeelLayers(std::string_view text, const DecodeLimits& limits) {
+  std::vector<DecodedText> variants;
+  std::string current(text);
+  std::vector<Layer> layers;
+  std::string next;
+  for (int round = 0; round < limits.max_rounds; ++round) {
+    bool changed = false;
+    std::vector<Layer> seen;
+    if (DecodeBackslashEscapes(current, &next, &seen)) {
+      current.swap(next);
+      changed = true;
+    }
+    if (DecodeHtmlEntities(current, &next)) {
+      current.swap(next);
+      seen.push_back(Layer::kHtmlEntity);
+      changed = true;
+    }
+    bool url = false, url_unicode = false;
+    if (DecodePercent(current, &next, &url, &url_unicode)) {
+      current.swap(next);
+      if (url) seen.push_back(Layer::kUrl);
+      if (url_unicode) seen.push_back(Layer::kUrlUnicode);
+      changed = true;
+    }
+    if (DecodeBase64Tokens(current, &next, limits.min_base64_length, &seen)) {
+      current.swap(next);
+      changed = true;
+    }
+    if (!changed) break;
+    layers.insert(layers.end(), seen.begin(), seen.end());
+    variants.push_back({current, layers});
+  }
+  return variants;
+}
+
+}  // namespace l4s::hunt

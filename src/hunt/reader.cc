@@ -1,0 +1,356 @@
+#include "hunt/reader.h"
+
+#include <bzlib.h>
+#include <errno.h>
+#include <lzma.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace l4s::hunt {
+namespace {
+
+constexpr size_t kInputChunk = 256 * 1024;
+
+// The file descriptor, with the sniffed header pushed back in front.
+class Input {
+ public:
+  explicit Input(int fd, ReadStats* stats) : fd_(fd), stats_(stats) {}
+
+  // Reads up to `cap` bytes; 0 at end of file.
+  Result<size_t> Read(char* buf, size_t cap) {
+    if (pos_ < head_.size()) {
+      size_t n = std::min(cap, head_.size() - pos_);
+      std::memcpy(buf, head_.data() + pos_, n);
+      pos_ += n;
+      return n;
+    }
+    for (;;) {
+      ssize_t n = ::read(fd_, buf, cap);
+      if (n >= 0) {
+        stats_->bytes_in += static_cast<uint64_t>(n);
+        return static_cast<size_t>(n);
+      }
+      if (errno != EINTR) return Error{std::string("read: ") + std::strerror(errno)};
+    }
+  }
+
+  // Reads the first bytes for sniffing and keeps them for Read().
+  Result<std::string_view> Peek(size_t n) {
+    head_.resize(n);
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::read(fd_, head_.data() + got, n - got);
+      if (r == 0) break;
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return Error{std::string("read: ") + std::strerror(errno)};
+      }
+      got += static_cast<size_t>(r);
+    }
+    head_.resize(got);
+    stats_->bytes_in += got;
+    return std::string_view(head_);
+  }
+
+ private:
+  int fd_;
+  ReadStats* stats_;
+  std::string head_;
+  size_t pos_ = 0;
+};
+
+// Produces decompressed bytes; Read returns 0 at the end of the data.
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual Result<size_t> Read(char* out, size_t cap) = 0;
+};
+
+class PlainSource : public Source {
+ public:
+  explicit PlainSource(Input* in) : in_(in) {}
+  Result<size_t> Read(char* out, size_t cap) override { return in_->Read(out, cap); }
+
+ private:
+  Input* in_;
+};
+
+// Shared input buffering for the compressed formats.
+class CompressedSource : public Source {
+ protected:
+  explicit CompressedSource(Input* in) : in_(in), buf_(kInputChunk, '\0') {}
+
+  // Makes input available; false at end of file.
+  Result<bool> Fill() {
+    if (avail_ > 0) return true;
+    if (eof_) return false;
+    Result<size_t> n = in_->Read(buf_.data(), buf_.size());
+    if (!n) return Error{n.error()};
+    next_ = buf_.data();
+    avail_ = *n;
+    if (avail_ == 0) eof_ = true;
+    return avail_ > 0;
+  }
+
+  // Whether the remaining input starts with `magic` (another member/stream
+  // follows); anything else after a complete stream is ignored, as gzip -d does.
+  Result<bool> NextStartsWith(std::string_view magic) {
+    Result<bool> more = Fill();
+    if (!more) return Error{more.error()};
+    if (!*more) return false;
+    if (avail_ >= magic.size()) return std::string_view(next_, magic.size()) == magic;
+    // A member boundary that straddles our input buffer: move the tail to the front.
+    std::memmove(buf_.data(), next_, avail_);
+    next_ = buf_.data();
+    while (avail_ < magic.size() && !eof_) {
+      Result<size_t> n = in_->Read(buf_.data() + avail_, buf_.size() - avail_);
+      if (!n) return Error{n.error()};
+      if (*n == 0) eof_ = true;
+      avail_ += *n;
+    }
+    return avail_ >= magic.size() && std::string_view(next_, magic.size()) == magic;
+  }
+
+  Input* in_;
+  std::string buf_;
+  char* next_ = nullptr;
+  size_t avail_ = 0;
+  bool eof_ = false;
+};
+
+class GzipSource : public CompressedSource {
+ public:
+  explicit GzipSource(Input* in) : CompressedSource(in) {
+    std::memset(&z_, 0, sizeof z_);
+    ok_ = inflateInit2(&z_, 15 + 32) == Z_OK;  // +32: gzip or zlib header
+  }
+  ~GzipSource() override { inflateEnd(&z_); }
+
+  Result<size_t> Read(char* out, size_t cap) override {
+    if (!ok_) return Error{"gzip: cannot initialise zlib"};
+    z_.next_out = reinterpret_cast<Bytef*>(out);
+    z_.avail_out = static_cast<uInt>(cap);
+    while (z_.avail_out == cap && !done_) {
+      Result<bool> more = Fill();
+      if (!more) return Error{more.error()};
+      if (!*more) return Error{"gzip: truncated data"};
+      z_.next_in = reinterpret_cast<Bytef*>(next_);
+      z_.avail_in = static_cast<uInt>(avail_);
+      int rc = inflate(&z_, Z_NO_FLUSH);
+      next_ = reinterpret_cast<char*>(z_.next_in);
+      avail_ = z_.avail_in;
+      if (rc == Z_STREAM_END) {
+        Result<bool> another = NextStartsWith("\x1f\x8b");  // concatenated members
+        if (!another) return Error{another.error()};
+        if (*another) {
+          inflateReset(&z_);
+        } else {
+          done_ = true;
+        }
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return Error{std::string("gzip: corrupt data (") + (z_.msg ? z_.msg : "inflate error") + ")"};
+      }
+    }
+    return cap - z_.avail_out;
+  }
+
+ private:
+  z_stream z_;
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+class Bzip2Source : public CompressedSource {
+ public:
+  explicit Bzip2Source(Input* in) : CompressedSource(in) { Init(); }
+  ~Bzip2Source() override { BZ2_bzDecompressEnd(&s_); }
+
+  Result<size_t> Read(char* out, size_t cap) override {
+    if (!ok_) return Error{"bzip2: cannot initialise"};
+    s_.next_out = out;
+    s_.avail_out = static_cast<unsigned>(cap);
+    while (s_.avail_out == cap && !done_) {
+      Result<bool> more = Fill();
+      if (!more) return Error{more.error()};
+      if (!*more) return Error{"bzip2: truncated data"};
+      s_.next_in = next_;
+      s_.avail_in = static_cast<unsigned>(avail_);
+      int rc = BZ2_bzDecompress(&s_);
+      next_ = s_.next_in;
+      avail_ = s_.avail_in;
+      if (rc == BZ_STREAM_END) {
+        Result<bool> another = NextStartsWith("BZh");  // multi-stream files (pbzip2, cat)
+        if (!another) return Error{another.error()};
+        if (*another) {
+          char* next_out = s_.next_out;  // Init() clears the stream, output position included
+          unsigned avail_out = s_.avail_out;
+          BZ2_bzDecompressEnd(&s_);
+          Init();
+          s_.next_out = next_out;
+          s_.avail_out = avail_out;
+          if (avail_out != cap) break;  // Return what this stream produced.
+        } else {
+          done_ = true;
+        }
+      } else if (rc != BZ_OK) {
+        return Error{"bzip2: corrupt data (" + std::to_string(rc) + ")"};
+      }
+    }
+    return cap - s_.avail_out;
+  }
+
+ private:
+  void Init() {
+    std::memset(&s_, 0, sizeof s_);
+    ok_ = BZ2_bzDecompressInit(&s_, 0, 0) == BZ_OK;
+  }
+
+  bz_stream s_;
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+class XzSource : public CompressedSource {
+ public:
+  explicit XzSource(Input* in) : CompressedSource(in) {
+    ok_ = lzma_stream_decoder(&s_, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
+  }
+  ~XzSource() override { lzma_end(&s_); }
+
+  Result<size_t> Read(char* out, size_t cap) override {
+    if (!ok_) return Error{"xz: cannot initialise liblzma"};
+    s_.next_out = reinterpret_cast<uint8_t*>(out);
+    s_.avail_out = cap;
+    while (s_.avail_out == cap && !done_) {
+      Result<bool> more = Fill();
+      if (!more) return Error{more.error()};
+      s_.next_in = reinterpret_cast<const uint8_t*>(next_);
+      s_.avail_in = avail_;
+      lzma_ret rc = lzma_code(&s_, *more ? LZMA_RUN : LZMA_FINISH);
+      next_ = const_cast<char*>(reinterpret_cast<const char*>(s_.next_in));
+      avail_ = s_.avail_in;
+      if (rc == LZMA_STREAM_END) {
+        done_ = true;
+      } else if (rc != LZMA_OK) {
+        return Error{rc == LZMA_BUF_ERROR ? "xz: truncated data" : "xz: corrupt data (" + std::to_string(rc) + ")"};
+      }
+    }
+    return cap - s_.avail_out;
+  }
+
+ private:
+  lzma_stream s_ = LZMA_STREAM_INIT;
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+class ZstdSource : public CompressedSource {
+ public:
+  explicit ZstdSource(Input* in) : CompressedSource(in), d_(ZSTD_createDStream()) {}
+  ~ZstdSource() override { ZSTD_freeDStream(d_); }
+
+  Result<size_t> Read(char* out, size_t cap) override {
+    if (d_ == nullptr) return Error{"zstd: cannot initialise"};
+    ZSTD_outBuffer o{out, cap, 0};
+    while (o.pos == 0) {
+      Result<bool> more = Fill();
+      if (!more) return Error{more.error()};
+      if (!*more) {
+        if (frame_open_) return Error{"zstd: truncated data"};
+        break;
+      }
+      ZSTD_inBuffer i{next_, avail_, 0};
+      size_t rc = ZSTD_decompressStream(d_, &o, &i);
+      next_ += i.pos;
+      avail_ -= i.pos;
+      if (ZSTD_isError(rc)) return Error{std::string("zstd: corrupt data (") + ZSTD_getErrorName(rc) + ")"};
+      frame_open_ = rc != 0;  // 0: a frame just ended; the next one, if any, starts fresh
+    }
+    return o.pos;
+  }
+
+ private:
+  ZSTD_DStream* d_;
+  bool frame_open_ = false;
+};
+
+}  // namespace
+
+std::string_view CompressionName(Compression compression) {
+  switch (compression) {
+    case Compression::kNone: return "plain";
+    case Compression::kGzip: return "gzip";
+    case Compression::kBzip2: return "bzip2";
+    case Compression::kXz: return "xz";
+    case Compression::kZstd: return "zstd";
+  }
+  return "plain";
+}
+
+Compression SniffCompression(std::string_view head) {
+  if (head.starts_with("\x1f\x8b")) return Compression::kGzip;
+  if (head.size() >= 4 && head.starts_with("BZh") && head[3] >= '1' && head[3] <= '9') return Compression::kBzip2;
+  if (head.starts_with(std::string_view("\xFD" "7zXZ\0", 6))) return Compression::kXz;
+  if (head.starts_with("\x28\xB5\x2F\xFD")) return Compression::kZstd;
+  return Compression::kNone;
+}
+
+Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint64_t offset)>& on_block,
+                  const ReadOptions& options, ReadStats* stats) {
+  ReadStats local;
+  if (stats == nullptr) stats = &local;
+  Input input(fd, stats);
+  Result<std::string_view> head = input.Peek(6);
+  if (!head) return Status::failure(head.error());
+  stats->compression = SniffCompression(*head);
+  std::unique_ptr<Source> source;
+  switch (stats->compression) {
+    case Compression::kNone: source = std::make_unique<PlainSource>(&input); break;
+    case Compression::kGzip: source = std::make_unique<GzipSource>(&input); break;
+    case Compression::kBzip2: source = std::make_unique<Bzip2Source>(&input); break;
+    case Compression::kXz: source = std::make_unique<XzSource>(&input); break;
+    case Compression::kZstd: source = std::make_unique<ZstdSource>(&input); break;
+  }
+
+  // buf[0, len) holds text not yet delivered; it never exceeds
+  // block_size + max_line + one read.
+  const size_t read_size = std::min<size_t>(options.block_size, 1u << 20);
+  std::string buf(options.block_size + options.max_line + read_size, '\0');
+  size_t len = 0;
+  uint64_t offset = 0;
+  auto deliver = [&](size_t n) {
+    on_block(std::string_view(buf.data(), n), offset);
+    offset += n;
+    stats->bytes_out += n;
+    std::memmove(buf.data(), buf.data() + n, len - n);
+    len -= n;
+  };
+  for (;;) {
+    Result<size_t> n = source->Read(buf.data() + len, std::min(read_size, buf.size() - len));
+    if (!n) {
+      if (len > 0) deliver(len);  // Everything before the damage still gets searched.
+      return Status::failure(n.error());
+    }
+    len += *n;
+    bool eof = *n == 0;
+    if (eof || len >= options.block_size) {
+      const void* last = len ? memrchr(buf.data(), '\n', len) : nullptr;
+      if (last != nullptr) {
+        deliver(static_cast<const char*>(last) - buf.data() + 1);
+      } else if (len >= options.max_line) {
+        deliver(options.max_line);  // An over-long line: deliver it in pieces.
+      }
+    }
+    if (eof) {
+      if (len > 0) deliver(len);
+      return Status();
+    }
+  }
+}
+
+}  // namespace l4s::hunt

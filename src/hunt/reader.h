@@ -1,0 +1,47 @@
+// Reads a log stream as blocks of whole lines, decompressing by magic bytes.
+//
+// Compression is recognised from the content, never the file name: gzip
+// (concatenated members too, as rotated-and-appended logs have), bzip2
+// (multi-stream), xz (concatenated) and zstd (multi-frame). Memory stays
+// bounded whatever the size of the file or of its lines: a line longer than
+// max_line is delivered in max_line pieces. Any bytes are passed through (no
+// encoding is assumed), NULs included.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace l4s::hunt {
+
+enum class Compression { kNone, kGzip, kBzip2, kXz, kZstd };
+
+// "plain", "gzip", "bzip2", "xz", "zstd".
+std::string_view CompressionName(Compression compression);
+
+// From the first bytes of a stream (6 are enough).
+Compression SniffCompression(std::string_view head);
+
+struct ReadOptions {
+  size_t block_size = 4u << 20;  // bytes of decompressed text per block, roughly
+  size_t max_line = 16u << 20;   // longer lines are split
+};
+
+struct ReadStats {
+  Compression compression = Compression::kNone;
+  uint64_t bytes_in = 0;   // read from the file descriptor
+  uint64_t bytes_out = 0;  // decompressed bytes delivered
+};
+
+// Calls `on_block(block, offset)` with consecutive blocks that end at a line
+// boundary (except the last, and pieces of over-long lines); `offset` is the
+// block's position in the decompressed stream. Returns an error (after
+// delivering all text before the failure) on read errors and corrupt or
+// truncated compressed data.
+Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint64_t offset)>& on_block,
+                  const ReadOptions& options = {}, ReadStats* stats = nullptr);
+
+}  // namespace l4s::hunt

@@ -1,0 +1,164 @@
+#include "hunt/reader.h"
+
+#include <bzlib.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <lzma.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace l4s::hunt {
+namespace {
+
+std::string Gzip(const std::string& s) {
+  z_stream z{};
+  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, s.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
+  z.avail_in = static_cast<uInt>(s.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string Bzip2(const std::string& s) {
+  std::string out(s.size() + s.size() / 100 + 1024, '\0');
+  unsigned len = static_cast<unsigned>(out.size());
+  BZ2_bzBuffToBuffCompress(out.data(), &len, const_cast<char*>(s.data()), static_cast<unsigned>(s.size()), 9, 0, 0);
+  out.resize(len);
+  return out;
+}
+
+std::string Xz(const std::string& s) {
+  std::string out(lzma_stream_buffer_bound(s.size()), '\0');
+  size_t pos = 0;
+  lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, nullptr, reinterpret_cast<const uint8_t*>(s.data()), s.size(),
+                          reinterpret_cast<uint8_t*>(out.data()), &pos, out.size());
+  out.resize(pos);
+  return out;
+}
+
+std::string Zstd(const std::string& s) {
+  std::string out(ZSTD_compressBound(s.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), s.data(), s.size(), 3));
+  return out;
+}
+
+// Writes `data` to a temporary file and reads it back through ReadBlocks.
+struct ReadResult {
+  Status status;
+  std::string text;
+  std::vector<std::string> blocks;
+  std::vector<uint64_t> offsets;
+  ReadStats stats;
+};
+
+ReadResult ReadAll(const std::string& data, ReadOptions options = {}) {
+  char path[] = "/tmp/l4s_reader_test_XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  lseek(fd, 0, SEEK_SET);
+  unlink(path);
+  ReadResult r;
+  r.status = ReadBlocks(
+      fd,
+      [&](std::string_view block, uint64_t offset) {
+        r.blocks.emplace_back(block);
+        r.offsets.push_back(offset);
+        r.text += block;
+      },
+      options, &r.stats);
+  close(fd);
+  return r;
+}
+
+std::string SampleLog(int lines) {
+  std::string s;
+  for (int i = 0; i < lines; ++i) {
+    s += "10.0.0." + std::to_string(i % 250) + " - - [10/Dec/2021] \"GET /?q=" + std::to_string(i) + " HTTP/1.1\" 200\n";
+  }
+  return s;
+}
+
+TEST(ReaderTest, SniffsByContent) {
+  EXPECT_EQ(SniffCompression(Gzip("x")), Compression::kGzip);
+  EXPECT_EQ(SniffCompression(Bzip2("x")), Compression::kBzip2);
+  EXPECT_EQ(SniffCompression(Xz("x")), Compression::kXz);
+  EXPECT_EQ(SniffCompression(Zstd("x")), Compression::kZstd);
+  EXPECT_EQ(SniffCompression("BZh is a word"), Compression::kNone);
+  EXPECT_EQ(SniffCompression("GET /"), Compression::kNone);
+}
+
+TEST(ReaderTest, EveryFormatAndConcatenation) {
+  std::string a = SampleLog(20000), b = "second member ${jndi:ldap://x/a}\n";
+  struct Case {
+    Compression compression;
+    std::string data;
+  } cases[] = {
+      {Compression::kNone, a + b},
+      {Compression::kGzip, Gzip(a) + Gzip(b)},
+      {Compression::kBzip2, Bzip2(a) + Bzip2(b)},
+      {Compression::kXz, Xz(a) + Xz(b)},
+      {Compression::kZstd, Zstd(a) + Zstd(b)},
+  };
+  for (const Case& c : cases) {
+    ReadResult r = ReadAll(c.data, ReadOptions{64 * 1024, 1 << 20});
+    EXPECT_TRUE(r.status.ok()) << CompressionName(c.compression) << ": " << r.status.error();
+    EXPECT_EQ(r.stats.compression, c.compression);
+    EXPECT_TRUE(r.text == a + b) << CompressionName(c.compression) << ": got " << r.text.size() << " bytes, want "
+                                 << (a + b).size();
+    EXPECT_GT(r.blocks.size(), 1u);
+    uint64_t expected_offset = 0;
+    for (size_t i = 0; i < r.blocks.size(); ++i) {
+      EXPECT_EQ(r.offsets[i], expected_offset);
+      expected_offset += r.blocks[i].size();
+      EXPECT_EQ(r.blocks[i].back(), '\n') << "block " << i << " does not end at a line boundary";
+    }
+  }
+}
+
+TEST(ReaderTest, GzipTrailingGarbageIsIgnored) {
+  ReadResult r = ReadAll(Gzip("line\n") + std::string(512, '\0'));
+  EXPECT_TRUE(r.status.ok()) << r.status.error();
+  EXPECT_EQ(r.text, "line\n");
+}
+
+TEST(ReaderTest, DamageIsAnErrorAfterTheGoodPart) {
+  std::string log = SampleLog(50000);
+  for (std::string data : {Gzip(log), Bzip2(log), Xz(log), Zstd(log)}) {
+    data.resize(data.size() / 2);
+    ReadResult r = ReadAll(data, ReadOptions{64 * 1024, 1 << 20});
+    EXPECT_FALSE(r.status.ok()) << CompressionName(r.stats.compression);
+    EXPECT_GT(r.text.size(), 0u) << CompressionName(r.stats.compression);
+    EXPECT_TRUE(r.text == log.substr(0, r.text.size())) << CompressionName(r.stats.compression);
+  }
+}
+
+TEST(ReaderTest, LongLinesAndAnyBytes) {
+  std::string line(300000, 'x');
+  line[1000] = '\0';
+  line[2000] = '\xff';
+  std::string data = "a\n" + line + "\nb";
+  ReadResult r = ReadAll(data, ReadOptions{4096, 65536});
+  EXPECT_TRUE(r.status.ok());
+  EXPECT_TRUE(r.text == data);
+  for (const std::string& b : r.blocks) EXPECT_LE(b.size(), 65536u + 4096u);
+}
+
+TEST(ReaderTest, EmptyInput) {
+  ReadResult r = ReadAll("");
+  EXPECT_TRUE(r.status.ok());
+  EXPECT_TRUE(r.blocks.empty());
+}
+
+}  // namespace
+}  // namespace l4s::hunt

@@ -1,0 +1,64 @@
+#include "hunt/resolve.h"
+
+#include <algorithm>
+
+namespace l4s::hunt {
+namespace {
+
+bool IsDos(EvalOutcome o) {
+  return o == EvalOutcome::kInfiniteLoop || o == EvalOutcome::kStackOverflow || o == EvalOutcome::kBudgetExceeded;
+}
+
+void AddDistinct(const std::vector<std::string>& from, std::vector<std::string>* to) {
+  for (const std::string& s : from) {
+    if (std::find(to->begin(), to->end(), s) == to->end()) to->push_back(s);
+  }
+}
+
+}  // namespace
+
+std::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kInert: return "inert";
+    case Verdict::kDosOnly: return "dos_only";
+    case Verdict::kReachesJndi214: return "reaches_jndi_2.14";
+    case Verdict::kPasses215Checks: return "passes_2.15_checks";
+  }
+  return "inert";
+}
+
+Resolution Resolve(std::string_view text, const LookupEnvironment& env, const EvalLimits& limits) {
+  Evaluation subst = EvaluateLookups(text, EvalPath::kSubstitute, env, limits);
+  Evaluation message = EvaluateLookups(text, EvalPath::kMessage, env, limits);
+
+  Resolution r;
+  r.substitute_outcome = subst.outcome;
+  r.message_outcome = message.outcome;
+  r.techniques = subst.techniques | message.techniques;
+  if (subst.jndi_call_count == 0 && message.jndi_call_count > 0) r.techniques |= kTechMessageRescan;
+  r.jndi_calls = message.jndi_call_count;
+  if (message.outcome == EvalOutcome::kCompleted) {
+    r.resolved = std::move(message.output);
+  } else if (subst.outcome == EvalOutcome::kCompleted) {
+    r.resolved = std::move(subst.output);
+  }
+
+  std::vector<std::string> names;
+  AddDistinct(subst.jndi_names, &names);
+  AddDistinct(message.jndi_names, &names);
+  AddDistinct(subst.exfiltrated, &r.exfiltrated);
+  AddDistinct(message.exfiltrated, &r.exfiltrated);
+  std::string_view host_name;
+  if (auto it = env.properties.find("hostName"); it != env.properties.end()) host_name = it->second;
+  for (const std::string& name : names) r.targets.push_back(AnalyzeJndiName(name, host_name));
+
+  if (!r.targets.empty()) {
+    bool passes = std::any_of(r.targets.begin(), r.targets.end(), [](const JndiTarget& t) { return t.passes_2_15; });
+    r.verdict = passes ? Verdict::kPasses215Checks : Verdict::kReachesJndi214;
+  } else if (IsDos(subst.outcome) || IsDos(message.outcome)) {
+    r.verdict = Verdict::kDosOnly;
+  }
+  return r;
+}
+
+}  // namespace l4s::hunt

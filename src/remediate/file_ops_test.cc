@@ -1,0 +1,258 @@
+#include "remediate/file_ops.h"
+
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "remediate/backup_store.h"
+#include "remediate/sha256.h"
+
+namespace l4s::remediate {
+namespace {
+
+std::string scratch(const std::string& name) {
+  const std::string dir = std::string(L4S_TEST_TMP) + "/remediate-" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void spit(const std::string& path, const std::string& s) { std::ofstream(path, std::ios::binary) << s; }
+
+TEST(FileOps, Names) {
+  EXPECT_EQ(dir_name("/a/b/c.jar"), "/a/b");
+  EXPECT_EQ(dir_name("/c.jar"), "/");
+  EXPECT_EQ(dir_name("c.jar"), ".");
+  EXPECT_EQ(base_name("/a/b/c.jar"), "c.jar");
+  EXPECT_EQ(base_name("c.jar"), "c.jar");
+}
+
+TEST(FileOps, TempFileCommitReplacesAtomicallyAndKeepsMeta) {
+  const std::string dir = scratch("commit");
+  const std::string target = dir + "/app.jar";
+  spit(target, "old");
+  ASSERT_EQ(chmod(target.c_str(), 0751), 0);
+  const bool xattrs = setxattr(target.c_str(), "user.l4s", "v", 1, 0) == 0;
+  int fd = open(target.c_str(), O_RDONLY);
+  auto meta = read_meta(fd);
+  close(fd);
+  ASSERT_TRUE(meta.ok()) << meta.error();
+  {
+    auto tmp = TempFile::create_beside(target);
+    ASSERT_TRUE(tmp.ok()) << tmp.error();
+    EXPECT_EQ(dir_name(tmp->path()), dir);
+    EXPECT_EQ(base_name(tmp->path()).rfind(".app.jar.l4s-tmp-", 0), 0u) << tmp->path();
+    std::vector<std::string> warnings;
+    ASSERT_TRUE(apply_meta(tmp->fd(), *meta, &warnings).ok());
+    ASSERT_TRUE(write_all(tmp->fd(), "new", 3).ok());
+    ASSERT_TRUE(tmp->commit(target).ok());
+    EXPECT_FALSE(std::filesystem::exists(tmp->path()));
+  }
+  EXPECT_EQ(slurp(target), "new");
+  struct stat st;
+  ASSERT_EQ(stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0751u);
+  if (xattrs) {
+    char v[8] = {};
+    EXPECT_EQ(getxattr(target.c_str(), "user.l4s", v, sizeof v), 1);
+    EXPECT_EQ(v[0], 'v');
+  }
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+}
+
+TEST(FileOps, ReplaceTargetOnlyWhileItIsUnchanged) {
+  const std::string dir = scratch("replace");
+  const std::string target = dir + "/app.jar";
+  spit(target, "old");
+  struct stat before;
+  ASSERT_EQ(stat(target.c_str(), &before), 0);
+  {
+    auto tmp = TempFile::create_beside(target);
+    ASSERT_TRUE(tmp.ok());
+    ASSERT_TRUE(write_all(tmp->fd(), "new", 3).ok());
+    spit(target, "changed by someone else");
+    Status s = tmp->replace_target(&before);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().find("changed meanwhile"), std::string::npos) << s.error();
+  }
+  EXPECT_EQ(slurp(target), "changed by someone else");
+  ASSERT_EQ(stat(target.c_str(), &before), 0);
+  {
+    auto tmp = TempFile::create_beside(target);
+    ASSERT_TRUE(tmp.ok());
+    ASSERT_TRUE(write_all(tmp->fd(), "new", 3).ok());
+    ASSERT_TRUE(tmp->replace_target(&before).ok());
+  }
+  EXPECT_EQ(slurp(target), "new");
+  // nullptr: only when the target does not exist.
+  auto tmp = TempFile::create_beside(target);
+  ASSERT_TRUE(tmp.ok());
+  EXPECT_FALSE(tmp->replace_target(nullptr).ok());
+  std::filesystem::remove(target);
+  EXPECT_TRUE(tmp->replace_target(nullptr).ok());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+}
+
+TEST(FileOps, UncommittedTempFileIsRemoved) {
+  const std::string dir = scratch("abandon");
+  std::string path;
+  {
+    auto tmp = TempFile::create_beside(dir + "/x.jar");
+    ASSERT_TRUE(tmp.ok());
+    path = tmp->path();
+    EXPECT_TRUE(std::filesystem::exists(path));
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(FileOps, StaleTempsOfThatFileOnlyAreRemoved) {
+  const std::string dir = scratch("stale");
+  spit(dir + "/.a.jar.l4s-tmp-abc123", "x");
+  spit(dir + "/.a.jar.l4s-tmp-toolongname", "x");
+  spit(dir + "/.b.jar.l4s-tmp-abc123", "x");
+  spit(dir + "/a.jar", "x");
+  EXPECT_EQ(remove_stale_temps(dir + "/a.jar"), 1);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.a.jar.l4s-tmp-abc123"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/.a.jar.l4s-tmp-toolongname"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/.b.jar.l4s-tmp-abc123"));
+}
+
+TEST(FileOps, CannotCreateTempInMissingDir) {
+  auto tmp = TempFile::create_beside(scratch("missing") + "/no/such/dir/x.jar");
+  ASSERT_FALSE(tmp.ok());
+  EXPECT_NE(tmp.error().find("cannot create a temp file"), std::string::npos) << tmp.error();
+}
+
+TEST(FileOps, SameFileUnchanged) {
+  const std::string dir = scratch("identity");
+  spit(dir + "/f", "abc");
+  struct stat a, b;
+  ASSERT_EQ(stat((dir + "/f").c_str(), &a), 0);
+  ASSERT_EQ(stat((dir + "/f").c_str(), &b), 0);
+  EXPECT_TRUE(same_file_unchanged(a, b));
+  spit(dir + "/f", "abcd");
+  ASSERT_EQ(stat((dir + "/f").c_str(), &b), 0);
+  EXPECT_FALSE(same_file_unchanged(a, b));
+}
+
+TEST(FdSink, BuffersAndHashes) {
+  const std::string dir = scratch("sink");
+  int fd = open((dir + "/out").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  FdSink sink(fd);
+  std::string expect;
+  for (int i = 0; i < 3000; ++i) {
+    std::string chunk(static_cast<size_t>(i % 1500) + 1, static_cast<char>('a' + i % 26));
+    expect += chunk;
+    ASSERT_TRUE(sink.write(chunk.data(), chunk.size()));
+  }
+  std::string big(3 << 20, 'z');
+  expect += big;
+  ASSERT_TRUE(sink.write(big.data(), big.size()));
+  ASSERT_TRUE(sink.flush().ok());
+  close(fd);
+  EXPECT_EQ(sink.position(), expect.size());
+  EXPECT_EQ(slurp(dir + "/out"), expect);
+  EXPECT_EQ(sink.sha256(), sha256_hex(expect.data(), expect.size()));
+}
+
+TEST(Sha256, KnownVector) {
+  EXPECT_EQ(sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(is_sha256_hex(sha256_hex("", 0)));
+  EXPECT_FALSE(is_sha256_hex("ABC"));
+}
+
+TEST(BackupStore, PutGetRoundTripAndDedup) {
+  const std::string dir = scratch("store") + "/deep/backups";
+  auto store = BackupStore::open(dir, true);
+  ASSERT_TRUE(store.ok()) << store.error();
+  struct stat st;
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  std::string content(5 << 20, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 2654435761u) >> 13);
+  auto src = archive::memory_source(std::vector<uint8_t>(content.begin(), content.end()));
+  auto sha = store->put(*src);
+  ASSERT_TRUE(sha.ok()) << sha.error();
+  EXPECT_EQ(*sha, sha256_hex(content.data(), content.size()));
+  EXPECT_TRUE(std::filesystem::exists(store->object_path(*sha)));
+  auto again = store->put(*src);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *sha);
+  size_t objects = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir + "/objects")) objects += e.is_regular_file();
+  EXPECT_EQ(objects, 1u);  // no temp files left, no duplicate
+
+  const std::string out = dir + "/../restored";
+  int fd = open(out.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  ASSERT_TRUE(store->get(*sha, fd).ok());
+  close(fd);
+  EXPECT_TRUE(slurp(out) == content);
+}
+
+TEST(BackupStore, DamagedObjectIsRefused) {
+  const std::string dir = scratch("damaged");
+  auto store = BackupStore::open(dir, true);
+  ASSERT_TRUE(store.ok());
+  std::string content(100000, 'q');
+  auto sha = store->put(*archive::memory_source(std::vector<uint8_t>(content.begin(), content.end())));
+  ASSERT_TRUE(sha.ok());
+  const std::string obj = store->object_path(*sha);
+  std::string gz = slurp(obj);
+  // Swap in another file's backup under this name: it must not hash right.
+  std::string other(100000, 'r');
+  auto sha2 = store->put(*archive::memory_source(std::vector<uint8_t>(other.begin(), other.end())));
+  ASSERT_TRUE(sha2.ok());
+  std::filesystem::copy_file(store->object_path(*sha2), obj, std::filesystem::copy_options::overwrite_existing);
+  int fd = open((dir + "/out").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  Status s = store->get(*sha, fd);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("does not hash to its name"), std::string::npos) << s.error();
+  spit(obj, gz.substr(0, gz.size() / 2));
+  s = store->get(*sha, fd);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("truncated"), std::string::npos) << s.error();
+  close(fd);
+}
+
+TEST(Journal, AppendReadAndTornLines) {
+  const std::string dir = scratch("journal");
+  const std::string j = dir + "/journal.jsonl";
+  JournalRecord r;
+  r.action = "fix";
+  r.path = "/x/a.jar";
+  r.original_sha256 = std::string(64, 'a');
+  r.fixed_sha256 = std::string(64, 'b');
+  r.removed = {"/x/a.jar!/org/apache/logging/log4j/core/lookup/JndiLookup.class"};
+  r.mode = 0644;
+  ASSERT_TRUE(append_journal(j, r).ok());
+  // A writer killed mid-line leaves a torn record without a newline.
+  { std::ofstream(j, std::ios::app) << "{\"action\":\"fix\",\"pa"; }
+  r.path = "/x/b.jar";
+  ASSERT_TRUE(append_journal(j, r).ok());
+  std::vector<std::string> warnings;
+  auto records = read_journal(j, &warnings);
+  ASSERT_TRUE(records.ok()) << records.error();
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].path, "/x/a.jar");
+  EXPECT_EQ((*records)[0].removed, r.removed);
+  EXPECT_EQ((*records)[0].mode, 0644u);
+  EXPECT_EQ((*records)[1].path, "/x/b.jar");
+  EXPECT_EQ(warnings.size(), 1u);
+}
+
+}  // namespace
+}  // namespace l4s::remediate

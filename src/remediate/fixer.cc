@@ -1,0 +1,678 @@
+#include "remediate/fixer.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "archive/zip_reader.h"
+#include "inventory/class_markers.h"
+#include "inventory/detect.h"
+#include "inventory/log4j2_facts.h"
+#include "inventory/scan.h"
+#include "inventory/zip_container.h"
+#include "remediate/backup_store.h"
+#include "remediate/file_ops.h"
+#include "remediate/zip_rewrite.h"
+
+namespace l4s::remediate {
+namespace {
+
+using archive::SourcePtr;
+using archive::ZipEntry;
+using archive::ZipReader;
+
+constexpr std::string_view kStandardRoot = "org/apache/logging/log4j/core/";
+constexpr std::string_view kLog4j1Package = "org/apache/log4j/";
+constexpr uint64_t kMaxClassBytes = 4u << 20;
+constexpr std::string_view kCve44228 = "CVE-2021-44228";
+constexpr std::string_view kCve45046 = "CVE-2021-45046";
+
+// log4j 1.x: the classes whose removal closes each CVE. A name ending in '/'
+// is a whole package; a class goes with its inner classes (Name$*.class).
+struct Log4j1Rule {
+  std::string_view cve;
+  std::vector<std::string_view> names;  // under org/apache/log4j/
+};
+const std::vector<Log4j1Rule>& log4j1_rules() {
+  static const std::vector<Log4j1Rule> rules = {
+      // SocketNode deserialises what SocketServer / SimpleSocketServer accept.
+      {"CVE-2019-17571", {"net/SocketServer", "net/SimpleSocketServer", "net/SocketNode"}},
+      {"CVE-2021-4104", {"net/JMSAppender"}},
+      {"CVE-2022-23302", {"net/JMSSink"}},
+      {"CVE-2022-23305", {"jdbc/JDBCAppender"}},
+      {"CVE-2022-23307", {"chainsaw/"}},
+  };
+  return rules;
+}
+
+bool has_cve(const Finding& f, std::string_view cve) {
+  return std::find(f.cves.begin(), f.cves.end(), cve) != f.cves.end();
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(0, p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view x) {
+  return s.size() >= x.size() && s.substr(s.size() - x.size()) == x;
+}
+
+bool ieq_suffix(std::string_view s, std::string_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (size_t i = 0; i < suffix.size(); ++i) {
+    char a = s[s.size() - suffix.size() + i];
+    if (a >= 'a' && a <= 'z') a = static_cast<char>(a - 'a' + 'A');
+    if (a != suffix[i]) return false;
+  }
+  return true;
+}
+
+bool log4j1_rule_matches(std::string_view name, std::string_view rule) {
+  if (!starts_with(name, kLog4j1Package)) return false;
+  name.remove_prefix(kLog4j1Package.size());
+  if (rule.back() == '/') return starts_with(name, rule);
+  if (!starts_with(name, rule)) return false;
+  name.remove_prefix(rule.size());
+  return name == ".class" || (starts_with(name, "$") && ends_with(name, ".class"));
+}
+
+// The CVEs removing classes closes for this finding (empty: not a target).
+std::vector<std::string> removable_cves(const Finding& f, bool log4j1) {
+  std::vector<std::string> out;
+  if (f.process) return out;
+  if (f.component == "log4j-core") {
+    for (auto c : {kCve44228, kCve45046})
+      if (has_cve(f, c)) out.emplace_back(c);
+  } else if (log4j1 && f.component == "log4j") {
+    for (const auto& r : log4j1_rules())
+      if (has_cve(f, r.cve)) out.emplace_back(r.cve);
+  }
+  return out;
+}
+
+// Directly under META-INF/, the files a jar signature consists of.
+bool is_signature_file(std::string_view name) {
+  if (!starts_with(name, "META-INF/")) return false;
+  std::string_view base = name.substr(9);
+  if (base.empty() || base.find('/') != std::string_view::npos) return false;
+  return ieq_suffix(base, ".SF") || ieq_suffix(base, ".RSA") || ieq_suffix(base, ".DSA") ||
+         ieq_suffix(base, ".EC") || starts_with(base, "SIG-");
+}
+
+// A signed jar: a signature file (.SF) and a signature block (.RSA/.DSA/.EC).
+std::string signature_of(const ZipReader& zr) {
+  std::string sf;
+  bool block = false;
+  for (const ZipEntry& e : zr.entries()) {
+    if (!is_signature_file(e.name)) continue;
+    if (ieq_suffix(e.name, ".SF") && sf.empty()) sf = e.name;
+    if (ieq_suffix(e.name, ".RSA") || ieq_suffix(e.name, ".DSA") || ieq_suffix(e.name, ".EC")) block = true;
+  }
+  return block ? sf : std::string();
+}
+
+// Same rule as the log4j-core detector: "x/core/lookup/" -> "x/core/"; a class
+// outside its usual package directory roots at its own directory.
+std::string root_of(std::string_view dir, std::string_view package) {
+  if (ends_with(dir, package) && (dir.size() == package.size() || dir[dir.size() - package.size() - 1] == '/'))
+    return std::string(dir.substr(0, dir.size() - package.size()));
+  return std::string(dir);
+}
+
+std::string now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The entry-name hint scan_content sniffs with: the file is known to be a zip
+// here (whatever its name or prefix), so the scanner must open it as one,
+// exactly as the walk's scan_file did when it found the target.
+constexpr const char kZipHint[] = "archive.zip";
+
+// A tar (or compressed tar) can hold a whole jar near its end, which the zip
+// reader would accept as a zip with a prefix; rewriting it would break the
+// tar's own size fields. Only content the scanner treats as zip is rewritten.
+Status check_zip_content(const archive::ByteSource& src) {
+  uint8_t head[512];
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(src.size(), sizeof head));
+  if (!src.read_at(0, head, n)) return Status::failure("read error");
+  const inventory::ContentKind kind = inventory::sniff(head, n);
+  if (kind == inventory::ContentKind::kTar || kind == inventory::ContentKind::kCompressed) {
+    return Status::failure("inside a tar archive, which is not rewritten: fix the extracted copy and repack it");
+  }
+  return Status();
+}
+
+// One archive in the file: what leaves it, and which nested archives in it
+// are rewritten.
+struct Node {
+  std::string location;
+  SourcePtr source;
+  std::optional<ZipReader> reader;
+  std::vector<bool> drop;
+  std::map<size_t, std::unique_ptr<Node>> children;
+  std::vector<size_t> targets;  // indices into FileFix::targets contained here
+  mutable SourcePtr rewritten;  // its new content, once built
+
+  bool changed() const {
+    if (std::find(drop.begin(), drop.end(), true) != drop.end()) return true;
+    for (const auto& [i, c] : children)
+      if (c->changed()) return true;
+    return false;
+  }
+  void collect_targets(std::vector<size_t>* out) const {
+    out->insert(out->end(), targets.begin(), targets.end());
+    for (const auto& [i, c] : children) c->collect_targets(out);
+  }
+  void prune() {
+    for (auto it = children.begin(); it != children.end();) {
+      it->second->prune();
+      it = it->second->changed() ? std::next(it) : children.erase(it);
+    }
+  }
+  ZipEdit edit() const {
+    ZipEdit e;
+    e.drop = drop;
+    return e;
+  }
+};
+
+}  // namespace
+
+bool is_fix_target(const Finding& f, bool log4j1) { return !removable_cves(f, log4j1).empty(); }
+
+const char* to_string(FixOutcome o) {
+  switch (o) {
+    case FixOutcome::kFixed: return "fixed";
+    case FixOutcome::kWouldFix: return "would fix";
+    case FixOutcome::kNothingToDo: return "nothing to do";
+    case FixOutcome::kPartial: return "partly fixed";
+    case FixOutcome::kRefused: return "refused";
+    case FixOutcome::kFailed: return "failed";
+  }
+  return "?";
+}
+
+struct Fixer::Impl {
+  FixOptions opt;
+  inventory::FileScanner& scanner;
+  archive::MemoryBudget budget;
+  std::optional<BackupStore> store;
+
+  Impl(const FixOptions& o, inventory::FileScanner& s)
+      : opt(o), scanner(s), budget(s.limits().memory_budget, s.limits().spill_dir) {}
+
+  // The nested archive in entry i of n, opened once.
+  Result<Node*> child_of(Node& n, size_t i) {
+    auto it = n.children.find(i);
+    if (it != n.children.end()) return it->second.get();
+    const ZipEntry& e = n.reader->entries()[i];
+    const std::string loc = n.location + "!/" + e.name;
+    auto src = n.reader->open_entry(e, budget, scanner.limits().max_nested_bytes);
+    if (!src.ok()) return Result<Node*>::failure(loc + ": " + src.error());
+    if (Status s = check_zip_content(**src); !s.ok()) return Result<Node*>::failure(loc + ": " + s.error());
+    auto zr = ZipReader::open(*src);
+    if (!zr.ok()) {
+      return Result<Node*>::failure(loc + ": not a zip archive (" + zr.error() +
+                                    "); only zip archives are rewritten");
+    }
+    auto child = std::make_unique<Node>();
+    child->location = loc;
+    child->source = *src;
+    child->drop.assign(zr->entries().size(), false);
+    child->reader.emplace(std::move(zr).value());
+    Node* raw = child.get();
+    n.children[i] = std::move(child);
+    return raw;
+  }
+
+  // Every container `rest` names below n: "a.jar!/b.jar" -> n/a.jar/b.jar.
+  // A duplicated entry name leads into each copy.
+  Status descend(Node& n, std::string_view rest, std::vector<Node*>* out) {
+    if (rest.empty()) {
+      out->push_back(&n);
+      return Status();
+    }
+    size_t best = 0;
+    bool found = false;
+    const auto& entries = n.reader->entries();
+    for (const ZipEntry& e : entries) {
+      if (e.name.empty() || e.name.size() < best) continue;
+      if (rest == e.name || (starts_with(rest, e.name) && rest.substr(e.name.size(), 2) == "!/")) {
+        best = e.name.size();
+        found = true;
+      }
+    }
+    if (!found) return Status::failure(n.location + "!/" + std::string(rest) + ": entry not found");
+    std::string_view name = rest.substr(0, best);
+    std::string_view next = rest.size() > best ? rest.substr(best + 2) : std::string_view();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (entries[i].name != name) continue;
+      auto child = child_of(n, i);
+      if (!child.ok()) return Status::failure(child.error());
+      if (Status s = descend(**child, next, out); !s.ok()) return s;
+    }
+    return Status();
+  }
+
+  // Entries to remove from container n for finding f; empty when none found.
+  std::vector<size_t> removals(const Node& n, const Finding& f, const std::vector<std::string>& cves) {
+    std::vector<size_t> out;
+    const auto& entries = n.reader->entries();
+    if (f.component == "log4j-core") {
+      const std::string root = f.shaded_prefix.empty() ? std::string(kStandardRoot)
+                               : f.shaded_prefix == "/" ? std::string()
+                                                        : f.shaded_prefix;
+      for (size_t i = 0; i < entries.size(); ++i) {
+        const ZipEntry& e = entries[i];
+        if (e.is_directory() || !inventory::has_stem(e.name, "JndiLookup")) continue;
+        if (root_of(inventory::entry_dir(e.name), "lookup/") != root) continue;
+        // Content decides, as in the detector; an unreadable candidate is
+        // removed too (the integrity check refuses damaged archives anyway).
+        auto bytes = n.reader->read(e, kMaxClassBytes);
+        if (!bytes.ok() || inventory::is_log4j_jndi_lookup(*bytes)) out.push_back(i);
+      }
+      return out;
+    }
+    for (const auto& rule : log4j1_rules()) {
+      if (std::find(cves.begin(), cves.end(), rule.cve) == cves.end()) continue;
+      size_t before = out.size();
+      for (size_t i = 0; i < entries.size(); ++i) {
+        for (auto name : rule.names)
+          if (log4j1_rule_matches(entries[i].name, name)) {
+            out.push_back(i);
+            break;
+          }
+      }
+      if (out.size() == before) return {};  // a CVE whose classes are not where expected
+    }
+    return out;
+  }
+
+  // Signed archives that would change: refused (their targets fail), or with
+  // unsign their signature files go too.
+  void settle_signatures(Node& n, FileFix& r) {
+    if (!n.changed()) return;
+    const std::string sf = signature_of(*n.reader);
+    if (!sf.empty()) {
+      if (!opt.unsign) {
+        std::vector<size_t> ids;
+        n.collect_targets(&ids);
+        for (size_t id : ids) {
+          r.targets[id].fixed = false;
+          r.targets[id].removed.clear();
+          r.targets[id].reason = "signed archive " + n.location + " (" + sf +
+                                 "): left alone; --unsign removes the signature so it can be fixed";
+        }
+        std::fill(n.drop.begin(), n.drop.end(), false);
+        n.children.clear();
+        return;
+      }
+      const auto& entries = n.reader->entries();
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (is_signature_file(entries[i].name) && !n.drop[i]) {
+          n.drop[i] = true;
+          r.removed.push_back(n.location + "!/" + entries[i].name);
+        }
+      }
+      r.warnings.push_back("signature removed from " + n.location + " (--unsign)");
+    }
+    for (auto& [i, c] : n.children) settle_signatures(*c, r);
+  }
+
+  Status check_integrity(const Node& n) {
+    Status s = verify_all_entries(*n.reader);
+    if (!s.ok()) return Status::failure("damaged archive " + n.location + ": " + s.error() + "; not rewriting it");
+    for (const auto& [i, c] : n.children)
+      if (Status cs = check_integrity(*c); !cs.ok()) return cs;
+    return Status();
+  }
+
+  // The rewritten content of a nested archive, proven against its original.
+  Result<SourcePtr> build_nested(const Node& n) {
+    ZipEdit edit = n.edit();
+    for (const auto& [i, c] : n.children) {
+      auto content = build_nested(*c);
+      if (!content.ok()) return content;
+      edit.replace[i] = *content;
+    }
+    SpillSink sink(budget, n.source->size());
+    if (Status s = rewrite_zip(*n.reader, edit, budget, sink); !s.ok()) {
+      return Result<SourcePtr>::failure(n.location + ": " + s.error());
+    }
+    auto out = sink.finish();
+    if (!out.ok()) return out;
+    auto zr = ZipReader::open(*out);
+    if (!zr.ok()) return Result<SourcePtr>::failure(n.location + ": rewritten archive unreadable: " + zr.error());
+    if (Status s = verify_rewrite(*n.reader, edit, *zr); !s.ok()) {
+      return Result<SourcePtr>::failure(n.location + ": rewrite check failed: " + s.error());
+    }
+    n.rewritten = *out;
+    return out;
+  }
+
+  // Runs the detectors on every rewritten container that held a target: no
+  // removed CVE may remain (whether or not the copy is still recognised).
+  Status check_targets_closed(const Node& n, const FileFix& r) {
+    if (!n.targets.empty()) {
+      if (!n.rewritten) return Status::failure(n.location + ": not rewritten");
+      auto zr = ZipReader::open(n.rewritten);
+      if (!zr.ok()) return Status::failure(n.location + ": " + zr.error());
+      inventory::ZipContainer container(*zr);
+      inventory::DetectContext ctx{r.path, n.location, base_name(n.location)};
+      for (const Finding& f : inventory::detect_components(container, ctx)) {
+        for (size_t id : n.targets) {
+          const TargetResult& t = r.targets[id];
+          if (!t.fixed || t.component != f.component) continue;
+          for (const std::string& c : t.cves)
+            if (has_cve(f, c)) return Status::failure("verification: " + n.location + " still has " + c);
+        }
+      }
+    }
+    for (const auto& [i, c] : n.children)
+      if (Status s = check_targets_closed(*c, r); !s.ok()) return s;
+    return Status();
+  }
+
+  // Writes the root archive; returns the edit it applied (for verification).
+  Result<ZipEdit> write_root(const Node& root, ZipSink& sink) {
+    ZipEdit edit = root.edit();
+    for (const auto& [i, c] : root.children) {
+      auto content = build_nested(*c);
+      if (!content.ok()) return Result<ZipEdit>::failure(content.error());
+      edit.replace[i] = *content;
+    }
+    if (Status s = rewrite_zip(*root.reader, edit, budget, sink); !s.ok()) {
+      return Result<ZipEdit>::failure(root.location + ": " + s.error());
+    }
+    return edit;
+  }
+
+  // The rewritten file is the original with the edit applied, and scans with
+  // every fixed target closed and no new error.
+  Status verify_output(const Node& root, const ZipEdit& edit, const SourcePtr& out, FileFix& r) {
+    auto zr = ZipReader::open(out);
+    if (!zr.ok()) return Status::failure("rewritten file unreadable: " + zr.error());
+    if (Status s = verify_rewrite(*root.reader, edit, *zr); !s.ok()) {
+      return Status::failure("rewrite check failed: " + s.error());
+    }
+    root.rewritten = out;
+    if (Status s = check_targets_closed(root, r); !s.ok()) return s;
+    inventory::ScanOutput after;
+    scanner.scan_content(out, r.path, r.path, kZipHint, 0, after);
+    for (const TargetResult& t : r.targets) {
+      if (!t.fixed) continue;
+      for (const Finding& f : after.findings) {
+        if (f.location != t.location || f.component != t.component) continue;
+        for (const std::string& c : t.cves)
+          if (has_cve(f, c)) return Status::failure("verification: " + t.location + " still reports " + c);
+      }
+    }
+    for (const ScanError& e : after.errors) {
+      bool known = std::any_of(r.scan_errors.begin(), r.scan_errors.end(),
+                               [&](const ScanError& b) { return b.location == e.location; });
+      if (!known) return Status::failure("verification: new scan error at " + e.location + ": " + e.error);
+    }
+    r.after = complete_after(r, std::move(after.findings));
+    return Status();
+  }
+
+  // A trimmed copy may have had nothing but JndiLookup to be recognised by:
+  // once it is gone the scan finds nothing there. Report it as the copy it
+  // was, with the removed CVEs mitigated, rather than let it vanish.
+  std::vector<Finding> complete_after(const FileFix& r, std::vector<Finding> after) {
+    for (const TargetResult& t : r.targets) {
+      if (!t.fixed) continue;
+      bool seen = std::any_of(after.begin(), after.end(), [&](const Finding& f) {
+        return f.location == t.location && f.component == t.component;
+      });
+      if (seen) continue;
+      for (const Finding& b : r.before) {
+        if (b.location != t.location || b.component != t.component) continue;
+        Finding f = b;
+        std::vector<std::string> open;
+        for (const std::string& c : f.cves)
+          if (std::find(t.cves.begin(), t.cves.end(), c) == t.cves.end()) open.push_back(c);
+          else f.mitigated_cves.push_back(c);
+        f.cves = std::move(open);
+        f.evidence.push_back("after the removal nothing else identifies this copy; reported from the scan before");
+        inventory::finish_finding(f);
+        after.push_back(std::move(f));
+      }
+    }
+    std::stable_sort(after.begin(), after.end(), [](const Finding& a, const Finding& b) { return a.location < b.location; });
+    return after;
+  }
+
+  FileFix fix(const std::string& path, const std::set<std::string>& locations);
+  void plan(Node& root, const std::vector<Finding>& chosen, FileFix& r);
+};
+
+Fixer::Fixer(const FixOptions& options, inventory::FileScanner& scanner)
+    : impl_(std::make_unique<Impl>(options, scanner)) {}
+Fixer::~Fixer() = default;
+
+Status Fixer::prepare() {
+  if (impl_->opt.dry_run || impl_->store) return Status();
+  auto store = BackupStore::open(impl_->opt.backup_dir, true);
+  if (!store.ok()) return Status::failure("backup store: " + store.error());
+  impl_->store.emplace(std::move(store).value());
+  return Status();
+}
+
+FileFix Fixer::fix_file(const std::string& path, const std::set<std::string>& locations) {
+  auto t0 = std::chrono::steady_clock::now();
+  FileFix r = impl_->fix(path, locations);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+// Marks the removals for the chosen (location, component) targets.
+void Fixer::Impl::plan(Node& root, const std::vector<Finding>& chosen, FileFix& r) {
+  for (const Finding& want : chosen) {
+    bool dup = std::any_of(r.targets.begin(), r.targets.end(), [&](const TargetResult& t) {
+      return t.location == want.location && t.component == want.component;
+    });
+    if (dup) continue;
+    const size_t id = r.targets.size();
+    r.targets.push_back({want.location, want.component, false, "", {}, removable_cves(want, opt.log4j1)});
+    TargetResult& t = r.targets.back();
+
+    std::vector<Node*> containers;
+    Status s;
+    if (want.location == r.path) {
+      containers.push_back(&root);
+    } else if (starts_with(want.location, r.path + "!/")) {
+      s = descend(root, std::string_view(want.location).substr(r.path.size() + 2), &containers);
+    } else {
+      s = Status::failure("not a location inside " + r.path + " (an exploded class folder?)");
+    }
+    if (!s.ok()) {
+      t.reason = s.error();
+      continue;
+    }
+    bool any = false;
+    std::vector<std::pair<Node*, size_t>> marks;
+    for (Node* n : containers) {
+      inventory::ZipContainer container(*n->reader);
+      inventory::DetectContext ctx{r.path, want.location, base_name(want.location)};
+      for (const Finding& f : inventory::detect_components(container, ctx)) {
+        if (f.component != want.component) continue;
+        auto cves = removable_cves(f, opt.log4j1);
+        if (cves.empty()) continue;  // this copy (of a duplicated name) is not vulnerable
+        auto idx = removals(*n, f, cves);
+        if (idx.empty()) {
+          t.reason = f.component == "log4j-core"
+                         ? "no JndiLookup class at a removable path (obfuscated or renamed copy); upgrade it"
+                         : "the classes behind " + cves.front() + " are not where expected; upgrade it";
+          marks.clear();
+          break;
+        }
+        for (size_t i : idx) marks.emplace_back(n, i);
+        any = true;
+      }
+      if (!t.reason.empty()) break;
+    }
+    if (!t.reason.empty()) continue;
+    if (!any) {
+      t.reason = "no vulnerable copy found at this location any more";
+      continue;
+    }
+    for (auto [n, i] : marks) {
+      if (!n->drop[i]) t.removed.push_back(n->location + "!/" + n->reader->entries()[i].name);
+      n->drop[i] = true;
+      if (std::find(n->targets.begin(), n->targets.end(), id) == n->targets.end()) n->targets.push_back(id);
+    }
+    t.fixed = true;
+  }
+}
+
+FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& locations) {
+  FileFix r;
+  r.path = path;
+  auto fail = [&](FixOutcome o, std::string why) {
+    r.outcome = o;
+    r.reason = std::move(why);
+    return r;
+  };
+  char* rp = realpath(path.c_str(), nullptr);
+  if (!rp) return fail(FixOutcome::kFailed, path + ": " + strerror(errno));
+  r.real_path = rp;
+  free(rp);
+
+  struct stat st0;
+  auto src = archive::open_file_source(r.real_path, &st0);
+  if (!src.ok()) {
+    struct stat st;
+    if (stat(r.real_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return fail(FixOutcome::kRefused, "exploded class folder: remove its JndiLookup.class by hand or upgrade");
+    }
+    return fail(FixOutcome::kFailed, src.error());
+  }
+
+  // The decision is made on the same open file that gets rewritten.
+  Status zip_content = check_zip_content(**src);
+  auto zr = zip_content.ok() ? ZipReader::open(*src) : Result<ZipReader>::failure(zip_content.error());
+  inventory::ScanOutput before;
+  scanner.scan_content(*src, path, path, zr.ok() ? kZipHint : base_name(path), 0, before);
+  r.before = before.findings;
+  r.scan_errors = before.errors;
+  std::vector<Finding> chosen;
+  for (const Finding& f : before.findings) {
+    if (is_fix_target(f, opt.log4j1) && (locations.empty() || locations.count(f.location))) chosen.push_back(f);
+  }
+  if (chosen.empty()) return fail(FixOutcome::kNothingToDo, "");
+  if (!zip_content.ok()) return fail(FixOutcome::kRefused, zip_content.error());
+  if (!zr.ok()) return fail(FixOutcome::kRefused, "not a zip archive (" + zr.error() + ")");
+  Node root;
+  root.location = path;
+  root.source = *src;
+  root.drop.assign(zr->entries().size(), false);
+  root.reader.emplace(std::move(zr).value());
+
+  plan(root, chosen, r);
+  settle_signatures(root, r);
+  root.prune();
+  auto not_fixed = [&] {
+    for (const TargetResult& t : r.targets)
+      if (!t.fixed) return starts_with(t.reason, t.location) ? t.reason : t.location + ": " + t.reason;
+    return std::string();
+  };
+  if (!root.changed()) return fail(FixOutcome::kRefused, not_fixed());
+  if (Status s = check_integrity(root); !s.ok()) return fail(FixOutcome::kRefused, s.error());
+  for (const TargetResult& t : r.targets) r.removed.insert(r.removed.end(), t.removed.begin(), t.removed.end());
+  std::sort(r.removed.begin(), r.removed.end());
+  r.removed.erase(std::unique(r.removed.begin(), r.removed.end()), r.removed.end());
+  const FixOutcome done = opt.dry_run             ? FixOutcome::kWouldFix
+                          : not_fixed().empty() ? FixOutcome::kFixed
+                                                : FixOutcome::kPartial;
+  if (!not_fixed().empty()) r.reason = not_fixed();
+  if (st0.st_nlink > 1) {
+    r.warnings.push_back(std::to_string(st0.st_nlink - 1) +
+                         " other hard link(s) keep pointing at the unfixed content");
+  }
+
+  if (opt.dry_run) {
+    SpillSink sink(budget, (*src)->size());
+    auto edit = write_root(root, sink);
+    if (!edit.ok()) return fail(FixOutcome::kFailed, edit.error());
+    auto out = sink.finish();
+    if (!out.ok()) return fail(FixOutcome::kFailed, out.error());
+    if (Status s = verify_output(root, *edit, *out, r); !s.ok()) return fail(FixOutcome::kFailed, s.error());
+    r.outcome = done;
+    return r;
+  }
+  if (!store) return fail(FixOutcome::kFailed, "backup store not prepared");
+
+  // 1. The original goes into the backup store before anything is written.
+  int fd = open(r.real_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return fail(FixOutcome::kFailed, r.real_path + ": " + strerror(errno));
+  auto meta = read_meta(fd);
+  close(fd);
+  if (!meta.ok()) return fail(FixOutcome::kFailed, meta.error());
+  auto sha = store->put(**src);
+  if (!sha.ok()) return fail(FixOutcome::kFailed, "backup failed: " + sha.error());
+  r.original_sha256 = *sha;
+
+  // 2. The rewritten file, beside the original, with its owner and mode.
+  remove_stale_temps(r.real_path);
+  auto tmp = TempFile::create_beside(r.real_path);
+  if (!tmp.ok()) return fail(FixOutcome::kFailed, tmp.error());
+  crash_point("temp created");
+  if (Status s = apply_meta(tmp->fd(), *meta, &r.warnings); !s.ok()) {
+    return fail(FixOutcome::kRefused, s.error() + " (run as the file's owner or root)");
+  }
+  FdSink sink(tmp->fd());
+  auto edit = write_root(root, sink);
+  if (!edit.ok()) return fail(FixOutcome::kFailed, edit.error());
+  if (Status s = sink.flush(); !s.ok()) return fail(FixOutcome::kFailed, "writing " + tmp->path() + ": " + s.error());
+  r.fixed_sha256 = sink.sha256();
+  crash_point("temp written");
+
+  // 3. Prove it before it replaces anything.
+  auto out = archive::open_file_source(tmp->path());
+  if (!out.ok()) return fail(FixOutcome::kFailed, out.error());
+  if (Status s = verify_output(root, *edit, *out, r); !s.ok()) return fail(FixOutcome::kFailed, s.error());
+
+  // 4. Journal, then the atomic swap (only if nobody touched the original meanwhile).
+  JournalRecord rec;
+  rec.action = "fix";
+  rec.time = now_iso8601();
+  rec.path = r.real_path;
+  rec.original_sha256 = r.original_sha256;
+  rec.fixed_sha256 = r.fixed_sha256;
+  rec.original_size = static_cast<uint64_t>(st0.st_size);
+  rec.fixed_size = sink.position();
+  rec.mode = meta->mode;
+  rec.uid = meta->uid;
+  rec.gid = meta->gid;
+  rec.removed = r.removed;
+  rec.tool_version = opt.tool_version;
+  if (Status s = store->append(rec); !s.ok()) return fail(FixOutcome::kFailed, "journal: " + s.error());
+  if (Status s = tmp->replace_target(&st0); !s.ok()) return fail(FixOutcome::kFailed, s.error());
+
+  // 5. Re-scan what is now on disk.
+  inventory::ScanOutput final_scan;
+  scanner.scan_file(path, sink.position(), true, final_scan);
+  bool still = std::any_of(final_scan.findings.begin(), final_scan.findings.end(), [&](const Finding& f) {
+    return std::any_of(r.targets.begin(), r.targets.end(), [&](const TargetResult& t) {
+      return t.fixed && t.location == f.location && is_fix_target(f, opt.log4j1);
+    });
+  });
+  if (still) r.warnings.push_back("re-scan after the rename still reports a fixed target (file replaced meanwhile?)");
+  r.after = complete_after(r, std::move(final_scan.findings));
+  r.outcome = done;
+  return r;
+}
+
+}  // namespace l4s::remediate

@@ -1,0 +1,211 @@
+#include "remediate/restore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <optional>
+
+#include "remediate/backup_store.h"
+#include "remediate/file_ops.h"
+#include "remediate/sha256.h"
+
+namespace l4s::remediate {
+namespace {
+
+std::string now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Absolute, symlinks resolved when the path exists, trailing '/' dropped.
+std::string normalize(const std::string& p) {
+  if (char* rp = realpath(p.c_str(), nullptr)) {
+    std::string s = rp;
+    free(rp);
+    return s;
+  }
+  std::string s = p;
+  if (!s.empty() && s[0] != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd)) s = std::string(cwd) + "/" + s;
+  }
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+bool selected(const std::string& path, const std::vector<std::string>& filters) {
+  if (filters.empty()) return true;
+  for (const std::string& f : filters) {
+    if (path == f || (path.size() > f.size() && path.compare(0, f.size(), f) == 0 &&
+                      (f == "/" || path[f.size()] == '/'))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The original at the start of the chain of fixes ending with fixes[k]: each
+// earlier fix that produced what the next one started from.
+size_t chain_start(const std::vector<const JournalRecord*>& fixes, size_t k) {
+  while (k > 0 && fixes[k - 1]->fixed_sha256 == fixes[k]->original_sha256) --k;
+  return k;
+}
+
+RestoreItem restore_one(const BackupStore& store, const std::string& journal_path, const std::string& path,
+                        const std::vector<const JournalRecord*>& fixes, const RestoreOptions& opt) {
+  RestoreItem item;
+  item.path = path;
+  if (!opt.dry_run) remove_stale_temps(path);  // left by a fix or restore killed mid-way
+  struct stat st0;
+  const bool exists = stat(path.c_str(), &st0) == 0;
+  std::string current;
+  if (exists) {
+    auto h = sha256_of_file(path);
+    if (!h.ok()) {
+      item.reason = h.error();
+      return item;
+    }
+    current = *h;
+  }
+  std::optional<size_t> k;
+  for (size_t i = fixes.size(); i-- > 0;) {
+    if (fixes[i]->fixed_sha256 == current) {
+      k = i;
+      break;
+    }
+  }
+  if (!k) {
+    for (const JournalRecord* f : fixes) {
+      if (f->original_sha256 == current) {
+        item.outcome = RestoreOutcome::kAlreadyOriginal;
+        item.sha256 = current;
+        return item;
+      }
+    }
+    if (!opt.force) {
+      item.outcome = RestoreOutcome::kRefused;
+      item.reason = exists ? "changed since it was fixed (sha256 " + current + ", fix wrote " +
+                                 fixes.back()->fixed_sha256 + "); --force restores the original anyway"
+                           : "missing; --force recreates the original";
+      return item;
+    }
+    k = fixes.size() - 1;
+  }
+  const JournalRecord& base = *fixes[chain_start(fixes, *k)];
+  item.sha256 = base.original_sha256;
+  if (opt.dry_run) {
+    item.outcome = RestoreOutcome::kWouldRestore;
+    return item;
+  }
+
+  FileMeta meta;
+  meta.mode = base.mode ? base.mode : 0644;
+  meta.uid = base.uid;
+  meta.gid = base.gid;
+  if (exists) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd >= 0) {
+      auto m = read_meta(fd);
+      close(fd);
+      if (m.ok()) meta = *m;
+    }
+  }
+  auto tmp = TempFile::create_beside(path);
+  if (!tmp.ok()) {
+    item.reason = tmp.error();
+    return item;
+  }
+  std::vector<std::string> warnings;
+  if (Status s = apply_meta(tmp->fd(), meta, &warnings); !s.ok()) {
+    item.reason = s.error();
+    return item;
+  }
+  if (Status s = store.get(base.original_sha256, tmp->fd()); !s.ok()) {
+    item.reason = s.error();
+    return item;
+  }
+  crash_point("restore written");
+  if (Status s = tmp->replace_target(exists ? &st0 : nullptr); !s.ok()) {
+    item.reason = s.error();
+    return item;
+  }
+  JournalRecord rec;
+  rec.action = "restore";
+  rec.time = now_iso8601();
+  rec.path = path;
+  rec.original_sha256 = base.original_sha256;
+  rec.fixed_sha256 = current;
+  rec.original_size = base.original_size;
+  rec.mode = meta.mode;
+  rec.uid = meta.uid;
+  rec.gid = meta.gid;
+  rec.tool_version = opt.tool_version;
+  if (Status s = append_journal(journal_path, rec); !s.ok()) {
+    item.reason = "restored, but the journal could not record it: " + s.error();
+    item.outcome = RestoreOutcome::kRestored;
+    return item;
+  }
+  item.outcome = RestoreOutcome::kRestored;
+  return item;
+}
+
+}  // namespace
+
+const char* to_string(RestoreOutcome o) {
+  switch (o) {
+    case RestoreOutcome::kRestored: return "restored";
+    case RestoreOutcome::kWouldRestore: return "would restore";
+    case RestoreOutcome::kAlreadyOriginal: return "already original";
+    case RestoreOutcome::kRefused: return "refused";
+    case RestoreOutcome::kFailed: return "failed";
+  }
+  return "?";
+}
+
+Result<std::vector<RestoreItem>> restore(const RestoreOptions& opt, std::vector<std::string>* warnings) {
+  using R = Result<std::vector<RestoreItem>>;
+  const std::string journal = opt.journal.empty() ? opt.backup_dir + "/journal.jsonl" : opt.journal;
+  const std::string store_dir = opt.journal.empty() ? opt.backup_dir : dir_name(opt.journal);
+  auto store = BackupStore::open(store_dir, false);
+  if (!store.ok()) return R::failure(store.error());
+  struct stat jst;
+  if (stat(journal.c_str(), &jst) != 0 && errno == ENOENT) {
+    // A store whose first fix was interrupted before journaling: nothing was replaced.
+    if (warnings) warnings->push_back(journal + ": no journal yet, nothing to restore");
+    return std::vector<RestoreItem>{};
+  }
+  auto records = read_journal(journal, warnings);
+  if (!records.ok()) return R::failure(records.error());
+
+  std::vector<std::string> filters;
+  for (const std::string& p : opt.paths) filters.push_back(normalize(p));
+  std::map<std::string, std::vector<const JournalRecord*>> by_path;
+  std::vector<std::string> order;
+  for (const JournalRecord& r : *records) {
+    if (r.action != "fix" || !is_sha256_hex(r.original_sha256) || !is_sha256_hex(r.fixed_sha256)) continue;
+    if (!selected(r.path, filters)) continue;
+    auto& v = by_path[r.path];
+    if (v.empty()) order.push_back(r.path);
+    v.push_back(&r);
+  }
+  std::vector<RestoreItem> items;
+  for (const std::string& p : filters) {
+    bool any = std::any_of(order.begin(), order.end(), [&](const std::string& o) { return selected(o, {p}); });
+    if (!any && warnings) warnings->push_back(p + ": nothing in the journal");
+  }
+  for (const std::string& path : order) items.push_back(restore_one(*store, journal, path, by_path[path], opt));
+  return items;
+}
+
+}  // namespace l4s::remediate

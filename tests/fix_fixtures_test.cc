@@ -1,0 +1,311 @@
+// Acceptance tests of `log4shield fix` / `restore` on a scratch copy of every
+// real fixture archive: every vulnerable log4j-core copy (top level and
+// nested) is fixed and re-scans as mitigated, every other entry keeps its raw
+// compressed bytes, method, CRC and name, what cannot be rewritten is refused
+// with a reason, and restore brings back every original sha256.
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "archive/zip_reader.h"
+#include "remediate/sha256.h"
+
+namespace {
+
+namespace stdfs = std::filesystem;
+using l4s::archive::ZipEntry;
+using l4s::archive::ZipReader;
+using nlohmann::json;
+
+const std::string kFixtures = L4S_FIXTURES_DIR;
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+
+struct CmdResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  double seconds = 0;
+};
+
+CmdResult run(const std::string& args, const std::string& tmp) {
+  CmdResult r;
+  const std::string err_file = tmp + "/stderr.txt";
+  std::string cmd = std::string(L4S_BINARY) + " " + args + " 2>" + q(err_file);
+  auto t0 = std::chrono::steady_clock::now();
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(err_file);
+  std::stringstream ss;
+  ss << e.rdbuf();
+  r.err = ss.str();
+  return r;
+}
+
+json parse(const CmdResult& r) {
+  try {
+    return json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "invalid JSON: " << e.what() << "\n" << r.out.substr(0, 2000) << "\n" << r.err;
+    return json::object({{"findings", json::array()}, {"errors", json::array()}});
+  }
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool lookup_open(const json& f) {
+  if (f["component"] != "log4j-core") return false;
+  for (const auto& c : f["cves"])
+    if (c == "CVE-2021-44228" || c == "CVE-2021-45046") return true;
+  return false;
+}
+
+std::set<std::string> vulnerable_locations(const json& report) {
+  std::set<std::string> out;
+  for (const auto& f : report["findings"])
+    if (lookup_open(f)) out.insert(f["location"].get<std::string>());
+  return out;
+}
+
+bool is_jndi_lookup(const std::string& name) {
+  const auto slash = name.find_last_of('/');
+  const std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
+  return base.rfind("JndiLookup.", 0) == 0;
+}
+
+struct Tally {
+  size_t identical = 0;  // entries with the same raw bytes, method, CRC, name
+  size_t removed = 0;    // JndiLookup entries removed
+  size_t rewritten = 0;  // nested archives rewritten (then compared inside)
+};
+
+l4s::archive::SourcePtr mem(const std::string& s) {
+  return l4s::archive::memory_source(std::vector<uint8_t>(s.begin(), s.end()));
+}
+
+// Compares an original archive with its fixed version: every entry is either
+// identical (raw compressed bytes, method, CRC, sizes, flags, name, time), a
+// removed JndiLookup class, or a nested archive whose content changed and is
+// compared the same way, recursively.
+void compare(const std::string& where, const std::string& before, const std::string& after, Tally* t) {
+  auto a = ZipReader::open(mem(before));
+  auto b = ZipReader::open(mem(after));
+  ASSERT_TRUE(a.ok() && b.ok()) << where;
+  EXPECT_EQ(a->prefix_size(), b->prefix_size()) << where;
+  size_t j = 0;
+  for (const ZipEntry& x : a->entries()) {
+    const ZipEntry* y = j < b->entries().size() ? &b->entries()[j] : nullptr;
+    if (!y || y->name != x.name) {
+      EXPECT_TRUE(is_jndi_lookup(x.name)) << where << "!/" << x.name << " missing after the fix";
+      ++t->removed;
+      continue;
+    }
+    ++j;
+    EXPECT_EQ(x.method, y->method) << where << "!/" << x.name;
+    EXPECT_EQ(x.dos_time, y->dos_time) << where << "!/" << x.name;
+    EXPECT_EQ(x.external_attrs, y->external_attrs) << where << "!/" << x.name;
+    auto oa = a->data_offset(x);
+    auto ob = b->data_offset(*y);
+    ASSERT_TRUE(oa.ok() && ob.ok()) << where << "!/" << x.name;
+    std::string ra = before.substr(*oa, x.compressed_size), rb = after.substr(*ob, y->compressed_size);
+    if (x.crc32 == y->crc32 && ra == rb) {
+      EXPECT_EQ(x.flags, y->flags) << where << "!/" << x.name;
+      ++t->identical;
+      continue;
+    }
+    // Changed: must be a nested archive, rewritten with the same method.
+    auto ca = a->read(x, 1u << 30), cb = b->read(*y, 1u << 30);
+    ASSERT_TRUE(ca.ok() && cb.ok()) << where << "!/" << x.name << " changed and unreadable";
+    ASSERT_TRUE(l4s::archive::looks_like_zip(ca->data(), ca->size())) << where << "!/" << x.name << " changed";
+    ++t->rewritten;
+    compare(where + "!/" + x.name, *ca, *cb, t);
+  }
+  EXPECT_EQ(j, b->entries().size()) << where << ": extra entries";
+}
+
+class FixFixtures : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!stdfs::exists(kFixtures + "/MANIFEST.tsv")) GTEST_SKIP() << "fixtures not found under " << kFixtures;
+    tmp_ = std::string(L4S_TEST_TMP) + "/fix-fixtures-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    stdfs::remove_all(tmp_);
+    stdfs::create_directories(tmp_);
+    jars_ = tmp_ + "/jars";
+    backups_ = tmp_ + "/backups";
+    stdfs::copy(kFixtures + "/jars", jars_, stdfs::copy_options::recursive);
+    for (const auto& e : stdfs::recursive_directory_iterator(jars_)) {
+      stdfs::permissions(e.path(), stdfs::perms::owner_write, stdfs::perm_options::add);
+      if (e.is_regular_file()) {
+        auto rel = stdfs::relative(e.path(), jars_).string();
+        original_sha_[rel] = *l4s::remediate::sha256_of_file(e.path().string());
+      }
+    }
+  }
+
+  std::map<std::string, std::string> current_sha() {
+    std::map<std::string, std::string> out;
+    for (const auto& e : stdfs::recursive_directory_iterator(jars_))
+      if (e.is_regular_file())
+        out[stdfs::relative(e.path(), jars_).string()] = *l4s::remediate::sha256_of_file(e.path().string());
+    return out;
+  }
+
+  std::string tmp_, jars_, backups_;
+  std::map<std::string, std::string> original_sha_;
+};
+
+// What fix must refuse in the fixtures, and the reason it must give.
+const std::vector<std::pair<std::string, std::string>> kRefusals = {
+    {"archived_fat_jar.tar.gz", "tar archive"},
+    {"wrapped_log4j.tar!", "tar archive"},
+    {"wrapped_log4j.tar.bz2!", "tar archive"},
+    {"wrapped_log4j.tar.gz!", "tar archive"},
+    {"multiple_bad_versions_in_single_archive.tar.gz!", "tar archive"},
+    {"nested_thrice.tar.gz!", "tar archive"},
+    {"obfuscated/2.14.1-aaaagb.jar", "obfuscated"},
+};
+
+std::string refusal_for(const std::string& location) {
+  for (const auto& [needle, reason] : kRefusals)
+    if (location.find(needle) != std::string::npos) return reason;
+  return "";
+}
+
+TEST_F(FixFixtures, FixesEveryVulnerableCopyKeepsEverythingElseAndRestores) {
+  const std::set<std::string> before = vulnerable_locations(parse(run("scan --quiet --format json " + q(jars_), tmp_)));
+  ASSERT_GE(before.size(), 60u);
+
+  CmdResult fix = run("fix --format json --backup-dir " + q(backups_) + " " + q(jars_), tmp_);
+  json report = parse(fix);
+  EXPECT_EQ(fix.exit_code, 1) << "some copies cannot be fixed (tar-wrapped, obfuscated)\n" << fix.err;
+
+  // Every vulnerable copy is mitigated in fix's own re-scan, or refused with its reason.
+  size_t mitigated = 0, refused = 0;
+  for (const std::string& loc : before) {
+    SCOPED_TRACE(loc);
+    const std::string reason = refusal_for(loc);
+    json found = nullptr;
+    for (const auto& f : report["findings"])
+      if (f["location"] == loc && f["component"] == "log4j-core") found = f;
+    ASSERT_FALSE(found.is_null());
+    if (reason.empty()) {
+      EXPECT_EQ(found["status"], "mitigated") << found.dump(1);
+      EXPECT_FALSE(lookup_open(found));
+      bool evidence = false;
+      for (const auto& e : found["evidence"]) evidence |= e.get<std::string>().rfind("fixed by log4shield", 0) == 0;
+      EXPECT_TRUE(evidence) << found.dump(1);
+      ++mitigated;
+    } else {
+      bool explained = false;
+      for (const auto& e : report["errors"]) {
+        const std::string text = e["error"];
+        explained |= text.rfind("not fixed: ", 0) == 0 && text.find(reason) != std::string::npos &&
+                     loc.rfind(e["location"].get<std::string>(), 0) == 0;
+      }
+      EXPECT_TRUE(explained) << "no refusal mentioning '" << reason << "'";
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 8u);
+
+  // An independent scan agrees: only the refused copies stay open.
+  const std::set<std::string> after = vulnerable_locations(parse(run("scan --quiet --format json " + q(jars_), tmp_)));
+  for (const std::string& loc : after) EXPECT_FALSE(refusal_for(loc).empty()) << "still vulnerable: " << loc;
+  EXPECT_EQ(after.size(), refused);
+
+  // Changed files differ only by removed JndiLookup classes (and nested
+  // archives rewritten to remove them); all others are untouched.
+  Tally t;
+  size_t changed = 0;
+  for (const auto& [rel, sha] : current_sha()) {
+    if (sha == original_sha_[rel]) continue;
+    ++changed;
+    SCOPED_TRACE(rel);
+    compare(rel, slurp(kFixtures + "/jars/" + rel), slurp(jars_ + "/" + rel), &t);
+  }
+  EXPECT_EQ(t.removed, mitigated) << "one JndiLookup per fixed copy";
+  EXPECT_GT(t.identical, 20000u);
+  std::printf("fix: %zu copies fixed in %zu files (%zu nested archives rewritten), %zu refused; "
+              "%zu entries byte-identical, %zu removed; %.2f s\n",
+              mitigated, changed, t.rewritten, refused, t.identical, t.removed, fix.seconds);
+
+  // Nothing left to do the second time.
+  CmdResult again = run("fix --quiet --format json --backup-dir " + q(backups_) + " " + q(jars_), tmp_);
+  EXPECT_EQ(again.exit_code, 1);  // the refusals remain
+  std::ifstream journal(backups_ + "/journal.jsonl");
+  size_t lines = 0;
+  for (std::string l; std::getline(journal, l);) lines += !l.empty();
+  EXPECT_EQ(lines, changed);
+
+  // The backups are invisible to scan (gzip objects), and restore is exact.
+  json backups_scan = parse(run("scan --quiet --format json " + q(backups_), tmp_));
+  EXPECT_TRUE(backups_scan["findings"].empty());
+  CmdResult restore = run("restore --backup-dir " + q(backups_), tmp_);
+  EXPECT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  EXPECT_EQ(current_sha(), original_sha_);
+  std::printf("restore: %zu files back to their original sha256 in %.2f s\n", changed, restore.seconds);
+}
+
+TEST_F(FixFixtures, FromReportDryRunAndExitCodes) {
+  const std::string dir = jars_ + "/mergebase-log4j-samples";
+  CmdResult scan = run("scan --quiet --format json -o " + q(tmp_ + "/report.json") + " " + q(dir), tmp_);
+  EXPECT_EQ(scan.exit_code, 1);
+  const size_t targets = vulnerable_locations(json::parse(slurp(tmp_ + "/report.json"))).size();
+  ASSERT_GE(targets, 10u);
+
+  // Dry run: the plan, proven, and nothing changes.
+  CmdResult dry = run("fix --dry-run --format json --backup-dir " + q(backups_) + " " + q(dir), tmp_);
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.err.find("would fix"), std::string::npos) << dry.err;
+  EXPECT_EQ(current_sha(), original_sha_);
+  EXPECT_FALSE(stdfs::exists(backups_));
+  size_t planned = 0;
+  const json plan = parse(dry);
+  for (const auto& f : plan["findings"])
+    for (const auto& e : f["evidence"]) planned += e.get<std::string>().rfind("dry run: would remove", 0) == 0;
+  EXPECT_EQ(planned, targets);
+
+  // --from fixes exactly what the report found (judged again).
+  CmdResult fix = run("fix --quiet --format jsonl --backup-dir " + q(backups_) + " --from " + q(tmp_ + "/report.json"), tmp_);
+  EXPECT_EQ(fix.exit_code, 0) << fix.out << fix.err;
+  EXPECT_TRUE(vulnerable_locations(parse(run("scan --quiet --format json " + q(dir), tmp_))).empty());
+  size_t changed = 0;
+  for (const auto& [rel, sha] : current_sha()) changed += sha != original_sha_[rel];
+  EXPECT_EQ(changed, targets);  // one copy per file in this folder
+
+  // Usage errors.
+  EXPECT_EQ(run("fix", tmp_).exit_code, 64);
+  EXPECT_EQ(run("fix --from " + q(tmp_ + "/report.json") + " " + q(dir), tmp_).exit_code, 64);
+  EXPECT_EQ(run("fix --format xml " + q(dir), tmp_).exit_code, 64);
+  EXPECT_EQ(run("fix --from " + q(tmp_ + "/missing.json"), tmp_).exit_code, 64);
+  EXPECT_EQ(run("fix --bogus " + q(dir), tmp_).exit_code, 64);
+  EXPECT_EQ(run("restore --backup-dir " + q(tmp_ + "/no-store"), tmp_).exit_code, 64);
+  // Nothing vulnerable left: 0, and no backup store needed.
+  EXPECT_EQ(run("fix --quiet --backup-dir /nonexistent/x " + q(dir), tmp_).exit_code, 0);
+  EXPECT_EQ(run("restore --quiet --backup-dir " + q(backups_), tmp_).exit_code, 0);
+  EXPECT_EQ(current_sha(), original_sha_);
+}
+
+}  // namespace
