@@ -158,7 +158,7 @@ bool checksum_ok(const uint8_t* h) {
 
 }  // namespace
 
-Status read_tar(SourcePtr source, MemoryBudget& budget, const TarVisitor& visit) {
+Status read_tar(SourcePtr source, MemoryBudget& budget, const TarVisitor& visit, TarFormat* format) {
   if (!source) return Status::failure("no source");
   ArchivePtr a(archive_read_new(), archive_read_free);
   if (!a) return Status::failure("out of memory");
@@ -186,7 +186,16 @@ Status read_tar(SourcePtr source, MemoryBudget& budget, const TarVisitor& visit)
       return Status::failure(error_of(a.get(), "tar header read error"));
     }
     retries = 0;
+    if (format && format->format == 0) {
+      format->format = archive_format(a.get());
+      // Index 0 is the filter nearest the format; "none" is the raw input.
+      for (int i = 0; i < archive_filter_count(a.get()); ++i) {
+        const int code = archive_filter_code(a.get(), i);
+        if (code != ARCHIVE_FILTER_NONE) format->filters.push_back(code);
+      }
+    }
     TarEntry entry;
+    entry.header = ae;
     entry.name = entry_name(ae);
     entry.regular = archive_entry_filetype(ae) == AE_IFREG;
     entry.size = archive_entry_size_is_set(ae) && archive_entry_size(ae) > 0

@@ -5,9 +5,12 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "archive/byte_source.h"
 #include "core/result.h"
+
+struct archive_entry;
 
 namespace l4s::archive {
 
@@ -15,6 +18,17 @@ struct TarEntry {
   std::string name;
   uint64_t size = 0;
   bool regular = false;
+  // libarchive's own header, valid during the visit only: a tar rewriter
+  // writes it back unchanged (modes, owners, times, links, pax records).
+  struct archive_entry* header = nullptr;
+};
+
+// How the tar was written, as libarchive codes (archive_format() and
+// archive_filter_code() of the reader, outermost filter last), so an
+// equivalent archive can be written.
+struct TarFormat {
+  int format = 0;
+  std::vector<int> filters;
 };
 
 // Called for every entry. `materialize` reads the entry's content into a
@@ -24,7 +38,8 @@ using TarVisitor = std::function<void(const TarEntry& entry,
 
 // Fails with a reason if the source is not a readable tar; entries already
 // visited stay visited (a truncated tar reports its error after them).
-Status read_tar(SourcePtr source, MemoryBudget& budget, const TarVisitor& visit);
+// With format, also reports how the tar was written (once a header was read).
+Status read_tar(SourcePtr source, MemoryBudget& budget, const TarVisitor& visit, TarFormat* format = nullptr);
 
 // Content sniffing of the first bytes: a tar header ("ustar" at 257) or a
 // compression magic (gzip, bzip2, xz, zstd) that may wrap a tar.

