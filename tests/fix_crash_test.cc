@@ -81,7 +81,7 @@ class FixCrash : public ::testing::Test {
                     {"BOOT-INF/lib/log4j-core-2.14.1.jar", originals_["log4j-core-2.14.1.jar"], 0},
                     {"BOOT-INF/classes/app.properties", "x=1\n"}};
     originals_["boot.jar"] = tz::build(boot);
-    tmp_ = stdfs::weakly_canonical(stdfs::path(L4S_TEST_TMP) / "fix-crash").string();
+    tmp_ = stdfs::weakly_canonical(stdfs::path(L4S_TEST_TMP) / ("fix-crash-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()))).string();
     stdfs::remove_all(tmp_);
 
     // Reference: an uninterrupted run, whose output is deterministic.

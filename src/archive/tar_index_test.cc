@@ -18,7 +18,8 @@ std::vector<uint8_t> read_file(const stdfs::path& p) {
 class TarIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = stdfs::path(L4S_TEST_TMP) / "tar-index";
+    // One folder per test: ctest runs them in parallel.
+    dir_ = stdfs::path(L4S_TEST_TMP) / ("tar-index-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     stdfs::remove_all(dir_);
     // A 165-character path: a GNU long name, a pax path, or a ustar prefix.
     stdfs::create_directories(dir_ / "src/sub" / std::string(80, 'd'));
