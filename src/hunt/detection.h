@@ -31,8 +31,10 @@ struct Detection {
   std::string file;             // set by the caller
   uint64_t line = 0;            // 1-based
   uint64_t offset = 0;          // of the line's first byte, in the (decompressed) stream
-  std::string timestamp;        // set by the caller's log-format parser, "" if unknown
+  std::string timestamp;        // set by the caller's log-format parser (hunt/log_fields.h), "" if unknown
+  std::string timestamp_raw;    // likewise: the timestamp as logged
   std::string source_ip;        // likewise
+  std::string forwarded_for;    // likewise: the X-Forwarded-For chain when logged
   std::string raw;              // the line as logged (at most kMaxRaw bytes)
   std::vector<Layer> layers;    // transport layers peeled before Log4j's view
   std::string resolved;         // what Log4j would log for that view

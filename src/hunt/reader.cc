@@ -2,13 +2,17 @@
 
 #include <bzlib.h>
 #include <errno.h>
+#include <libdeflate.h>
 #include <lzma.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace l4s::hunt {
@@ -20,10 +24,13 @@ constexpr size_t kInputChunk = 256 * 1024;
 class Input {
  public:
   explicit Input(int fd, ReadStats* stats) : fd_(fd), stats_(stats) {}
+  // Reads from memory instead (bytes_in is not counted again).
+  explicit Input(std::string_view memory) : fd_(-1), stats_(nullptr), head_(memory) {}
 
   // Reads up to `cap` bytes; 0 at end of file.
   Result<size_t> Read(char* buf, size_t cap) {
-    if (pos_ < head_.size()) {
+    if (pos_ < head_.size() || fd_ < 0) {
+      if (pos_ >= head_.size()) return size_t{0};
       size_t n = std::min(cap, head_.size() - pos_);
       std::memcpy(buf, head_.data() + pos_, n);
       pos_ += n;
@@ -60,7 +67,7 @@ class Input {
  private:
   int fd_;
   ReadStats* stats_;
-  std::string head_;
+  std::string head_;  // the sniffed header (or all the data, for memory input)
   size_t pos_ = 0;
 };
 
@@ -164,6 +171,99 @@ class GzipSource : public CompressedSource {
   bool ok_ = false;
   bool done_ = false;
 };
+
+// gzip through libdeflate, which inflates several times faster than zlib
+// but only whole members into a buffer large enough for the output. Used for
+// regular files: the compressed file is read into memory (bounded), each
+// member inflated into a buffer sized from the gzip trailer's ISIZE and grown
+// on demand (bounded). A member too large for the bound, and a corrupt or
+// truncated one, go through zlib's streaming inflater from that member on, so
+// the text before damage is still delivered and the error is zlib's.
+class FastGzipSource : public Source {
+ public:
+  FastGzipSource(std::string compressed, size_t max_output)
+      : comp_(std::move(compressed)), max_output_(max_output), d_(libdeflate_alloc_decompressor()) {}
+  ~FastGzipSource() override { libdeflate_free_decompressor(d_); }
+
+  Result<size_t> Read(char* out, size_t cap) override {
+    while (out_pos_ == out_len_) {
+      if (fallback_) return fallback_->Read(out, cap);
+      if (pos_ >= comp_.size() || !std::string_view(comp_).substr(pos_).starts_with("\x1f\x8b")) {
+        if (pos_ == 0) return Error{"gzip: not gzip data"};
+        return size_t{0};  // anything after the last member is ignored, as gzip -d does
+      }
+      if (d_ == nullptr || !InflateMember()) {
+        memory_input_ = std::make_unique<Input>(std::string_view(comp_).substr(pos_));
+        fallback_ = std::make_unique<GzipSource>(memory_input_.get());
+      }
+    }
+    size_t n = std::min(cap, out_len_ - out_pos_);
+    std::memcpy(out, out_.get() + out_pos_, n);
+    out_pos_ += n;
+    return n;
+  }
+
+ private:
+  // Inflates the member at pos_ into out_; false when zlib must take over.
+  bool InflateMember() {
+    const size_t remaining = comp_.size() - pos_;
+    uint32_t isize;
+    std::memcpy(&isize, comp_.data() + comp_.size() - 4, 4);  // the last member's size mod 2^32 (little endian)
+    size_t want = std::max<size_t>({isize + size_t{1}, remaining * 4, size_t{1} << 16});
+    for (;;) {
+      want = std::min(want, max_output_);
+      if (want > cap_) {
+        out_ = std::make_unique_for_overwrite<char[]>(want);
+        cap_ = want;
+      }
+      size_t in_used = 0, produced = 0;
+      libdeflate_result rc =
+          libdeflate_gzip_decompress_ex(d_, comp_.data() + pos_, remaining, out_.get(), cap_, &in_used, &produced);
+      if (rc == LIBDEFLATE_SUCCESS) {
+        pos_ += in_used;
+        out_pos_ = 0;
+        out_len_ = produced;
+        return true;
+      }
+      if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || cap_ >= max_output_) return false;
+      want = cap_ * 2;
+    }
+  }
+
+  std::string comp_;
+  size_t pos_ = 0;
+  size_t max_output_;
+  libdeflate_decompressor* d_;
+  std::unique_ptr<char[]> out_;
+  size_t cap_ = 0, out_pos_ = 0, out_len_ = 0;
+  std::unique_ptr<Input> memory_input_;
+  std::unique_ptr<GzipSource> fallback_;
+};
+
+// Reads the rest of a regular file after the sniffed head, when it is at most
+// `limit` bytes; nullopt (nothing consumed) otherwise.
+Result<std::optional<std::string>> SlurpBounded(int fd, std::string_view head, size_t limit, ReadStats* stats) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::optional<std::string>();
+  off_t here = lseek(fd, 0, SEEK_CUR);
+  if (here < 0 || st.st_size < here || static_cast<uint64_t>(st.st_size) > limit) return std::optional<std::string>();
+  std::string data(head);
+  size_t expect = head.size() + static_cast<size_t>(st.st_size - here);
+  data.resize(expect);
+  size_t got = head.size();
+  while (got < expect) {
+    ssize_t n = ::read(fd, data.data() + got, expect - got);
+    if (n == 0) break;  // truncated while we read: what is there is the file
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error{std::string("read: ") + std::strerror(errno)};
+    }
+    got += static_cast<size_t>(n);
+    stats->bytes_in += static_cast<uint64_t>(n);
+  }
+  data.resize(got);
+  return std::optional<std::string>(std::move(data));
+}
 
 class Bzip2Source : public CompressedSource {
  public:
@@ -308,10 +408,24 @@ Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint6
   Result<std::string_view> head = input.Peek(6);
   if (!head) return Status::failure(head.error());
   stats->compression = SniffCompression(*head);
+  std::unique_ptr<Input> memory_inputs;
   std::unique_ptr<Source> source;
   switch (stats->compression) {
     case Compression::kNone: source = std::make_unique<PlainSource>(&input); break;
-    case Compression::kGzip: source = std::make_unique<GzipSource>(&input); break;
+    case Compression::kGzip: {
+      Result<std::optional<std::string>> whole = SlurpBounded(fd, *head, options.gzip_whole_limit, stats);
+      if (!whole) return Status::failure(whole.error());
+      if (whole->has_value() && (*whole)->size() >= 18) {
+        source = std::make_unique<FastGzipSource>(std::move(**whole), options.gzip_whole_limit);
+      } else if (whole->has_value()) {
+        Input* mem = new Input(**whole);  // tiny or truncated: zlib's diagnostics
+        memory_inputs.reset(mem);
+        source = std::make_unique<GzipSource>(mem);
+      } else {
+        source = std::make_unique<GzipSource>(&input);
+      }
+      break;
+    }
     case Compression::kBzip2: source = std::make_unique<Bzip2Source>(&input); break;
     case Compression::kXz: source = std::make_unique<XzSource>(&input); break;
     case Compression::kZstd: source = std::make_unique<ZstdSource>(&input); break;

@@ -28,6 +28,11 @@ Compression SniffCompression(std::string_view head);
 struct ReadOptions {
   size_t block_size = 4u << 20;  // bytes of decompressed text per block, roughly
   size_t max_line = 16u << 20;   // longer lines are split
+  // gzip in a regular file is inflated a member at a time with libdeflate
+  // when the compressed file and each member's text fit in this many bytes
+  // (memory use: up to twice this); larger ones, pipes and damaged members
+  // stream through zlib.
+  size_t gzip_whole_limit = 256u << 20;
 };
 
 struct ReadStats {

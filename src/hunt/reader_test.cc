@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <lzma.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -152,6 +153,64 @@ TEST(ReaderTest, LongLinesAndAnyBytes) {
   EXPECT_TRUE(r.status.ok());
   EXPECT_TRUE(r.text == data);
   for (const std::string& b : r.blocks) EXPECT_LE(b.size(), 65536u + 4096u);
+}
+
+TEST(ReaderTest, GzipFastAndStreamingPathsAgree) {
+  std::string big = SampleLog(60000), small = "tail ${jndi:ldap://x/a}\n";
+  // The first member is much larger than the last one's ISIZE: the output
+  // buffer has to grow.
+  std::string data = Gzip(big) + Gzip(small) + Gzip(big.substr(0, 1000));
+  std::string want = big + small + big.substr(0, 1000);
+  ReadResult fast = ReadAll(data, ReadOptions{64 * 1024, 1 << 20});
+  ReadResult slow = ReadAll(data, ReadOptions{64 * 1024, 1 << 20, 64});  // too large for the whole-member path
+  ReadResult grown = ReadAll(data, ReadOptions{64 * 1024, 1 << 20, 2 * big.size()});
+  for (const ReadResult* r : {&fast, &slow, &grown}) {
+    EXPECT_TRUE(r->status.ok()) << r->status.error();
+    EXPECT_TRUE(r->text == want) << r->text.size() << " vs " << want.size();
+    EXPECT_EQ(r->stats.bytes_in, data.size());
+  }
+  // A member larger than the limit switches to zlib for the rest.
+  ReadResult capped = ReadAll(data, ReadOptions{64 * 1024, 1 << 20, big.size() / 2 + data.size()});
+  EXPECT_TRUE(capped.status.ok()) << capped.status.error();
+  EXPECT_TRUE(capped.text == want);
+}
+
+TEST(ReaderTest, DamagedSecondMemberKeepsTheFirst) {
+  std::string a = SampleLog(3000), b = SampleLog(40000);
+  std::string second = Gzip(b);
+  second[second.size() / 2] ^= 0x55;
+  second[second.size() / 2 + 1] ^= 0x55;
+  ReadResult r = ReadAll(Gzip(a) + second, ReadOptions{64 * 1024, 1 << 20});
+  EXPECT_FALSE(r.status.ok());
+  EXPECT_NE(r.status.error().find("gzip"), std::string::npos) << r.status.error();
+  ASSERT_GE(r.text.size(), a.size());
+  EXPECT_TRUE(r.text.substr(0, a.size()) == a);
+}
+
+TEST(ReaderTest, GzipFromAPipeStreams) {
+  std::string log = SampleLog(20000);
+  std::string data = Gzip(log) + Gzip("x\n");
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    close(fds[0]);
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = write(fds[1], data.data() + off, data.size() - off);
+      if (n <= 0) _exit(1);
+      off += static_cast<size_t>(n);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string text;
+  Status s = ReadBlocks(fds[0], [&](std::string_view block, uint64_t) { text += block; });
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(s.ok()) << s.error();
+  EXPECT_TRUE(text == log + "x\n");
 }
 
 TEST(ReaderTest, EmptyInput) {

@@ -1,0 +1,173 @@
+// `log4shield hunt [PATH...|-]`: find Log4Shell attempts in logs, resolved as
+// Log4j would resolve them, and report them with their IOCs.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "cli/commands.h"
+#include "fs/walker.h"
+#include "hunt/hunt_file.h"
+#include "hunt/hunt_report.h"
+#include "report/scan_report.h"
+
+namespace l4s::cli {
+namespace {
+
+struct HuntFlags {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string output;
+  std::pair<std::string, std::string> iocs;
+  unsigned threads = 0;
+  std::vector<std::string> excludes;
+  bool follow_symlinks = false;
+  bool one_file_system = false;
+  bool all_filesystems = false;
+  bool no_color = false;
+  bool quiet = false;
+};
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+int run_hunt(HuntFlags flags) {
+  hunt::HuntFormat format;
+  if (!hunt::ParseHuntFormat(flags.format, &format)) {
+    std::cerr << "log4shield hunt: unknown --format " << flags.format << " (text, json, jsonl, csv)\n";
+    return kExitUsage;
+  }
+  hunt::IocFormat ioc_format = hunt::IocFormat::kStix;
+  if (!flags.iocs.first.empty() && !hunt::ParseIocFormat(flags.iocs.first, &ioc_format)) {
+    std::cerr << "log4shield hunt: unknown --iocs format " << flags.iocs.first << " (stix, misp-csv, csv)\n";
+    return kExitUsage;
+  }
+  if (flags.paths.empty()) {
+    if (isatty(0)) {
+      std::cerr << "log4shield hunt: give PATH... or '-' (or pipe logs into stdin)\n";
+      return kExitUsage;
+    }
+    flags.paths.push_back("-");
+  }
+  size_t stdin_uses = std::count(flags.paths.begin(), flags.paths.end(), "-");
+  if (stdin_uses > 1) {
+    std::cerr << "log4shield hunt: '-' (stdin) given more than once\n";
+    return kExitUsage;
+  }
+
+  hunt::HuntReport rep;
+  rep.tool_version = L4S_VERSION;
+  rep.host = host_name();
+  rep.started = report::now_iso8601();
+  rep.roots = flags.paths;
+  auto t0 = std::chrono::steady_clock::now();
+
+  std::vector<hunt::FileHunt> hunts;
+  std::vector<hunt::HuntError> errors;
+  if (stdin_uses) hunts.push_back(hunt::HuntStream(0, "-"));
+
+  fs::WalkOptions walk;
+  for (const std::string& p : flags.paths)
+    if (p != "-") walk.roots.push_back(p);
+  walk.excludes = flags.excludes;
+  walk.threads = flags.threads ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
+  walk.follow_symlinks = flags.follow_symlinks;
+  walk.one_file_system = flags.one_file_system;
+  walk.all_filesystems = flags.all_filesystems;
+  if (!walk.roots.empty()) {
+    std::vector<std::vector<hunt::FileHunt>> per_worker(walk.threads);
+    std::mutex errors_mu;
+    fs::WalkCallbacks cb;
+    cb.on_file = [&](const fs::FileVisit& v) { per_worker[v.worker].push_back(hunt::HuntPath(v.path)); };
+    cb.on_error = [&](const std::string& where, const std::string& why) {
+      std::lock_guard<std::mutex> l(errors_mu);
+      errors.push_back({where, why});
+    };
+    fs::walk(walk, cb);
+    for (auto& w : per_worker)
+      for (auto& h : w) hunts.push_back(std::move(h));
+  }
+
+  std::stable_sort(hunts.begin(), hunts.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
+  for (hunt::FileHunt& h : hunts) {
+    rep.stats.files++;
+    rep.stats.bytes_read += h.bytes_in;
+    rep.stats.bytes_text += h.bytes_text;
+    rep.stats.lines += h.lines;
+    if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
+    for (hunt::Detection& d : h.detections) rep.detections.push_back(std::move(d));
+  }
+  std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
+  rep.errors = std::move(errors);
+  rep.stats.errors = rep.errors.size();
+  rep.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.finished = report::now_iso8601();
+
+  int rc = !rep.detections.empty() ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete;
+  auto write = [&](std::ostream& o) {
+    switch (format) {
+      case hunt::HuntFormat::kJson: hunt::WriteHuntJson(rep, o); break;
+      case hunt::HuntFormat::kJsonl: hunt::WriteHuntJsonl(rep, o); break;
+      case hunt::HuntFormat::kCsv: hunt::WriteHuntCsv(rep, o); break;
+      case hunt::HuntFormat::kText:
+        hunt::WriteHuntText(rep, o, !flags.no_color && flags.output.empty() && isatty(1));
+        break;
+    }
+  };
+  if (flags.output.empty() || flags.output == "-") {
+    write(std::cout);
+    std::cout.flush();
+  } else {
+    std::string err;
+    if (!report::write_file_atomically(flags.output, write, &err)) {
+      std::cerr << "log4shield hunt: cannot write report: " << err << "\n";
+      rc = std::max(rc, kExitIncomplete);
+    }
+  }
+  if (!flags.iocs.first.empty()) {
+    std::string err;
+    auto write_iocs = [&](std::ostream& o) {
+      switch (ioc_format) {
+        case hunt::IocFormat::kStix: hunt::WriteStix(rep, o); break;
+        case hunt::IocFormat::kMispCsv: hunt::WriteMispCsv(rep, o); break;
+        case hunt::IocFormat::kCsv: hunt::WriteIocCsv(rep, o); break;
+      }
+    };
+    if (!report::write_file_atomically(flags.iocs.second, write_iocs, &err)) {
+      std::cerr << "log4shield hunt: cannot write IOCs: " << err << "\n";
+      rc = std::max(rc, kExitIncomplete);
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+void add_hunt_command(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<HuntFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "hunt", "Find Log4Shell attempts in logs (plain, gzip, bzip2, xz, zstd; by content), resolved exactly as "
+              "Log4j would, with callback hosts, sources and IOCs. '-' or no PATH: stdin.");
+  cmd->add_option("paths", flags->paths, "Log files or directories (recursive); '-' for stdin");
+  cmd->add_option("--format,-f", flags->format, "Output format: text, json, jsonl, csv")->capture_default_str();
+  cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
+  cmd->add_option("--iocs", flags->iocs, "Also export indicators: FORMAT FILE, FORMAT one of stix, misp-csv, csv")
+      ->type_name("FORMAT FILE");
+  cmd->add_option("--threads,-j", flags->threads, "Files hunted in parallel (default: all cores)");
+  cmd->add_option("--exclude", flags->excludes, "Skip paths matching GLOB (full path or base name); repeatable");
+  cmd->add_flag("--follow-symlinks", flags->follow_symlinks, "Follow symbolic links (loop-safe)");
+  cmd->add_flag("--one-file-system,-x", flags->one_file_system, "Stay on the filesystem of each PATH");
+  cmd->add_flag("--all-filesystems", flags->all_filesystems, "Also walk network and pseudo filesystems");
+  cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
+  cmd->add_flag("--quiet,-q", flags->quiet, "Accepted for symmetry with scan (hunt prints no progress)");
+  cmd->callback([flags, &exit_code] { exit_code = run_hunt(*flags); });
+}
+
+}  // namespace l4s::cli

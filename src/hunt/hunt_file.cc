@@ -1,0 +1,71 @@
+#include "hunt/hunt_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "hunt/log_fields.h"
+
+namespace l4s::hunt {
+
+FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options) {
+  FileHunt out;
+  out.file = name;
+  bool first = true;
+  LogFormatHints hints;
+  ReadStats stats;
+  out.status = ReadBlocks(
+      fd,
+      [&](std::string_view block, uint64_t offset) {
+        if (first) {
+          hints = SniffLogFormat(block.substr(0, 64 * 1024));
+          first = false;
+        }
+        out.lines += ScanBlock(
+            block, offset, out.lines + 1,
+            [&](Detection&& d) {
+              d.file = name;
+              LogFields fields = ParseLogFields(d.raw, hints);
+              d.timestamp = std::move(fields.timestamp);
+              d.timestamp_raw = std::move(fields.timestamp_raw);
+              d.source_ip = std::move(fields.source_ip);
+              d.forwarded_for = std::move(fields.forwarded_for);
+              out.detections.push_back(std::move(d));
+            },
+            options.env, options.limits);
+      },
+      options.read, &stats);
+  out.compression = stats.compression;
+  out.bytes_in = stats.bytes_in;
+  out.bytes_text = stats.bytes_out;
+  return out;
+}
+
+FileHunt HuntPath(const std::string& path, const HuntOptions& options) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    FileHunt out;
+    out.file = path;
+    out.status = Status::failure(std::string("open: ") + std::strerror(errno));
+    return out;
+  }
+  struct stat st;
+  if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    FileHunt out;
+    out.file = path;
+    out.status = Status::failure(S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+    return out;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  FileHunt out = HuntStream(fd, path, options);
+  ::close(fd);
+  return out;
+}
+
+}  // namespace l4s::hunt

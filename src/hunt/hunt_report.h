@@ -1,0 +1,97 @@
+// A whole `hunt` run and the sinks that format it: text, json, jsonl, csv
+// for people and tools, and IOC exports (STIX 2.1, MISP CSV, plain CSV) for
+// sharing. Sinks only format; they decide nothing about detections.
+//
+// The JSON detection object (also each jsonl "detection" line) is a stable
+// schema read by other tools (`hunt --pcap`, the fleet store); see README.md.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hunt/detection.h"
+
+namespace l4s::hunt {
+
+struct HuntError {
+  std::string file;
+  std::string reason;
+};
+
+struct HuntStats {
+  uint64_t files = 0;
+  uint64_t bytes_read = 0;  // from the files (compressed size for compressed logs)
+  uint64_t bytes_text = 0;  // decompressed text searched
+  uint64_t lines = 0;
+  uint64_t errors = 0;
+  double seconds = 0;
+};
+
+struct HuntReport {
+  std::string tool_version;
+  std::string host;
+  std::string started;  // ISO-8601 UTC
+  std::string finished;
+  std::vector<std::string> roots;
+  HuntStats stats;
+  std::vector<Detection> detections;  // sorted by file, then offset
+  std::vector<HuntError> errors;      // sorted by file
+};
+
+struct HuntSummary {
+  uint64_t attempts = 0;
+  std::string first_seen;  // smallest ISO-8601 timestamp, "" if none
+  std::string last_seen;
+  std::vector<std::pair<std::string, uint64_t>> top_source_ips;      // by count, then value
+  std::vector<std::pair<std::string, uint64_t>> top_callback_hosts;  // remote JNDI hosts
+  std::vector<std::pair<std::string, uint64_t>> verdicts;            // verdict name -> count
+};
+
+HuntSummary Summarize(const HuntReport& report, size_t top = 10);
+
+// The JNDI target a detection is reported by: the first remote one, else the
+// first; nullptr when the line reaches no JNDI name (DoS only).
+const JndiTarget* PrimaryTarget(const Detection& d);
+
+enum class HuntFormat { kText, kJson, kJsonl, kCsv };
+bool ParseHuntFormat(const std::string& name, HuntFormat* out);  // text|json|jsonl|csv
+
+void WriteHuntJson(const HuntReport& r, std::ostream& out);
+void WriteHuntJsonl(const HuntReport& r, std::ostream& out);
+void WriteHuntCsv(const HuntReport& r, std::ostream& out);
+// One line per attempt, then errors and the summary.
+void WriteHuntText(const HuntReport& r, std::ostream& out, bool color);
+
+// One indicator for sharing, aggregated over the detections naming it.
+struct Ioc {
+  std::string type;  // "url", "domain", "ipv4", "ipv6" (callbacks), "source-ip", "command"
+  std::string value;
+  int port = -1;     // callbacks: the port Log4j would connect to
+  uint64_t count = 0;
+  std::string first_seen, last_seen;  // ISO-8601 UTC ("...Z") only, "" when unknown
+};
+
+// Callback URLs (remote JNDI names), their hosts, the sources and the
+// decoded commands, in a stable order (type, then value).
+std::vector<Ioc> CollectIocs(const HuntReport& r);
+
+enum class IocFormat { kStix, kMispCsv, kCsv };
+bool ParseIocFormat(const std::string& name, IocFormat* out);  // stix|misp-csv|csv
+
+// STIX 2.1 bundle: the producer identity, the CVE-2021-44228 vulnerability,
+// one indicator per callback URL/domain/IP (related-to the vulnerability) and a
+// sighting of each. Ids are UUIDv5 of their content, so a re-export of the
+// same findings gives the same ids.
+void WriteStix(const HuntReport& r, std::ostream& out);
+// MISP attribute CSV (uuid,event_id,category,type,value,comment,to_ids,date,...).
+void WriteMispCsv(const HuntReport& r, std::ostream& out);
+// type,value,port,count,first_seen,last_seen
+void WriteIocCsv(const HuntReport& r, std::ostream& out);
+
+// RFC 4122 version-5 UUID of `name` in the log4shield namespace.
+std::string Uuid5(const std::string& name);
+
+}  // namespace l4s::hunt

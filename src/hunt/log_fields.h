@@ -1,0 +1,56 @@
+// The event fields of a log line that a responder needs beside the payload:
+// when it was logged and who sent it.
+//
+// Recognised formats (tried in this order, each only where that format puts
+// its fields, so a date or address inside a payload is never taken):
+//   JSON lines        "@timestamp" / "timestamp" / "time" (text or epoch
+//                     seconds/millis), "client_ip" / "remote_addr" / "src_ip" /
+//                     "clientip" / "remote_ip" / "source_ip" / "client.ip" /
+//                     "source.ip", "x_forwarded_for" / "http_x_forwarded_for" /
+//                     "x-forwarded-for" / "xff"
+//   Zeek TSV          the "ts" and "id.orig_h" columns named by the "#fields"
+//                     header (see SniffLogFormat)
+//   Apache/nginx      client address as the first field, "[10/Dec/2021:12:34:56 +0100]",
+//   (common/combined) and a trailing quoted field holding an address list as
+//                     X-Forwarded-For (nginx's "$http_x_forwarded_for")
+//   ISO-8601 and the  "2021-12-10T12:34:56.789Z", "2021-12-10 12:34:56,789",
+//   log4j layouts     "12:34:56.789" (DefaultConfiguration), "10-Dec-2021 12:34:56.789"
+//                     (Tomcat), near the start of the line
+//   syslog            "Dec 10 12:34:56" (RFC 3164, optionally after "<PRI>")
+// Any line may also carry an "X-Forwarded-For: a, b" header dump.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace l4s::hunt {
+
+// Per-file knowledge taken from the first bytes of a log (Zeek's header names
+// its columns). Columns are 0-based; -1 when unknown.
+struct LogFormatHints {
+  int ts_column = -1;
+  int source_column = -1;
+};
+
+LogFormatHints SniffLogFormat(std::string_view head);
+
+struct LogFields {
+  // ISO-8601 when the year is known: UTC with "Z" when the log gives a zone
+  // or an epoch, local time without a zone otherwise ("2021-12-10T12:34:56.789").
+  // When the year is unknown (syslog, "HH:mm:ss.SSS"), the text as logged.
+  // "" when no timestamp was recognised.
+  std::string timestamp;
+  std::string timestamp_raw;  // as logged
+  std::string source_ip;      // the client address (IPv4 or IPv6), "" if unknown
+  std::string forwarded_for;  // the X-Forwarded-For chain as logged, "" if none
+};
+
+LogFields ParseLogFields(std::string_view line, const LogFormatHints& hints = {});
+
+// Whether `timestamp` (as ParseLogFields returns it) is ISO-8601, i.e. sortable.
+bool IsIsoTimestamp(std::string_view timestamp);
+
+// Whether `text` is an IPv4 or IPv6 address.
+bool IsIpAddress(std::string_view text);
+
+}  // namespace l4s::hunt
