@@ -21,6 +21,7 @@
 #include "inventory/file_scanner.h"
 #include "inventory/image_scanner.h"
 #include "process/processes.h"
+#include "report/sarif.h"
 #include "report/scan_report.h"
 
 namespace l4s::cli {
@@ -44,6 +45,7 @@ struct ScanFlags {
   uint64_t max_nested_mib = 4096;
   uint64_t memory_mib = 256;
   std::string spill_dir = "/tmp";
+  std::string host_name;  // overrides the report's host (fleet imports, tests)
 };
 
 // Scans the jars every running JVM has open, mapped or on its class path. A
@@ -124,14 +126,15 @@ class ProgressLine {
 };
 
 int run_scan(const ScanFlags& flags) {
-  report::Format format;
-  if (!report::parse_format(flags.format, &format)) {
-    std::cerr << "log4shield scan: unknown --format " << flags.format << " (text, json, jsonl, csv)\n";
+  report::Format format = report::Format::kJson;
+  const bool sarif = flags.format == "sarif", cyclonedx = flags.format == "cyclonedx";
+  if (!sarif && !cyclonedx && !report::parse_format(flags.format, &format)) {
+    std::cerr << "log4shield scan: unknown --format " << flags.format << " (text, json, jsonl, csv, sarif, cyclonedx)\n";
     return kExitUsage;
   }
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
-  rep.host = host_name();
+  rep.host = flags.host_name.empty() ? host_name() : flags.host_name;
   rep.started = report::now_iso8601();
   const bool walk_everything = flags.paths.empty() && !flags.processes && flags.images.empty();
   rep.roots = walk_everything ? fs::local_roots() : flags.paths;
@@ -195,6 +198,8 @@ int run_scan(const ScanFlags& flags) {
   rep.stats = all.stats;
 
   auto write = [&](std::ostream& o) {
+    if (sarif) return report::write_sarif({rep}, o);
+    if (cyclonedx) return report::write_cyclonedx({rep}, rep.finished, o);
     switch (format) {
       case report::Format::kJson: report::write_json(rep, o); break;
       case report::Format::kJsonl: report::write_jsonl(rep, o); break;
@@ -227,8 +232,9 @@ void add_scan_command(CLI::App& app, int& exit_code) {
       "scan", "Find every log4j-core, log4j 1.x and logback-classic copy, nested archives included, with its exact "
               "version and CVEs. Without PATH: all local filesystems.");
   cmd->add_option("paths", flags->paths, "Files or directories to scan (default: /)");
-  cmd->add_option("--format,-f", flags->format, "Output format: text, json, jsonl, csv")->capture_default_str();
+  cmd->add_option("--format,-f", flags->format, "Output format: text, json, jsonl, csv, sarif, cyclonedx")->capture_default_str();
   cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
+  cmd->add_option("--host-name", flags->host_name, "Host name to put in the report (default: this machine's)");
   cmd->add_option("--threads,-j", flags->threads, "Worker threads (default: all cores)");
   cmd->add_option("--exclude", flags->excludes, "Skip paths matching GLOB (full path or base name); repeatable");
   cmd->add_flag("--follow-symlinks", flags->follow_symlinks, "Follow symbolic links (loop-safe)");

@@ -1,0 +1,54 @@
+#include "fleet/hunt_export.h"
+
+#include "hunt/hunt_report.h"
+
+namespace l4s::fleet {
+namespace {
+
+hunt::HuntReport to_hunt_report(const Fleet& fleet, const std::string& now) {
+  hunt::HuntReport r;
+  r.host = "log4shield fleet";
+  r.started = r.finished = now;
+  for (const auto& d : fleet.detections) {
+    hunt::Detection h;
+    h.file = d.host + ":" + d.file;
+    h.line = static_cast<uint64_t>(d.line);
+    h.offset = static_cast<uint64_t>(d.offset);
+    h.timestamp = d.timestamp;
+    h.source_ip = d.source_ip;
+    h.raw = d.raw;
+    h.resolved = d.resolved;
+    for (const auto& t : d.jndi) {
+      hunt::JndiTarget j;
+      j.name = t.name;
+      j.scheme = t.scheme;
+      j.host = t.host;
+      j.port = t.port > 0 ? static_cast<int>(t.port) : -1;
+      j.path = t.path;
+      j.remote = t.remote;
+      h.jndi.push_back(std::move(j));
+    }
+    h.techniques = d.techniques;
+    h.exfiltrates = d.exfiltrates;
+    h.decoded_command = d.decoded_command;
+    for (auto v : {hunt::Verdict::kInert, hunt::Verdict::kDosOnly, hunt::Verdict::kReachesJndi214,
+                   hunt::Verdict::kPasses215Checks})
+      if (hunt::VerdictName(v) == d.verdict) h.verdict = v;
+    for (auto s : {hunt::Severity::kLow, hunt::Severity::kMedium, hunt::Severity::kHigh, hunt::Severity::kCritical})
+      if (hunt::SeverityName(s) == d.severity) h.severity = s;
+    r.detections.push_back(std::move(h));
+  }
+  return r;
+}
+
+}  // namespace
+
+void write_fleet_stix(const Fleet& fleet, const std::string& now, std::ostream& out) {
+  hunt::WriteStix(to_hunt_report(fleet, now), out);
+}
+
+void write_fleet_misp_csv(const Fleet& fleet, const std::string& now, std::ostream& out) {
+  hunt::WriteMispCsv(to_hunt_report(fleet, now), out);
+}
+
+}  // namespace l4s::fleet

@@ -1,0 +1,28 @@
+// Recognises and reads the JSON / JSONL outputs of `scan`, `fix`, `hunt`,
+// `canary` and `probe` into rows for the store.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+#include "fleet/model.h"
+
+namespace l4s::fleet {
+
+struct ParseOptions {
+  std::string source;         // file name recorded with the report
+  std::string host_override;  // host to use (required meaning for hunt/probe/canary, which carry none)
+  std::string now;            // import time (ISO-8601)
+};
+
+// Parses one report. The kind is recognised from the content:
+//  - a JSON object with "findings": scan (fix when findings/errors say so);
+//  - JSONL with "type": finding|error|summary (scan/fix), detection|error|summary (hunt), hit|target (probe);
+//  - JSON objects with "protocol" and "peer": canary callbacks;
+//  - a JSON object with "detections": hunt.
+Result<Parsed> parse_report(const std::string& text, const ParseOptions& options);
+
+// sha256 as lowercase hex.
+std::string sha256_hex(const std::string& data);
+
+}  // namespace l4s::fleet
