@@ -18,5 +18,7 @@ void add_restore_command(CLI::App& app, int& exit_code);
 void add_canary_command(CLI::App& app, int& exit_code);
 void add_probe_command(CLI::App& app, int& exit_code);
 void add_hunt_command(CLI::App& app, int& exit_code);
+void add_fleet_command(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app, int& exit_code);
 
 }  // namespace l4s::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   l4s::cli::add_canary_command(app, exit_code);
   l4s::cli::add_probe_command(app, exit_code);
   l4s::cli::add_hunt_command(app, exit_code);
+  l4s::cli::add_fleet_command(app, exit_code);
+  l4s::cli::add_report_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
