@@ -1,0 +1,949 @@
+#include "pcap/analyzer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <unordered_map>
+
+#include "hunt/prefilter.h"
+#include "net/ber.h"
+#include "net/dns.h"
+#include "net/http_request.h"
+#include "net/jrmp.h"
+#include "net/ldap.h"
+#include "pcap/packet.h"
+#include "pcap/tcp_stream.h"
+#include "pcap/wire.h"
+
+namespace l4s::pcap {
+namespace {
+
+using net::Bytes;
+
+constexpr size_t kMaxHead = 64 * 1024;
+constexpr size_t kMaxLine = hunt::Detection::kMaxRaw;
+constexpr size_t kMaxLdapMessage = 1 << 20;
+constexpr size_t kMaxJrmpCall = 64 * 1024;
+
+// The exact anonymous BindRequest of the JDK's LDAP client (message id 1).
+constexpr uint8_t kJndiBind[] = {0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00};
+
+enum class Mode {
+  kUnknown,
+  kHttpRequest,
+  kHttpResponse,
+  kLdap,
+  kJrmpClient,
+  kJrmpServer,
+  kRaw,
+  kIgnore,
+};
+
+enum class HttpState { kHead, kBody, kChunkSize, kChunkData, kChunkDataEnd, kTrailers, kUntilClose };
+
+struct Direction {
+  TcpDirection tcp;
+  std::string buf;  // delivered, not yet consumed
+  Mode mode = Mode::kUnknown;
+  bool finished = false;
+  // HTTP
+  HttpState http = HttpState::kHead;
+  size_t head_scan = 0;
+  uint64_t remaining = 0;  // body or chunk bytes still to come
+  std::string body;        // request body kept for examination (<= max_body)
+  std::string method, uri, host, user_agent;
+  // LDAP
+  bool anonymous_bind = false;
+  bool exact_jndi_bind = false;
+  // JRMP
+  int jrmp_step = 0;
+  // HTTP response to a class fetch: the event to complete with the body's magic
+  size_t fetch_event = SIZE_MAX;
+
+  explicit Direction(size_t max_ooo) : tcp(max_ooo) {}
+};
+
+struct FlowKey {
+  IpAddr a, b;
+  uint16_t pa = 0, pb = 0;
+  bool operator==(const FlowKey&) const = default;
+};
+
+struct FlowKeyHash {
+  size_t operator()(const FlowKey& k) const {
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](const uint8_t* p, size_t n) {
+      for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+    };
+    mix(k.a.bytes.data(), 16);
+    mix(k.b.bytes.data(), 16);
+    uint32_t ports = uint32_t{k.pa} << 16 | k.pb;
+    mix(reinterpret_cast<const uint8_t*>(&ports), 4);
+    return h;
+  }
+};
+
+struct Flow {
+  IpAddr client_ip, server_ip;  // client = SYN sender, else the first sender seen
+  uint16_t client_port = 0, server_port = 0;
+  std::string client_text, server_text;
+  Direction dir[2];  // 0: client -> server, 1: server -> client
+  double last_time = 0;
+  std::deque<size_t> pending_fetches;  // kJavaClassFetch events awaiting their response
+  std::deque<std::string> request_methods;
+  Flow(size_t max_ooo) : dir{Direction(max_ooo), Direction(max_ooo)} {}
+};
+
+bool StartsWithCi(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
+  return true;
+}
+
+bool IsClassPath(std::string_view uri) {
+  size_t q = uri.find_first_of("?#");
+  std::string_view path = uri.substr(0, q);
+  return path.size() >= 6 && StartsWithCi(path.substr(path.size() - 6), ".class");
+}
+
+std::string HostKey(std::string_view host) {
+  IpAddr ip;
+  if (ParseIpAddr(host, &ip)) return ip.ToString();
+  std::string h(host);
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+  while (!h.empty() && h.back() == '.') h.pop_back();
+  return h;
+}
+
+}  // namespace
+
+std::string_view EventKindName(EventKind kind) {
+  switch (kind) {
+    case EventKind::kLdapSearch: return "ldap_search";
+    case EventKind::kRmiLookup: return "rmi_lookup";
+    case EventKind::kDnsTxtQuery: return "dns_txt_query";
+    case EventKind::kLdapJavaEntry: return "ldap_java_entry";
+    case EventKind::kRmiReturn: return "rmi_return";
+    case EventKind::kJavaClassFetch: return "java_class_fetch";
+    case EventKind::kTcpConnect: return "tcp_connect";
+    case EventKind::kDnsQuery: return "dns_query";
+    case EventKind::kTlsClientHello: return "tls_client_hello";
+  }
+  return "unknown";
+}
+
+bool IsContextEvent(EventKind kind) {
+  return kind == EventKind::kTcpConnect || kind == EventKind::kDnsQuery || kind == EventKind::kTlsClientHello;
+}
+
+std::string IsoTime(double time) {
+  if (!(time >= 0) || time > 1e11) time = 0;
+  time_t secs = static_cast<time_t>(time);
+  long micros = static_cast<long>((time - static_cast<double>(secs)) * 1e6 + 0.5);
+  if (micros >= 1000000) {
+    secs += 1;
+    micros -= 1000000;
+  }
+  struct tm tm {};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+           tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  return buf;
+}
+
+struct CaptureAnalyzer::Impl {
+  Impl(int link_type, AnalyzerOptions o) : options(std::move(o)), decoder(link_type) {
+    result.path = options.capture_name;
+    result.link_type = LinkTypeName(link_type);
+  }
+
+  AnalyzerOptions options;
+  PacketDecoder decoder;
+  CaptureResult result;
+  std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows;
+  double now = 0;
+  uint64_t frame = 0;
+  double last_sweep = 0;
+
+  // ---- emitting -----------------------------------------------------------
+
+  FlowEndpoints Endpoints(const Flow& f, int d) const {
+    FlowEndpoints e;
+    e.protocol = "tcp";
+    e.src_ip = d == 0 ? f.client_text : f.server_text;
+    e.dst_ip = d == 0 ? f.server_text : f.client_text;
+    e.src_port = d == 0 ? f.client_port : f.server_port;
+    e.dst_port = d == 0 ? f.server_port : f.client_port;
+    return e;
+  }
+
+  size_t Emit(EventKind kind, FlowEndpoints flow, std::string name, std::string detail, bool served,
+              bool fingerprint) {
+    NetEvent e;
+    e.kind = kind;
+    e.time = now;
+    e.frame = frame;
+    e.flow = std::move(flow);
+    e.name = std::move(name);
+    e.detail = std::move(detail);
+    e.served = served;
+    e.jndi_fingerprint = fingerprint;
+    result.events.push_back(std::move(e));
+    return result.events.size() - 1;
+  }
+
+  // Examines one line-sized piece of text; records a detection when Log4j
+  // would reach JNDI (or recurse) on it.
+  void Examine(std::string_view text, const FlowEndpoints& flow, std::string_view field, std::string_view header,
+               const Direction* http) {
+    if (text.size() > kMaxLine) text = text.substr(0, kMaxLine);
+    if (!hunt::HasTrigger(text)) return;
+    std::optional<hunt::Detection> d = hunt::ExamineLine(text);
+    if (!d) return;
+    NetDetection nd;
+    nd.detection = std::move(*d);
+    nd.detection.file = options.capture_name;
+    nd.detection.line = frame;
+    nd.detection.timestamp = IsoTime(now);
+    nd.detection.source_ip = flow.src_ip;
+    nd.flow = flow;
+    nd.time = now;
+    nd.frame = frame;
+    nd.field = std::string(field);
+    nd.header = std::string(header);
+    if (http) {
+      nd.http_method = http->method;
+      nd.http_uri = http->uri;
+      nd.http_host = http->host;
+      nd.http_user_agent = http->user_agent;
+    }
+    result.detections.push_back(std::move(nd));
+  }
+
+  // Examines text holding several lines (bodies, raw payloads) line by line.
+  void ExamineLines(std::string_view text, const FlowEndpoints& flow, std::string_view field, const Direction* http) {
+    if (!hunt::HasTrigger(text)) return;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t nl = text.find('\n', pos);
+      size_t end = nl == std::string_view::npos ? text.size() : nl;
+      std::string_view line = text.substr(pos, end - pos);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      for (size_t off = 0; off < line.size(); off += kMaxLine) Examine(line.substr(off, kMaxLine), flow, field, "", http);
+      pos = end + 1;
+    }
+  }
+
+  // ---- TCP ------------------------------------------------------------------
+
+  void OnTcp(const PacketView& p) {
+    FlowKey key;
+    bool forward = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
+    key.a = forward ? p.src : p.dst;
+    key.b = forward ? p.dst : p.src;
+    key.pa = forward ? p.src_port : p.dst_port;
+    key.pb = forward ? p.dst_port : p.src_port;
+    bool syn = p.tcp_flags & kTcpSyn, ack = p.tcp_flags & kTcpAck;
+    auto it = flows.find(key);
+    if (it != flows.end() && syn && !ack) {
+      // A new connection on a reused 4-tuple: close the old one first.
+      Flow& old = *it->second;
+      bool same_client = old.client_ip == p.src && old.client_port == p.src_port;
+      if (!same_client || old.dir[0].finished || old.dir[1].finished || old.dir[0].tcp.started()) {
+        CloseFlow(*it->second);
+        flows.erase(it);
+        it = flows.end();
+      }
+    }
+    if (it == flows.end()) {
+      if (flows.size() >= options.max_flows) EvictOldest();
+      auto flow = std::make_unique<Flow>(options.max_stream_buffer);
+      // The client: the SYN's sender; for a SYN+ACK its receiver; otherwise
+      // the first sender seen (a capture that starts mid-connection).
+      bool src_is_client = !(syn && ack);
+      flow->client_ip = src_is_client ? p.src : p.dst;
+      flow->server_ip = src_is_client ? p.dst : p.src;
+      flow->client_port = src_is_client ? p.src_port : p.dst_port;
+      flow->server_port = src_is_client ? p.dst_port : p.src_port;
+      flow->client_text = flow->client_ip.ToString();
+      flow->server_text = flow->server_ip.ToString();
+      it = flows.emplace(key, std::move(flow)).first;
+      result.stats.tcp_flows++;
+      Emit(EventKind::kTcpConnect, Endpoints(*it->second, 0), "", syn ? "syn" : "mid-stream", false, false);
+    }
+    Flow& f = *it->second;
+    f.last_time = now;
+    int d = (f.client_ip == p.src && f.client_port == p.src_port) ? 0 : 1;
+    Direction& dir = f.dir[d];
+    if (!dir.finished) {
+      size_t before = dir.buf.size();
+      dir.tcp.Add(p.seq, syn, p.payload, &dir.buf);
+      if (dir.buf.size() != before) Process(f, d);
+    }
+    if (p.tcp_flags & kTcpRst) {
+      CloseFlow(f);
+      flows.erase(it);
+      return;
+    }
+    if ((p.tcp_flags & kTcpFin) && !dir.finished) {
+      FinishDirection(f, d);
+      if (f.dir[0].finished && f.dir[1].finished) {
+        result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
+        flows.erase(it);
+      }
+    }
+    if (now - last_sweep > 30 || now < last_sweep) Sweep();
+  }
+
+  void FinishDirection(Flow& f, int d) {
+    Direction& dir = f.dir[d];
+    if (dir.finished) return;
+    size_t before = dir.buf.size();
+    dir.tcp.Flush(&dir.buf);
+    if (dir.buf.size() != before || !dir.buf.empty()) Process(f, d, /*at_end=*/true);
+    dir.finished = true;
+    dir.buf.clear();
+    dir.buf.shrink_to_fit();
+    dir.body.clear();
+  }
+
+  void CloseFlow(Flow& f) {
+    FinishDirection(f, 0);
+    FinishDirection(f, 1);
+    result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
+  }
+
+  void Sweep() {
+    last_sweep = now;
+    for (auto it = flows.begin(); it != flows.end();) {
+      if (now - it->second->last_time > options.flow_timeout) {
+        CloseFlow(*it->second);
+        it = flows.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void EvictOldest() {
+    auto oldest = flows.begin();
+    for (auto it = flows.begin(); it != flows.end(); ++it)
+      if (it->second->last_time < oldest->second->last_time) oldest = it;
+    if (oldest == flows.end()) return;
+    CloseFlow(*oldest->second);
+    flows.erase(oldest);
+    result.stats.dropped_flows++;
+  }
+
+  // ---- stream recognition and parsing ----------------------------------------
+
+  void Process(Flow& f, int d, bool at_end = false) {
+    Direction& dir = f.dir[d];
+    if (dir.mode == Mode::kUnknown) {
+      Mode m = Recognise(f, d, at_end);
+      if (m == Mode::kUnknown) {
+        if (dir.buf.size() > options.max_stream_buffer) dir.mode = Mode::kRaw;
+        else return;
+      } else {
+        dir.mode = m;
+      }
+    }
+    switch (dir.mode) {
+      case Mode::kHttpRequest: HttpRequest(f, d, at_end); break;
+      case Mode::kHttpResponse: HttpResponse(f, d, at_end); break;
+      case Mode::kLdap: Ldap(f, d); break;
+      case Mode::kJrmpClient: JrmpClient(f, d); break;
+      case Mode::kJrmpServer: JrmpServer(f, d, at_end); break;
+      case Mode::kRaw: Raw(f, d, at_end); break;
+      case Mode::kIgnore: dir.buf.clear(); break;
+      case Mode::kUnknown: break;
+    }
+    if (dir.buf.size() > options.max_stream_buffer) {
+      // A parser waiting for more than we keep: give the stream up.
+      dir.mode = Mode::kIgnore;
+      dir.buf.clear();
+    }
+  }
+
+  Mode Recognise(Flow& f, int d, bool at_end) {
+    Direction& dir = f.dir[d];
+    std::string_view b = dir.buf;
+    Bytes u = net::as_bytes(b);
+    if (b.size() >= 4 && b.substr(0, 4) == "JRMI") return Mode::kJrmpClient;
+    if (b.size() < 4 && !at_end && (std::string_view("JRMI").substr(0, b.size()) == b)) return Mode::kUnknown;
+    if (u[0] == net::kJrmpProtocolAck && f.dir[1 - d].mode == Mode::kJrmpClient) return Mode::kJrmpServer;
+    if (u[0] == 0x30) {
+      net::BerElement e;
+      net::ParseStatus s = net::ber_read(u, kMaxLdapMessage, &e);
+      if (s == net::ParseStatus::kNeedMore && !at_end) return Mode::kUnknown;
+      if (s == net::ParseStatus::kOk) {
+        net::BerReader r(e.value);
+        net::BerElement id, op;
+        if (r.expect(net::kBerInteger, &id) && r.next(&op) && (op.tag & 0xc0) == 0x40) return Mode::kLdap;
+      }
+    }
+    if (u.size() >= 6 && u[0] == 0x16 && u[1] == 0x03) {
+      std::string sni;
+      net::ParseStatus s = ParseTlsSni(u, &sni);
+      if (s == net::ParseStatus::kNeedMore && !at_end && b.size() < 64 * 1024) return Mode::kUnknown;
+      if (s == net::ParseStatus::kOk)
+        Emit(EventKind::kTlsClientHello, Endpoints(f, d), sni, "", false, false);
+      return Mode::kIgnore;
+    }
+    if (LooksLikeHttpResponse(b)) return Mode::kHttpResponse;
+    bool complete = true;
+    if (LooksLikeHttpRequest(b, &complete)) return Mode::kHttpRequest;
+    if (!complete && !at_end) return Mode::kUnknown;
+    return Mode::kRaw;
+  }
+
+  void Raw(Flow& f, int d, bool at_end) {
+    Direction& dir = f.dir[d];
+    FlowEndpoints ep = Endpoints(f, d);
+    size_t last_nl = dir.buf.rfind('\n');
+    if (at_end || dir.buf.size() >= kMaxLine) {
+      ExamineLines(dir.buf, ep, "payload", nullptr);
+      dir.buf.clear();
+    } else if (last_nl != std::string::npos) {
+      ExamineLines(std::string_view(dir.buf).substr(0, last_nl + 1), ep, "payload", nullptr);
+      dir.buf.erase(0, last_nl + 1);
+    }
+  }
+
+  void HttpRequest(Flow& f, int d, bool at_end) {
+    Direction& dir = f.dir[d];
+    FlowEndpoints ep = Endpoints(f, d);
+    while (!dir.buf.empty()) {
+      if (dir.http == HttpState::kHead) {
+        // Bytes between messages (a stray CRLF) are skipped.
+        size_t skip = 0;
+        while (skip < dir.buf.size() && (dir.buf[skip] == '\r' || dir.buf[skip] == '\n')) ++skip;
+        if (skip) {
+          dir.buf.erase(0, skip);
+          dir.head_scan = 0;
+          continue;
+        }
+        size_t end = FindHeadEnd(dir.buf, dir.head_scan);
+        if (end == std::string::npos) {
+          if (dir.buf.size() > kMaxHead || at_end) {
+            // Not a head we can read (too long, or cut off): examine it raw.
+            ExamineLines(dir.buf, ep, "payload", nullptr);
+            dir.buf.clear();
+            dir.head_scan = 0;
+            if (!at_end) dir.mode = Mode::kRaw;
+            return;
+          }
+          dir.head_scan = dir.buf.size();
+          return;
+        }
+        OnRequestHead(f, d, std::string_view(dir.buf).substr(0, end), ep);
+        dir.buf.erase(0, end);
+        dir.head_scan = 0;
+        continue;
+      }
+      if (!BodyStep(dir, at_end)) break;
+      if (dir.http == HttpState::kHead) {  // body complete
+        ExamineLines(dir.body, ep, "body", &dir);
+        dir.body.clear();
+      }
+    }
+    if (at_end && !dir.body.empty()) {
+      ExamineLines(dir.body, ep, "body", &dir);
+      dir.body.clear();
+    }
+  }
+
+  // Consumes body bytes per the framing in `dir`; keeps up to max_body of
+  // them in dir.body. Returns false when it needs more bytes.
+  bool BodyStep(Direction& dir, bool at_end) {
+    auto keep = [&](size_t n) {
+      if (dir.body.size() < options.max_body)
+        dir.body.append(dir.buf, 0, std::min(n, options.max_body - dir.body.size()));
+      dir.buf.erase(0, n);
+    };
+    switch (dir.http) {
+      case HttpState::kHead:
+        return true;
+      case HttpState::kBody: {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(dir.remaining, dir.buf.size()));
+        keep(n);
+        dir.remaining -= n;
+        if (dir.remaining == 0) dir.http = HttpState::kHead;
+        return dir.remaining == 0;
+      }
+      case HttpState::kUntilClose:
+        keep(dir.buf.size());
+        return false;
+      case HttpState::kChunkSize: {
+        size_t nl = dir.buf.find('\n');
+        if (nl == std::string::npos) {
+          if (dir.buf.size() > 1024) {
+            dir.http = HttpState::kUntilClose;  // not chunked after all
+            return true;
+          }
+          return false;
+        }
+        uint64_t size = 0;
+        size_t i = 0;
+        int digits = 0;
+        for (; i < nl && std::isxdigit(static_cast<unsigned char>(dir.buf[i])) && digits < 15; ++i, ++digits)
+          size = size * 16 + static_cast<uint64_t>(std::isdigit(static_cast<unsigned char>(dir.buf[i]))
+                                                        ? dir.buf[i] - '0'
+                                                        : std::tolower(static_cast<unsigned char>(dir.buf[i])) - 'a' + 10);
+        dir.buf.erase(0, nl + 1);
+        if (digits == 0) {
+          dir.http = HttpState::kUntilClose;
+          return true;
+        }
+        dir.remaining = size;
+        dir.http = size == 0 ? HttpState::kTrailers : HttpState::kChunkData;
+        return true;
+      }
+      case HttpState::kChunkData: {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(dir.remaining, dir.buf.size()));
+        keep(n);
+        dir.remaining -= n;
+        if (dir.remaining == 0) dir.http = HttpState::kChunkDataEnd;
+        return dir.remaining == 0;
+      }
+      case HttpState::kChunkDataEnd: {
+        size_t nl = dir.buf.find('\n');
+        if (nl == std::string::npos) return dir.buf.size() > 2 ? (dir.buf.clear(), false) : false;
+        dir.buf.erase(0, nl + 1);
+        dir.http = HttpState::kChunkSize;
+        return true;
+      }
+      case HttpState::kTrailers: {
+        size_t nl = dir.buf.find('\n');
+        if (nl == std::string::npos) return false;
+        bool blank = nl == 0 || (nl == 1 && dir.buf[0] == '\r');
+        dir.buf.erase(0, nl + 1);
+        if (blank) dir.http = HttpState::kHead;
+        return true;
+      }
+    }
+    (void)at_end;
+    return false;
+  }
+
+  void OnRequestHead(Flow& f, int d, std::string_view head, const FlowEndpoints& ep) {
+    Direction& dir = f.dir[d];
+    HttpHead h;
+    ParseHttpHead(head, &h);
+    dir.method = std::string(h.method.substr(0, 256));
+    dir.uri = std::string(h.target.substr(0, 8192));
+    dir.host = std::string(h.host.substr(0, 256));
+    dir.user_agent = std::string(h.user_agent.substr(0, 1024));
+    if (hunt::HasTrigger(head)) {
+      Examine(h.first_line, ep, "request_line", "", &dir);
+      for (const HttpHeaderLine& line : h.headers) Examine(line.line, ep, "header", line.name, &dir);
+    }
+    f.request_methods.push_back(dir.method);
+    if (f.request_methods.size() > 64) f.request_methods.pop_front();
+    if (StartsWithCi(h.user_agent, "Java/") && IsClassPath(h.target)) {
+      size_t e = Emit(EventKind::kJavaClassFetch, ep, std::string(h.target), "User-Agent: " + dir.user_agent, false,
+                      false);
+      f.pending_fetches.push_back(e);
+      if (f.pending_fetches.size() > 64) f.pending_fetches.pop_front();
+    }
+    dir.body.clear();
+    if (h.chunked) {
+      dir.http = HttpState::kChunkSize;
+    } else if (h.content_length > 0) {
+      dir.http = HttpState::kBody;
+      dir.remaining = static_cast<uint64_t>(h.content_length);
+    } else {
+      dir.http = HttpState::kHead;
+    }
+  }
+
+  void HttpResponse(Flow& f, int d, bool at_end) {
+    Direction& dir = f.dir[d];
+    while (!dir.buf.empty()) {
+      if (dir.http == HttpState::kHead) {
+        size_t skip = 0;
+        while (skip < dir.buf.size() && (dir.buf[skip] == '\r' || dir.buf[skip] == '\n')) ++skip;
+        dir.buf.erase(0, skip);
+        if (dir.buf.empty()) return;
+        size_t end = FindHeadEnd(dir.buf, dir.head_scan);
+        if (end == std::string::npos) {
+          if (dir.buf.size() > kMaxHead || !LooksLikeHttpResponse(dir.buf)) {
+            dir.mode = Mode::kIgnore;
+            dir.buf.clear();
+          } else {
+            dir.head_scan = dir.buf.size();
+          }
+          return;
+        }
+        HttpHead h;
+        ParseHttpHead(std::string_view(dir.buf).substr(0, end), &h);
+        dir.buf.erase(0, end);
+        dir.head_scan = 0;
+        if (h.status >= 100 && h.status < 200) continue;  // interim response: the real one follows
+        std::string method;
+        if (!f.request_methods.empty()) {
+          method = f.request_methods.front();
+          f.request_methods.pop_front();
+        }
+        size_t fetch = SIZE_MAX;
+        if (!f.pending_fetches.empty()) {
+          fetch = f.pending_fetches.front();
+          f.pending_fetches.pop_front();
+          NetEvent& e = result.events[fetch];
+          e.detail = "HTTP " + std::to_string(h.status) +
+                     (h.content_type.empty() ? "" : " " + std::string(h.content_type.substr(0, 128)));
+          if (h.status == 200 && (h.content_type.find("java") != std::string_view::npos)) e.served = true;
+        }
+        dir.remaining = 0;
+        bool no_body = method == "HEAD" || h.status == 204 || h.status == 304;
+        if (no_body) {
+          dir.http = HttpState::kHead;
+        } else if (h.chunked) {
+          dir.http = HttpState::kChunkSize;
+        } else if (h.content_length >= 0) {
+          dir.http = h.content_length > 0 ? HttpState::kBody : HttpState::kHead;
+          dir.remaining = static_cast<uint64_t>(h.content_length);
+        } else {
+          dir.http = HttpState::kUntilClose;
+        }
+        dir.body.clear();
+        dir.fetch_event = fetch;
+        continue;
+      }
+      // Body: only the first bytes matter (the magic of a class fetch).
+      size_t before = dir.body.size();
+      bool done = BodyStep(dir, at_end);
+      if (dir.fetch_event != SIZE_MAX && before < 4 && dir.body.size() >= 4) MarkFetchMagic(dir);
+      if (dir.body.size() > 16) dir.body.resize(16);
+      if (!done) break;
+      if (dir.http == HttpState::kHead) {
+        if (dir.fetch_event != SIZE_MAX && dir.body.size() < 4) MarkFetchMagic(dir);
+        dir.fetch_event = SIZE_MAX;
+        dir.body.clear();
+      }
+    }
+  }
+
+  void MarkFetchMagic(Direction& dir) {
+    if (dir.fetch_event >= result.events.size()) return;
+    NetEvent& e = result.events[dir.fetch_event];
+    Bytes b = net::as_bytes(dir.body);
+    if (b.size() >= 4 && b[0] == 0xca && b[1] == 0xfe && b[2] == 0xba && b[3] == 0xbe) {
+      e.detail += ", class file served (ca fe ba be)";
+      e.served = true;
+    } else if (b.size() >= 2 && b[0] == 0xac && b[1] == 0xed) {
+      e.detail += ", serialized object served (ac ed)";
+      e.served = true;
+    }
+  }
+
+  void Ldap(Flow& f, int d) {
+    Direction& dir = f.dir[d];
+    while (!dir.buf.empty()) {
+      Bytes u = net::as_bytes(dir.buf);
+      net::BerElement msg;
+      net::ParseStatus s = net::ber_read(u, kMaxLdapMessage, &msg);
+      if (s == net::ParseStatus::kNeedMore) return;
+      if (s != net::ParseStatus::kOk || msg.tag != net::kBerSequence) {
+        dir.mode = Mode::kIgnore;
+        dir.buf.clear();
+        return;
+      }
+      Bytes whole = u.first(msg.total_size());
+      net::BerReader r(msg.value);
+      net::BerElement id, op;
+      if (r.expect(net::kBerInteger, &id) && r.next(&op)) OnLdapMessage(f, d, whole, op);
+      dir.buf.erase(0, msg.total_size());
+    }
+  }
+
+  void OnLdapMessage(Flow& f, int d, Bytes whole, const net::BerElement& op) {
+    Direction& dir = f.dir[d];
+    switch (op.tag) {
+      case net::kLdapBindRequest: {
+        net::BerReader r(op.value);
+        net::BerElement version, name, auth;
+        if (r.expect(net::kBerInteger, &version) && r.expect(net::kBerOctetString, &name) && r.next(&auth) &&
+            name.value.empty() && auth.tag == 0x80 && auth.value.empty()) {
+          dir.anonymous_bind = true;
+          dir.exact_jndi_bind = whole.size() == sizeof kJndiBind && std::memcmp(whole.data(), kJndiBind, sizeof kJndiBind) == 0;
+        }
+        break;
+      }
+      case net::kLdapSearchRequest: {
+        LdapSearchShape shape;
+        if (!ParseLdapSearch(op.value, &shape)) break;
+        if (!dir.anonymous_bind && !shape.jndi_shape) break;
+        std::string detail = dir.exact_jndi_bind ? "JDK anonymous bind" : dir.anonymous_bind ? "anonymous bind" : "no bind";
+        if (shape.jndi_shape) detail += ", JNDI lookup search (base scope, deref always, objectClass=*)";
+        Emit(EventKind::kLdapSearch, Endpoints(f, d), Printable(shape.base_object, 4096), detail, false,
+             dir.exact_jndi_bind && shape.jndi_shape);
+        break;
+      }
+      case 0x64: {  // SearchResultEntry
+        LdapEntryInfo entry;
+        if (!ParseLdapEntry(op.value, &entry) || entry.java_attributes.empty()) break;
+        std::string detail;
+        for (const std::string& a : entry.java_attributes) detail += (detail.empty() ? "" : "; ") + a;
+        Emit(EventKind::kLdapJavaEntry, Endpoints(f, 1 - d), Printable(entry.dn, 4096), detail, true, false);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  void JrmpClient(Flow& f, int d) {
+    Direction& dir = f.dir[d];
+    while (!dir.buf.empty()) {
+      Bytes u = net::as_bytes(dir.buf);
+      if (dir.jrmp_step == 0) {
+        net::JrmpHeader h;
+        net::ParseStatus s = net::jrmp_parse_header(u, &h);
+        if (s == net::ParseStatus::kNeedMore) return;
+        if (s != net::ParseStatus::kOk) {
+          dir.mode = Mode::kIgnore;
+          dir.buf.clear();
+          return;
+        }
+        dir.buf.erase(0, 7);
+        dir.jrmp_step = h.protocol == net::kJrmpStreamProtocol ? 1 : 2;
+        continue;
+      }
+      if (dir.jrmp_step == 1) {  // client endpoint after the server's ack
+        if (u[0] == net::kJrmpCall) {
+          dir.jrmp_step = 2;
+          continue;
+        }
+        size_t consumed = 0;
+        net::ParseStatus s = net::jrmp_parse_endpoint(u, &consumed);
+        if (s == net::ParseStatus::kNeedMore) return;
+        if (s != net::ParseStatus::kOk) {
+          dir.mode = Mode::kIgnore;
+          dir.buf.clear();
+          return;
+        }
+        dir.buf.erase(0, consumed);
+        dir.jrmp_step = 2;
+        continue;
+      }
+      // Messages: Ping, or a Call.
+      if (u[0] == net::kJrmpPing || u[0] == net::kJrmpDgcAck) {
+        dir.buf.erase(0, u[0] == net::kJrmpDgcAck ? std::min<size_t>(dir.buf.size(), 15) : 1);
+        continue;
+      }
+      if (u[0] != net::kJrmpCall) {
+        dir.mode = Mode::kIgnore;
+        dir.buf.clear();
+        return;
+      }
+      net::JrmpCall call;
+      size_t need = 0;
+      net::ParseStatus s = net::jrmp_parse_call(u.subspan(1), &call, &need);
+      if (s == net::ParseStatus::kNeedMore && dir.buf.size() < kMaxJrmpCall) return;
+      if (s == net::ParseStatus::kOk) {
+        bool lookup = call.object_number == 0 && call.operation == net::kRegistryLookup &&
+                      call.interface_hash == net::kRegistryInterfaceHash;
+        std::string detail = lookup ? "registry lookup" : "call op " + std::to_string(call.operation) + " on object " +
+                                                              std::to_string(call.object_number);
+        if (lookup || call.has_name)
+          Emit(EventKind::kRmiLookup, Endpoints(f, d), Printable(call.name, 4096), detail, false, lookup);
+      }
+      // Arguments and later calls are not followed.
+      dir.mode = Mode::kIgnore;
+      dir.buf.clear();
+      return;
+    }
+  }
+
+  void JrmpServer(Flow& f, int d, bool at_end) {
+    Direction& dir = f.dir[d];
+    while (!dir.buf.empty()) {
+      Bytes u = net::as_bytes(dir.buf);
+      if (dir.jrmp_step == 0) {  // ProtocolAck: 4e, UTF host, u32 port
+        if (u.size() < 3) return;
+        size_t len = 3 + net::load_be16(u.data() + 1) + 4;
+        if (u.size() < len) {
+          if (at_end) dir.buf.clear();
+          return;
+        }
+        dir.buf.erase(0, len);
+        dir.jrmp_step = 1;
+        continue;
+      }
+      if (u[0] == net::kJrmpPingAck) {
+        dir.buf.erase(0, 1);
+        continue;
+      }
+      if (u[0] == 0x51) {
+        if (u.size() < 5 && !at_end) return;
+        if (u.size() < 512 && !at_end && u.size() < options.max_stream_buffer) {
+          // Wait for enough of the object to name its classes (or the end).
+          if (u[1] == 0xac) return;
+        }
+        std::string what = DescribeRmiReturn(u);
+        if (!what.empty())
+          Emit(EventKind::kRmiReturn, Endpoints(f, 1 - d), "", "ReturnData: " + what, true, false);
+      }
+      dir.mode = Mode::kIgnore;
+      dir.buf.clear();
+      return;
+    }
+  }
+
+  // ---- UDP ------------------------------------------------------------------
+
+  void OnUdp(const PacketView& p) {
+    result.stats.udp_datagrams++;
+    FlowEndpoints ep;
+    ep.protocol = "udp";
+    ep.src_ip = p.src.ToString();
+    ep.dst_ip = p.dst.ToString();
+    ep.src_port = p.src_port;
+    ep.dst_port = p.dst_port;
+    if (p.dst_port == 53 || p.dst_port == 5353 || p.src_port == 53) {
+      if (p.payload.size() >= 12 && !(p.payload[2] & 0x80)) {  // a query
+        Result<net::DnsQuery> q = net::dns_parse_query(p.payload);
+        if (q.ok()) {
+          std::string name = net::dns_name_text(q->labels);
+          bool rd = q->flags & 0x0100;
+          bool jndi = q->qtype == net::kDnsTypeTxt && rd && !q->has_opt;
+          std::string detail = net::dns_type_text(q->qtype) + (rd ? " RD" : "") + (q->has_opt ? " EDNS" : " no-EDNS");
+          Emit(jndi ? EventKind::kDnsTxtQuery : EventKind::kDnsQuery, ep, name, detail, false, jndi);
+          return;
+        }
+      }
+      if (p.src_port == 53 || p.dst_port == 53) return;  // responses and malformed DNS are not payload carriers
+    }
+    std::string_view text = net::as_string_view(p.payload);
+    ExamineLines(text, ep, "payload", nullptr);
+  }
+
+  void OnFrame(double time, Bytes frame_bytes, uint32_t original_length) {
+    now = time;
+    ++frame;
+    result.stats.frames++;
+    result.stats.bytes += frame_bytes.size();
+    if (original_length > frame_bytes.size()) result.stats.truncated_frames++;
+    PacketView p;
+    switch (decoder.Decode(frame_bytes, time, &p)) {
+      case DecodeStatus::kOk:
+        break;
+      case DecodeStatus::kPending:
+        return;
+      case DecodeStatus::kIgnored:
+        result.stats.ignored++;
+        return;
+      case DecodeStatus::kMalformed:
+        result.stats.malformed++;
+        return;
+    }
+    if (p.protocol == kProtoTcp) OnTcp(p);
+    else OnUdp(p);
+  }
+
+  CaptureResult Finish() {
+    for (auto& [key, flow] : flows) CloseFlow(*flow);
+    flows.clear();
+    // Events met after their flows closed keep capture order already; detections too.
+    result.incidents = Correlate(result.detections, result.events, options.correlation_window);
+    return std::move(result);
+  }
+};
+
+CaptureAnalyzer::CaptureAnalyzer(int link_type, AnalyzerOptions options)
+    : impl_(std::make_unique<Impl>(link_type, std::move(options))) {}
+CaptureAnalyzer::~CaptureAnalyzer() = default;
+
+void CaptureAnalyzer::AddFrame(double time, Bytes frame, uint32_t original_length) {
+  impl_->OnFrame(time, frame, original_length);
+}
+
+CaptureResult CaptureAnalyzer::Finish() { return impl_->Finish(); }
+
+// ---- correlation -------------------------------------------------------------
+
+std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, const std::vector<NetEvent>& events,
+                                double window) {
+  std::vector<Incident> incidents;
+  struct Seen {
+    std::string flow, callback;
+    bool operator==(const Seen&) const = default;
+  };
+  std::vector<Seen> seen;
+  constexpr double kSlack = 1.0;  // clocks of a capture merged from several taps
+  for (size_t di = 0; di < detections.size(); ++di) {
+    const NetDetection& nd = detections[di];
+    for (const hunt::JndiTarget& t : nd.detection.jndi) {
+      if (!t.remote || t.host.empty()) continue;
+      std::string host = HostKey(t.host);
+      IpAddr ip;
+      bool host_is_ip = ParseIpAddr(t.host, &ip);
+      std::string path = t.path.empty() ? "" : net::percent_decode(std::string_view(t.path).substr(1));
+      size_t q = path.find('?');
+      if (q != std::string::npos) path.resize(q);
+      std::string flow_key = nd.flow.src_ip + ">" + nd.flow.dst_ip + ":" + std::to_string(nd.flow.dst_port);
+      Seen key{flow_key, t.name};
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+      for (size_t ei = 0; ei < events.size(); ++ei) {
+        const NetEvent& e = events[ei];
+        if (e.time < nd.time - kSlack || e.time > nd.time + window) continue;
+        if (e.kind == EventKind::kJavaClassFetch || e.kind == EventKind::kLdapJavaEntry || e.kind == EventKind::kRmiReturn)
+          continue;
+        bool to_host = host_is_ip ? HostKey(e.flow.dst_ip) == host : false;
+        bool port_ok = t.port < 0 || e.flow.dst_port == t.port;
+        bool match = false;
+        std::string how;
+        switch (e.kind) {
+          case EventKind::kTcpConnect:
+            match = to_host && port_ok && e.flow.protocol == "tcp";
+            how = "connected to " + e.flow.dst_ip + ":" + std::to_string(e.flow.dst_port);
+            break;
+          case EventKind::kLdapSearch:
+          case EventKind::kRmiLookup:
+            match = (to_host && port_ok) || (!path.empty() && e.name == path && port_ok);
+            how = std::string(e.kind == EventKind::kLdapSearch ? "LDAP search for \"" : "RMI lookup of \"") + e.name +
+                  "\" at " + e.flow.dst_ip + ":" + std::to_string(e.flow.dst_port);
+            break;
+          case EventKind::kDnsTxtQuery:
+          case EventKind::kDnsQuery:
+            match = (!host_is_ip && HostKey(e.name) == host) ||
+                    (t.scheme == "dns" && to_host && port_ok);
+            how = "DNS " + e.detail + " query for " + e.name + " to " + e.flow.dst_ip;
+            break;
+          case EventKind::kTlsClientHello:
+            match = (!host_is_ip && HostKey(e.name) == host && port_ok) || (to_host && port_ok);
+            how = "TLS ClientHello for \"" + e.name + "\" to " + e.flow.dst_ip + ":" + std::to_string(e.flow.dst_port);
+            break;
+          default:
+            break;
+        }
+        if (!match) continue;
+        Incident inc;
+        inc.detection = di;
+        inc.event = ei;
+        inc.callback = t.name;
+        inc.server_ip = nd.flow.dst_ip;
+        inc.same_host = e.flow.src_ip == nd.flow.dst_ip;
+        char delay[32];
+        snprintf(delay, sizeof delay, "%.3f", e.time - nd.time);
+        if (inc.same_host) {
+          inc.summary = "this server (" + nd.flow.dst_ip + ") evaluated the payload from " + nd.flow.src_ip + ": it " +
+                        how + " " + delay + " s after the attempt";
+        } else {
+          inc.summary = "the payload sent to " + nd.flow.dst_ip + " was evaluated: " + e.flow.src_ip + " " + how +
+                        " " + delay + " s after the attempt (a log pipeline or another host)";
+        }
+        incidents.push_back(std::move(inc));
+        seen.push_back(key);
+        break;
+      }
+    }
+  }
+  return incidents;
+}
+
+}  // namespace l4s::pcap

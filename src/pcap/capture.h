@@ -1,0 +1,25 @@
+// Reading capture files with libpcap (pcap and pcapng, microsecond and
+// nanosecond timestamps) into the analyzer.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "pcap/analyzer.h"
+
+namespace l4s::pcap {
+
+enum class CaptureFormat { kNone, kPcap, kPcapNanosecond, kPcapng };
+
+// The format named by a file's first bytes (either byte order); kNone for
+// anything else. Four bytes are enough.
+CaptureFormat SniffCapture(std::string_view head);
+// Reads the first bytes of `path`; kNone when it cannot be read.
+CaptureFormat SniffCaptureFile(const std::string& path);
+
+// Analyses one capture file. A file libpcap cannot open, or whose records
+// stop making sense part-way (truncated, corrupt), gives an entry in
+// `errors`; every packet before that point is still analysed.
+CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options = {});
+
+}  // namespace l4s::pcap

@@ -1,0 +1,18 @@
+// JSON lines for a capture's results, in the shape of `hunt`'s jsonl: one
+// object per line with "type": "detection" (an inbound attempt), "callback"
+// (a JNDI lookup seen leaving a host), "payload_served", "incident", "error",
+// and a final "summary".
+#pragma once
+
+#include <ostream>
+
+#include "pcap/analyzer.h"
+
+namespace l4s::pcap {
+
+void WriteCaptureJsonl(const CaptureResult& result, std::ostream& out);
+
+// One line per incident / detection / callback, for people.
+void WriteCaptureText(const CaptureResult& result, std::ostream& out);
+
+}  // namespace l4s::pcap

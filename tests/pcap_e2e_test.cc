@@ -1,0 +1,251 @@
+// Every capture in ../shared/fixtures/attack-data against the expectations
+// written down from tshark (src/pcap/testdata/expected_attack_data.tsv): the
+// inbound attempts with their callbacks, the outbound LDAP/RMI/DNS callbacks,
+// the served payloads and the incidents. Then truncated and corrupted copies
+// (made under the build folder) must give an error and keep what came before.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pcap/capture.h"
+
+namespace l4s::pcap {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kAttackData = fs::path(L4S_FIXTURES_DIR) / "attack-data";
+const fs::path kExpected = fs::path(L4S_SOURCE_DIR) / "src/pcap/testdata/expected_attack_data.tsv";
+const fs::path kScratch = fs::path(L4S_TEST_TMP) / "pcap_e2e";
+
+struct Expected {
+  std::string file, link;
+  std::set<std::string> inbound_flows, callbacks, ldap_dns, rmi_names, dns_txt, served;
+  size_t ldap_searches = 0, rmi_lookups = 0, incidents = 0;
+};
+
+std::set<std::string> SplitSet(const std::string& field) {
+  std::set<std::string> out;
+  if (field == "-") return out;
+  std::stringstream ss(field);
+  std::string item;
+  while (std::getline(ss, item, ';')) out.insert(item);
+  return out;
+}
+
+std::vector<Expected> LoadExpected() {
+  std::vector<Expected> rows;
+  std::ifstream in(kExpected);
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header) {
+      header = false;
+      continue;
+    }
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, '\t')) f.push_back(cell);
+    if (f.size() != 11) {
+      ADD_FAILURE() << "bad expectations row: " << line;
+      continue;
+    }
+    Expected e;
+    e.file = f[0];
+    e.link = f[1];
+    e.inbound_flows = SplitSet(f[2]);
+    e.callbacks = SplitSet(f[3]);
+    e.ldap_searches = std::stoul(f[4]);
+    e.ldap_dns = SplitSet(f[5]);
+    e.rmi_lookups = std::stoul(f[6]);
+    e.rmi_names = SplitSet(f[7]);
+    e.dns_txt = SplitSet(f[8]);
+    e.served = SplitSet(f[9]);
+    e.incidents = std::stoul(f[10]);
+    rows.push_back(std::move(e));
+  }
+  return rows;
+}
+
+// The capture for a row: a file under attack-data, or "zip!member" extracted
+// into the scratch folder.
+std::string CapturePath(const std::string& file) {
+  size_t bang = file.find('!');
+  if (bang == std::string::npos) return (kAttackData / file).string();
+  fs::path zip = kAttackData / file.substr(0, bang);
+  std::string member = file.substr(bang + 1);
+  fs::create_directories(kScratch);
+  fs::path out = kScratch / member;
+  if (!fs::exists(out)) {
+    std::string cmd = "unzip -o -q '" + zip.string() + "' '" + member + "' -d '" + kScratch.string() + "'";
+    if (std::system(cmd.c_str()) != 0) return "";
+  }
+  return out.string();
+}
+
+std::string LinkName(const std::string& tshark) {
+  if (tshark == "ether") return "ethernet";
+  return tshark;  // linux-sll
+}
+
+std::string FlowKey(const FlowEndpoints& f) { return f.src_ip + ">" + f.dst_ip + ":" + std::to_string(f.dst_port); }
+
+std::set<std::string> ServedKinds(const CaptureResult& r) {
+  std::set<std::string> out;
+  for (const NetEvent& e : r.events) {
+    switch (e.kind) {
+      case EventKind::kLdapJavaEntry:
+        if (e.detail.find("javaSerializedData") != std::string::npos) out.insert("ldap_serialized_data");
+        if (e.detail.find("javaCodeBase") != std::string::npos || e.detail.find("javaFactory") != std::string::npos)
+          out.insert("ldap_reference");
+        break;
+      case EventKind::kJavaClassFetch:
+        if (e.served) out.insert("java_class_download");
+        break;
+      case EventKind::kRmiReturn:
+        out.insert(e.detail.find("class file") != std::string::npos ? "rmi_class_return" : "rmi_serialized_return");
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+TEST(PcapAttackData, EveryCaptureMatchesTheTsharkExpectations) {
+  if (!fs::is_directory(kAttackData)) GTEST_SKIP() << "fixtures not found at " << kAttackData << " (../shared/fixtures/attack-data)";
+  std::vector<Expected> rows = LoadExpected();
+  ASSERT_GE(rows.size(), 88u) << "every capture of attack-data has a row";
+  size_t attempts = 0, ldap = 0, rmi = 0, incidents = 0;
+  for (const Expected& e : rows) {
+    SCOPED_TRACE(e.file);
+    std::string path = CapturePath(e.file);
+    ASSERT_FALSE(path.empty()) << "cannot extract " << e.file;
+    CaptureResult r = HuntCapture(path);
+    EXPECT_TRUE(r.errors.empty()) << r.errors.front();
+    EXPECT_EQ(r.link_type, LinkName(e.link));
+
+    std::set<std::string> flows, callbacks;
+    for (const NetDetection& d : r.detections) {
+      flows.insert(FlowKey(d.flow));
+      for (const hunt::JndiTarget& t : d.detection.jndi)
+        if (t.remote) callbacks.insert(t.scheme + "://" + t.host + ":" + std::to_string(t.port));
+    }
+    EXPECT_EQ(flows, e.inbound_flows);
+    EXPECT_EQ(callbacks, e.callbacks);
+
+    size_t ldap_searches = 0, rmi_lookups = 0;
+    std::set<std::string> ldap_dns, rmi_names, dns_txt;
+    for (const NetEvent& ev : r.events) {
+      std::string at = ev.flow.dst_ip + ":" + std::to_string(ev.flow.dst_port) + "/" + ev.name;
+      if (ev.kind == EventKind::kLdapSearch) {
+        ++ldap_searches;
+        ldap_dns.insert(at);
+        EXPECT_TRUE(ev.jndi_fingerprint) << at;
+      } else if (ev.kind == EventKind::kRmiLookup) {
+        ++rmi_lookups;
+        rmi_names.insert(at);
+      } else if (ev.kind == EventKind::kDnsTxtQuery) {
+        dns_txt.insert(ev.flow.dst_ip + "/" + ev.name);
+      }
+    }
+    EXPECT_EQ(ldap_searches, e.ldap_searches);
+    EXPECT_EQ(ldap_dns, e.ldap_dns);
+    EXPECT_EQ(rmi_lookups, e.rmi_lookups);
+    EXPECT_EQ(rmi_names, e.rmi_names);
+    EXPECT_EQ(dns_txt, e.dns_txt);
+    EXPECT_EQ(ServedKinds(r), e.served);
+
+    std::set<std::string> incident_keys;  // attacker connection + callback
+    for (const Incident& inc : r.incidents) {
+      const NetDetection& d = r.detections[inc.detection];
+      incident_keys.insert(FlowKey(d.flow) + "/" + std::to_string(d.flow.src_port) + "/" + inc.callback);
+      EXPECT_TRUE(inc.same_host) << inc.summary;
+      EXPECT_TRUE(std::count(e.inbound_flows.begin(), e.inbound_flows.end(), FlowKey(d.flow))) << inc.summary;
+    }
+    EXPECT_EQ(incident_keys.size(), e.incidents);
+    EXPECT_EQ(r.incidents.size(), e.incidents);
+    attempts += e.inbound_flows.size();
+    ldap += e.ldap_searches;
+    rmi += e.rmi_lookups;
+    incidents += e.incidents;
+  }
+  // The table itself: what the captures hold (guards against an emptied table).
+  EXPECT_GE(attempts, 80u);
+  EXPECT_GE(ldap, 150u);
+  EXPECT_GE(rmi, 40u);
+  EXPECT_GE(incidents, 80u);
+}
+
+// Copies the first `size` bytes of `from` to the scratch folder.
+std::string Truncated(const fs::path& from, size_t size, const std::string& name) {
+  fs::create_directories(kScratch);
+  std::ifstream in(from, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bytes.resize(std::min(size, bytes.size()));
+  fs::path out = kScratch / name;
+  std::ofstream(out, std::ios::binary | std::ios::trunc) << bytes;
+  return out.string();
+}
+
+TEST(PcapAttackData, TruncatedCaptureGivesAnErrorAndKeepsWhatCameBefore) {
+  fs::path src = kAttackData / "fox-it-log4shell-pcaps/log4shell-ldap-pcaps/ldap-basic-auth-ev0.pcap";
+  if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
+  size_t full = fs::file_size(src);
+  // Cut in the middle of a record: libpcap reports a truncated dump file.
+  std::string path = Truncated(src, full / 2 + 7, "truncated-half.pcap");
+  CaptureResult r = HuntCapture(path);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("truncated"), std::string::npos) << r.errors[0];
+  ASSERT_FALSE(r.detections.empty()) << "the attempt in frame 4 precedes the cut";
+  EXPECT_EQ(r.detections[0].frame, 4u);
+  size_t searches = 0;
+  for (const NetEvent& e : r.events) searches += e.kind == EventKind::kLdapSearch;
+  EXPECT_GT(searches, 0u);
+  EXPECT_LT(searches, 18u);
+  EXPECT_FALSE(r.incidents.empty());
+
+  // Cut inside the file header: nothing to read, but an error, not a crash.
+  CaptureResult header_only = HuntCapture(Truncated(src, 10, "truncated-header.pcap"));
+  EXPECT_EQ(header_only.errors.size(), 1u);
+  EXPECT_TRUE(header_only.detections.empty());
+}
+
+TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndKeepsWhatCameBefore) {
+  fs::path src = kAttackData / "corelight-cve-2021-44228/testing/Traces/log4j-user_agent.pcap";
+  if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
+  std::string path = Truncated(src, fs::file_size(src), "corrupt.pcap");
+  // Find the record header of frame 30 and claim a caplen of 0x7fffffff.
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  size_t off = 24;
+  for (int frame = 1; frame < 30; ++frame) {
+    uint32_t caplen;
+    std::memcpy(&caplen, bytes.data() + off + 8, 4);
+    off += 16 + caplen;
+  }
+  f.seekp(static_cast<std::streamoff>(off + 8));
+  const char huge[4] = {'\xff', '\xff', '\xff', '\x7f'};
+  f.write(huge, 4);
+  f.close();
+  CaptureResult r = HuntCapture(path);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.stats.frames, 29u);
+  ASSERT_EQ(r.detections.size(), 1u) << "the attempt in frame 4";
+  EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "172.16.238.11");
+}
+
+}  // namespace
+}  // namespace l4s::pcap
