@@ -48,10 +48,8 @@ bool LooksLikeHttpResponse(std::string_view data) { return data.substr(0, 7) == 
 
 bool LooksLikeHttpRequest(std::string_view data, bool* complete) {
   *complete = true;
-  size_t i = 0;
-  while (i < data.size() && i < 32 && data[i] >= 'A' && data[i] <= 'Z') ++i;
-  if (i >= 3 && i < data.size() && data[i] == ' ') return true;
-  // Otherwise the first line must end in " HTTP/1.x" (a payload as the method).
+  // The first line must end in " HTTP/1.x", whatever precedes it (Fox-IT's
+  // captures send a payload as the method); SMTP's "EHLO x" is not HTTP.
   size_t nl = data.find('\n');
   if (nl == std::string_view::npos) {
     *complete = data.size() >= 16 * 1024;

