@@ -113,7 +113,7 @@ uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first
     while (start > 0 && block[start - 1] != '\n') --start;
     const void* nl = std::memchr(block.data() + hit, '\n', block.size() - hit);
     size_t end = nl ? static_cast<const char*>(nl) - block.data() : block.size();
-    line += std::count(block.begin() + counted, block.begin() + start, '\n');
+    line += CountNewlines(block.substr(counted, start - counted));
     counted = start;
     size_t text_end = end;
     if (text_end > start && block[text_end - 1] == '\r') --text_end;
@@ -137,7 +137,7 @@ uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first
     }
     hit = end < block.size() ? FindTrigger(block, end + 1) : std::string_view::npos;
   }
-  uint64_t lines = (line - first_line) + std::count(block.begin() + counted, block.end(), '\n');
+  uint64_t lines = (line - first_line) + CountNewlines(block.substr(counted));
   if (!block.empty() && block.back() != '\n') ++lines;
   return lines;
 }

@@ -6,6 +6,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace l4s::hunt {
 namespace {
@@ -95,10 +98,118 @@ bool IsScanned(char c) {
   return c == '$' || c == '%' || c == '\\' || c == '&' || c == 'J' || c == 'R' || c == 'k';
 }
 
+// Whether a trigger can start with the byte pair (a, b): a cheap table test
+// before IsTrigger's exact check, so frequent letters ('k' in "like") cost one
+// load instead of a mispredicted branch chain.
+struct PairTable {
+  uint64_t bits[256][4] = {};
+  constexpr void Set(unsigned char a, unsigned char b) { bits[a][b >> 6] |= uint64_t{1} << (b & 63); }
+  constexpr PairTable() {
+    for (unsigned char b : {'{', '%'}) Set('$', b);
+    for (unsigned char b : {'2', 'u', 'U'}) Set('%', b);
+    for (unsigned char b : {'\\', 'u', 'U', 'x', 'X', '0', '4'}) Set('\\', b);
+    for (unsigned char b : {'#', 'd', 'D'}) Set('&', b);
+    Set('J', 'H');
+    Set('R', '7');
+    Set('k', 'e');
+  }
+  bool Has(unsigned char a, unsigned char b) const { return (bits[a][b >> 6] >> (b & 63)) & 1; }
+};
+constexpr PairTable kPairs;
+
+// Checks the candidates of a 16/32-byte step; npos when none is a trigger.
+inline size_t CheckMask(std::string_view data, size_t p, uint32_t mask) {
+  while (mask != 0) {
+    size_t q = p + static_cast<size_t>(__builtin_ctz(mask));
+    if (q + 1 < data.size() && kPairs.Has(static_cast<unsigned char>(data[q]), static_cast<unsigned char>(data[q + 1])) &&
+        IsTrigger(data, q)) {
+      return q;
+    }
+    mask &= mask - 1;
+  }
+  return std::string_view::npos;
+}
+
+size_t ScalarTail(std::string_view data, size_t p) {
+  for (; p < data.size(); ++p) {
+    if (IsScanned(data[p]) && IsTrigger(data, p)) return p;
+  }
+  return std::string_view::npos;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define L4S_HAVE_AVX2_PATH 1
+// Byte pairs that can start a trigger, classified by nibbles with shuffles.
+// First byte: each of $ % \\ & J R k gets its own bit (their low nibbles
+// differ; the high-nibble table confirms), exactly. Second byte: the bits of
+// the first bytes it may follow ('{' and '%' after '$', '2' 'u' 'U' after '%',
+// ...), as a superset. A pair is a candidate when the two share a bit.
+__attribute__((target("avx2"))) inline __m256i Classify(__m256i v, __m256i lo_table, __m256i hi_table) {
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  __m256i lo = _mm256_shuffle_epi8(lo_table, _mm256_and_si256(v, nibble));
+  __m256i hi = _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+  return _mm256_and_si256(lo, hi);
+}
+
+__attribute__((target("avx2"))) inline __m256i PairCandidates(const char* at) {
+  const __m256i first_lo = _mm256_setr_epi8(0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0,  //
+                                            0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0);
+  const __m256i first_hi = _mm256_setr_epi8(0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                                            0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i second_lo = _mm256_setr_epi8(4, 0, 2, 8, 12, 71, 0, 32, 20, 0, 0, 1, 4, 0, 0, 0,  //
+                                             4, 0, 2, 8, 12, 71, 0, 32, 20, 0, 0, 1, 4, 0, 0, 0);
+  const __m256i second_hi = _mm256_setr_epi8(0, 0, 9, 38, 24, 6, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                                             0, 0, 9, 38, 24, 6, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0);
+  __m256i a = Classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at)), first_lo, first_hi);
+  __m256i b = Classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 1)), second_lo, second_hi);
+  return _mm256_and_si256(a, b);  // non-zero bytes: candidate pairs
+}
+
+__attribute__((target("avx2"))) size_t FindTriggerAvx2(std::string_view data, size_t p) {
+  const __m256i zero = _mm256_setzero_si256();
+  for (; p + 65 <= data.size(); p += 64) {
+    __m256i a = PairCandidates(data.data() + p);
+    __m256i b = PairCandidates(data.data() + p + 32);
+    __m256i any = _mm256_or_si256(a, b);
+    if (_mm256_testz_si256(any, any)) continue;
+    uint32_t ma = ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)));
+    uint32_t mb = ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero)));
+    size_t q = ma ? CheckMask(data, p, ma) : std::string_view::npos;
+    if (q == std::string_view::npos && mb) q = CheckMask(data, p + 32, mb);
+    if (q != std::string_view::npos) return q;
+  }
+  return ScalarTail(data, p);
+}
+
+__attribute__((target("avx2"))) size_t CountNewlinesAvx2(const char* p, size_t n, size_t* done) {
+  const __m256i nl = _mm256_set1_epi8('\n'), zero = _mm256_setzero_si256();
+  size_t count = 0, i = 0;
+  while (i + 32 <= n) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int steps = 0; steps < 255 && i + 32 <= n; ++steps, i += 32) {
+      acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), nl));
+    }
+    __m256i sums = _mm256_sad_epu8(acc, zero);
+    count += static_cast<size_t>(_mm256_extract_epi64(sums, 0)) + static_cast<size_t>(_mm256_extract_epi64(sums, 1)) +
+             static_cast<size_t>(_mm256_extract_epi64(sums, 2)) + static_cast<size_t>(_mm256_extract_epi64(sums, 3));
+  }
+  *done = i;
+  return count;
+}
+
+bool HaveAvx2() {
+  static const bool have = __builtin_cpu_supports("avx2");
+  return have;
+}
+#endif
+
 }  // namespace
 
 size_t FindTrigger(std::string_view data, size_t from) {
   size_t p = from;
+#if defined(L4S_HAVE_AVX2_PATH)
+  if (HaveAvx2()) return FindTriggerAvx2(data, p);
+#endif
 #if defined(__SSE2__)
   const __m128i dollar = _mm_set1_epi8('$'), percent = _mm_set1_epi8('%'), backslash = _mm_set1_epi8('\\'),
                 amp = _mm_set1_epi8('&'), j = _mm_set1_epi8('J'), r = _mm_set1_epi8('R'), k = _mm_set1_epi8('k');
@@ -108,18 +219,40 @@ size_t FindTrigger(std::string_view data, size_t from) {
                                             _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, amp))),
                                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, j), _mm_cmpeq_epi8(v, r)),
                                             _mm_cmpeq_epi8(v, k)));
-    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-    while (mask != 0) {
-      size_t q = p + static_cast<size_t>(__builtin_ctz(mask));
-      if (IsTrigger(data, q)) return q;
-      mask &= mask - 1;
+    uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(hit));
+    if (mask != 0) {
+      size_t q = CheckMask(data, p, mask);
+      if (q != std::string_view::npos) return q;
     }
   }
 #endif
-  for (; p < data.size(); ++p) {
-    if (IsScanned(data[p]) && IsTrigger(data, p)) return p;
+  return ScalarTail(data, p);
+}
+
+size_t FindTriggerScalar(std::string_view data, size_t from) { return ScalarTail(data, from); }
+
+size_t CountNewlines(std::string_view data) {
+  size_t count = 0, i = 0;
+  const char* p = data.data();
+  const size_t n = data.size();
+#if defined(L4S_HAVE_AVX2_PATH)
+  if (HaveAvx2()) count = CountNewlinesAvx2(p, n, &i);
+#endif
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+  while (i + 16 <= n) {
+    // Byte counters: at most 255 steps before they are summed.
+    __m128i acc = _mm_setzero_si128();
+    for (int steps = 0; steps < 255 && i + 16 <= n; ++steps, i += 16) {
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), nl));
+    }
+    __m128i sums = _mm_sad_epu8(acc, zero);
+    count += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
   }
-  return std::string_view::npos;
+#endif
+  for (; i < n; ++i) count += p[i] == '\n';
+  return count;
 }
 
 }  // namespace l4s::hunt

@@ -26,6 +26,12 @@ namespace l4s::hunt {
 // Offset of the first trigger at or after `from`, or std::string_view::npos.
 size_t FindTrigger(std::string_view data, size_t from = 0);
 
+// The same search one byte at a time: the reference the SIMD paths are tested against.
+size_t FindTriggerScalar(std::string_view data, size_t from = 0);
+
+// Number of '\n' bytes in `data` (SIMD; for line numbers at memory speed).
+size_t CountNewlines(std::string_view data);
+
 // Whether `data` holds any trigger.
 inline bool HasTrigger(std::string_view data) { return FindTrigger(data) != std::string_view::npos; }
 

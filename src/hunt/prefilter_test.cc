@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <random>
+#include <algorithm>
 #include <string>
 
 #include "hunt/decoders.h"
@@ -140,6 +141,40 @@ TEST(PrefilterTest, MatchesScalarReference) {
     std::string s(rng() % 64, ' ');
     for (char& c : s) c = alphabet[rng() % alphabet.size()];
     ASSERT_EQ(FindTrigger(s), reference(s)) << s;
+  }
+}
+
+TEST(PrefilterTest, SimdAgreesWithScalar) {
+  // Random text dense in scanned bytes and their second bytes, at every alignment.
+  std::mt19937 rng(7);
+  const std::string alphabet = "$%&\\JRk{2uUxX04#dDH7e5a ./:\n";
+  for (int round = 0; round < 300; ++round) {
+    std::string s(1 + rng() % 300, 'a');
+    for (char& c : s) c = rng() % 3 ? 'a' + rng() % 26 : alphabet[rng() % alphabet.size()];
+    for (size_t from = 0; from < s.size(); from += 1 + rng() % 40) {
+      size_t want = FindTriggerScalar(s, from);
+      ASSERT_EQ(FindTrigger(s, from), want) << s << " from " << from;
+      if (want == std::string_view::npos) break;
+    }
+  }
+}
+
+TEST(PrefilterTest, CountNewlines) {
+  EXPECT_EQ(CountNewlines(""), 0u);
+  EXPECT_EQ(CountNewlines("\n"), 1u);
+  // Long enough for the 255-step counter flush, with a tail and odd alignments.
+  std::string s;
+  size_t want = 0;
+  for (int i = 0; i < 20000; ++i) {
+    s += (i % 7 == 0) ? '\n' : static_cast<char>('a' + i % 26);
+    want += i % 7 == 0;
+  }
+  s += std::string(5000, '\n');
+  want += 5000;
+  EXPECT_EQ(CountNewlines(s), want);
+  for (size_t off = 0; off < 20; ++off) {
+    std::string_view v = std::string_view(s).substr(off, s.size() - 2 * off);
+    EXPECT_EQ(CountNewlines(v), static_cast<size_t>(std::count(v.begin(), v.end(), '\n')));
   }
 }
 

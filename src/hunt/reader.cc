@@ -434,7 +434,15 @@ Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint6
   // buf[0, len) holds text not yet delivered; it never exceeds
   // block_size + max_line + one read.
   const size_t read_size = std::min<size_t>(options.block_size, 1u << 20);
-  std::string buf(options.block_size + options.max_line + read_size, '\0');
+  // Not zero-filled: pages are only touched as text arrives.
+  const size_t buf_size = options.block_size + options.max_line + read_size;
+  std::unique_ptr<char[]> storage = std::make_unique_for_overwrite<char[]>(buf_size);
+  struct {
+    char* p;
+    size_t n;
+    char* data() { return p; }
+    size_t size() const { return n; }
+  } buf{storage.get(), buf_size};
   size_t len = 0;
   uint64_t offset = 0;
   auto deliver = [&](size_t n) {

@@ -26,7 +26,7 @@ std::string_view CompressionName(Compression compression);
 Compression SniffCompression(std::string_view head);
 
 struct ReadOptions {
-  size_t block_size = 4u << 20;  // bytes of decompressed text per block, roughly
+  size_t block_size = 256u << 10;  // bytes of decompressed text per block, roughly (cache-sized)
   size_t max_line = 16u << 20;   // longer lines are split
   // gzip in a regular file is inflated a member at a time with libdeflate
   // when the compressed file and each member's text fit in this many bytes
