@@ -144,7 +144,7 @@ int run_status(const StatusFlags& f) {
     std::cerr << "log4shield fleet status: " << store.error() << "\n";
     return kExitIncomplete;
   }
-  auto data = (*store)->load();
+  auto data = (*store)->load(/*with_evidence=*/false);
   if (!data.ok()) {
     std::cerr << "log4shield fleet status: " << data.error() << "\n";
     return kExitIncomplete;

@@ -57,7 +57,7 @@ int run_report(const ReportFlags& f) {
     ImportCounts c = import_files(**store, f.files, f.host, true);
     if (c.db_error || c.failed) return kExitIncomplete;
   }
-  auto data = (*store)->load();
+  auto data = (*store)->load(/*with_evidence=*/false);
   if (!data.ok()) {
     std::cerr << "log4shield report: " << data.error() << "\n";
     return kExitIncomplete;

@@ -105,14 +105,19 @@ std::string bars(const std::vector<Count>& data, const std::string& color, const
   size_t n = std::min(limit, data.size());
   int64_t max = 1;
   for (size_t i = 0; i < n; ++i) max = std::max(max, data[i].n);
-  const int row = 22, left = 210, width = 560, bar_w = width - left - 60;
+  const int row = 22, left = 150, width = 440, bar_w = width - left - 50;
   std::string svg = fmt::format(
       "<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMinYMin meet\">", width,
       n * row + 6, esc(label));
   for (size_t i = 0; i < n; ++i) {
     const auto& c = data[i];
     double w = std::max(1.0, static_cast<double>(c.n) * bar_w / max);
-    std::string key = c.key.size() > 34 ? c.key.substr(0, 33) + "\u2026" : c.key;
+    std::string key = c.key;
+    if (key.size() > 24) {
+      size_t cut = 23;
+      while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+      key = key.substr(0, cut) + "\u2026";
+    }
     svg += fmt::format(
         "<g><title>{0}: {1}</title><text x=\"{2}\" y=\"{3}\" text-anchor=\"end\">{4}</text>"
         "<rect x=\"{5}\" y=\"{6}\" width=\"{7:.1f}\" height=\"{8}\" rx=\"3\" fill=\"{9}\"/>"

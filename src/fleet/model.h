@@ -28,6 +28,7 @@ struct ReportRow {
 struct FindingRow {
   std::string report, host, time;  // time of its report
   Finding f;
+  bool fixed_by_tool = false;      // its evidence says `log4shield fix` removed the lookup
 };
 
 struct ErrorRow {

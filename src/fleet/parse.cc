@@ -120,7 +120,12 @@ struct Builder {
       r.errors = num(s["stats"], "errors");
     }
   }
-  void finding(const json& j) { p.findings.push_back({"", "", "", finding_from(j)}); }
+  void finding(const json& j) {
+    FindingRow row{"", "", "", finding_from(j)};
+    for (const auto& e : row.f.evidence)
+      if (e.rfind("fixed by log4shield", 0) == 0) row.fixed_by_tool = true;
+    p.findings.push_back(std::move(row));
+  }
   void scan_error(const json& j) { p.errors.push_back({"", "", str(j, "location"), str(j, "error")}); }
 
   void detection(const json& j) {

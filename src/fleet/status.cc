@@ -23,11 +23,6 @@ bool covers(const std::vector<std::string>& roots, const std::string& path) {
   return false;
 }
 
-bool fixed_by_tool(const Finding& f) {
-  return std::any_of(f.evidence.begin(), f.evidence.end(),
-                     [](const std::string& e) { return e.rfind("fixed by log4shield", 0) == 0; });
-}
-
 std::string version_of(const Finding& f) { return f.version ? *f.version : f.version_range.empty() ? "unknown" : f.version_range; }
 
 std::vector<Count> top(const std::map<std::string, int64_t>& counts, size_t limit) {
@@ -53,9 +48,9 @@ struct Replay {
   std::map<std::string, FixEvent> fixes;       // key -> fix (dropped again if it regresses)
 };
 
-void apply(Replay& rp, const ReportRow& r, const std::vector<const Finding*>& findings) {
+void apply(Replay& rp, const ReportRow& r, const std::vector<const FindingRow*>& findings) {
   std::set<std::string> seen;
-  for (const Finding* f : findings) seen.insert(f->location + "\n" + f->component);
+  for (const FindingRow* row : findings) seen.insert(row->f.location + "\n" + row->f.component);
   for (auto it = rp.state.begin(); it != rp.state.end();) {
     if (!seen.count(it->first) && covers(r.roots, it->second.path)) {
       if (it->second.status == FindingStatus::kVulnerable)
@@ -66,13 +61,14 @@ void apply(Replay& rp, const ReportRow& r, const std::vector<const Finding*>& fi
       ++it;
     }
   }
-  for (const Finding* f : findings) {
+  for (const FindingRow* row : findings) {
+    const Finding* f = &row->f;
     std::string key = f->location + "\n" + f->component;
     auto prev = rp.state.find(key);
     if (f->status == FindingStatus::kVulnerable) {
       rp.fixes.erase(key);
     } else if (prev != rp.state.end() && prev->second.status == FindingStatus::kVulnerable) {
-      rp.fixes[key] = {r.host, f->location, f->component, version_of(*f), r.time, fixed_by_tool(*f) ? "fix" : "rescan",
+      rp.fixes[key] = {r.host, f->location, f->component, version_of(*f), r.time, row->fixed_by_tool ? "fix" : "rescan",
                        to_string(f->status)};
     }
     rp.state[key] = *f;
@@ -87,8 +83,8 @@ Analysis analyze(const Fleet& fleet, const std::string& since, const std::string
   a.since = since;
   a.reports = static_cast<int64_t>(fleet.reports.size());
 
-  std::map<std::string, std::vector<const Finding*>> by_report;
-  for (const auto& f : fleet.findings) by_report[f.report].push_back(&f.f);
+  std::map<std::string, std::vector<const FindingRow*>> by_report;
+  for (const auto& f : fleet.findings) by_report[f.report].push_back(&f);
   std::map<std::string, std::vector<const ReportRow*>> scans_by_host;
   std::set<std::string> hosts;
   for (const auto& r : fleet.reports) {

@@ -236,7 +236,7 @@ Result<bool> Store::add_rows(const Parsed& p) {
   return true;
 }
 
-Result<Fleet> Store::load() {
+Result<Fleet> Store::load(bool with_evidence) {
   Fleet fleet;
   auto reports = db_->query(
       "SELECT hash, kind, host, started, finished, report_time, source, imported, tool_version, roots, files, errors "
@@ -247,7 +247,9 @@ Result<Fleet> Store::load() {
                              from_json(x[9]), n(x[10]), n(x[11])});
   auto findings = db_->query(
       "SELECT report, host, report_time, path, location, component, version, version_range, version_source, status, "
-      "cves, mitigated_cves, severity, shaded_prefix, metadata_mismatch, claimed_version, evidence "
+      "cves, mitigated_cves, severity, shaded_prefix, metadata_mismatch, claimed_version, " +
+      std::string(with_evidence ? "evidence" : "NULL") +
+      ", CASE WHEN evidence LIKE '%\"fixed by log4shield%' THEN 1 ELSE 0 END "
       "FROM findings ORDER BY host, report_time, report, seq");
   if (!findings.ok()) return Error{findings.error()};
   for (const Row& x : *findings) {
@@ -267,6 +269,7 @@ Result<Fleet> Store::load() {
     f.metadata_mismatch = n(x[14]) != 0;
     if (x[15]) f.claimed_version = *x[15];
     f.evidence = from_json(x[16]);
+    row.fixed_by_tool = n(x[17]) != 0;
     fleet.findings.push_back(std::move(row));
   }
   auto errors = db_->query("SELECT report, host, location, error FROM scan_errors ORDER BY host, report, seq");

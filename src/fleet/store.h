@@ -34,7 +34,9 @@ class Store {
   // there. Callbacks seen in an earlier dump are kept once.
   Result<bool> add(const Parsed& p);
 
-  Result<Fleet> load();
+  // Everything in the store. Without evidence, findings' evidence lists stay
+  // empty (they are most of the bytes; status and report do not show them).
+  Result<Fleet> load(bool with_evidence = true);
 
   Db& db() { return *db_; }
 

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -369,6 +370,23 @@ TEST_F(FleetE2E, ScanSarifAndCycloneDxConform) {
   for (const auto& v : cj["vulnerabilities"])
     exploitable_44228 |= v["id"] == "CVE-2021-44228" && v["analysis"]["state"] == "exploitable";
   EXPECT_TRUE(exploitable_44228);
+}
+
+TEST_F(FleetE2E, ReportFromFilesWithoutAStore) {
+  std::string cmd = kBin + " report -o " + q(dir + "/files.html");
+  for (const auto& f : reports) cmd += " " + q(f);
+  ASSERT_EQ(run(cmd).rc, 0);
+  std::ifstream in(dir + "/files.html");
+  std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(html, ::testing::HasSubstr("data-metric=\"hosts\"><div class=\"n\">4<"));
+  EXPECT_THAT(html, ::testing::HasSubstr("data-metric=\"hosts_exposed\"><div class=\"n\">1<"));
+  // A file that is no report: the others still count, the exit code says so.
+  write_text(dir + "/junk.json", "{\"hello\": 1}\n");
+  CmdResult bad = run(kBin + " fleet import -q --db " + q(dir + "/junk.db") + " " + q(dir + "/junk.json") + " " +
+                      q(reports[3]));
+  EXPECT_EQ(bad.rc, 2);
+  json s = json::parse(run(kBin + " fleet status --format json --db " + q(dir + "/junk.db")).out);
+  EXPECT_EQ(s["reports"], 1);
 }
 
 TEST_F(FleetE2E, HtmlReportInHeadlessChromium) {
