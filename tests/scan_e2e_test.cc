@@ -199,6 +199,11 @@ TEST_F(ScanE2E, CorruptJarStillReportsWhatIsReadableAndTheError) {
 }
 
 TEST_F(ScanE2E, PeakMemoryStaysBoundedOnBombsAndHugeEntries) {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's shadow memory and free quarantine add hundreds of MiB: the bound
+  // is the product's, checked by the release build of this test.
+  GTEST_SKIP() << "RSS bound not meaningful under AddressSanitizer";
+#endif
   std::string files;
   for (const char* f : {"400mb.jar", "400mb_jar_in_jar.jar", "zipbombs/zbsm.jar", "zipbombs/zbsm_in_jar.jar",
                         "zipbombs/r.zip"})
