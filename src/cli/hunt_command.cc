@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -13,6 +15,8 @@
 #include "fs/walker.h"
 #include "hunt/hunt_file.h"
 #include "hunt/hunt_report.h"
+#include "pcap/capture.h"
+#include "pcap/report.h"
 #include "report/scan_report.h"
 
 namespace l4s::cli {
@@ -30,6 +34,7 @@ struct HuntFlags {
   bool all_filesystems = false;
   bool no_color = false;
   bool quiet = false;
+  bool pcap = false;
 };
 
 std::string host_name() {
@@ -71,6 +76,7 @@ int run_hunt(HuntFlags flags) {
 
   std::vector<hunt::FileHunt> hunts;
   std::vector<hunt::HuntError> errors;
+  std::vector<std::pair<pcap::CaptureResult, uint64_t>> captures;
   if (stdin_uses) hunts.push_back(hunt::HuntStream(0, "-"));
 
   fs::WalkOptions walk;
@@ -82,17 +88,31 @@ int run_hunt(HuntFlags flags) {
   walk.one_file_system = flags.one_file_system;
   walk.all_filesystems = flags.all_filesystems;
   if (!walk.roots.empty()) {
-    std::vector<std::vector<hunt::FileHunt>> per_worker(walk.threads);
-    std::mutex errors_mu;
+    // Walk first, then hunt: logs are few and large, so files are shared out
+    // one at a time, largest first, instead of in the walker's batches.
+    std::vector<fs::FileVisit> files;
+    std::mutex mu;
     fs::WalkCallbacks cb;
-    cb.on_file = [&](const fs::FileVisit& v) { per_worker[v.worker].push_back(hunt::HuntPath(v.path)); };
+    cb.on_file = [&](const fs::FileVisit& v) {
+      std::lock_guard<std::mutex> l(mu);
+      files.push_back(v);
+    };
     cb.on_error = [&](const std::string& where, const std::string& why) {
-      std::lock_guard<std::mutex> l(errors_mu);
+      std::lock_guard<std::mutex> l(mu);
       errors.push_back({where, why});
     };
     fs::walk(walk, cb);
-    for (auto& w : per_worker)
-      for (auto& h : w) hunts.push_back(std::move(h));
+    std::stable_sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.size > b.size; });
+    std::vector<hunt::FileHunt> results(files.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < files.size();) results[i] = hunt::HuntPath(files[i].path);
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < std::min<size_t>(walk.threads, files.size()); ++t) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+    for (auto& h : results) hunts.push_back(std::move(h));
   }
 
   std::stable_sort(hunts.begin(), hunts.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
@@ -104,13 +124,18 @@ int run_hunt(HuntFlags flags) {
     if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
     for (hunt::Detection& d : h.detections) rep.detections.push_back(std::move(d));
   }
+  std::stable_sort(captures.begin(), captures.end(), [](const auto& a, const auto& b) { return a.first.path < b.first.path; });
+  for (auto& [capture, size] : captures) pcap::AddToHuntReport(std::move(capture), size, &rep);
+  for (hunt::HuntError& e : rep.errors) errors.push_back(std::move(e));
+  std::stable_sort(rep.detections.begin(), rep.detections.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
   std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
   rep.errors = std::move(errors);
   rep.stats.errors = rep.errors.size();
   rep.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rep.finished = report::now_iso8601();
 
-  int rc = !rep.detections.empty() ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete;
+  bool found = !rep.detections.empty() || !rep.network_events.empty();
+  int rc = found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete;
   auto write = [&](std::ostream& o) {
     switch (format) {
       case hunt::HuntFormat::kJson: hunt::WriteHuntJson(rep, o); break;
@@ -167,6 +192,9 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--all-filesystems", flags->all_filesystems, "Also walk network and pseudo filesystems");
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "Accepted for symmetry with scan (hunt prints no progress)");
+  cmd->add_flag("--pcap", flags->pcap,
+                "Read every PATH as a network capture (pcap/pcapng are recognised by their magic bytes anyway): "
+                "attempts in HTTP and raw payloads, JNDI callbacks (LDAP, RMI, DNS), served payloads, incidents");
   cmd->callback([flags, &exit_code] { exit_code = run_hunt(*flags); });
 }
 

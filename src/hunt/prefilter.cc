@@ -118,9 +118,9 @@ struct PairTable {
 constexpr PairTable kPairs;
 
 // Checks the candidates of a 16/32-byte step; npos when none is a trigger.
-inline size_t CheckMask(std::string_view data, size_t p, uint32_t mask) {
+inline size_t CheckMask(std::string_view data, size_t p, uint64_t mask) {
   while (mask != 0) {
-    size_t q = p + static_cast<size_t>(__builtin_ctz(mask));
+    size_t q = p + static_cast<size_t>(__builtin_ctzll(mask));
     if (q + 1 < data.size() && kPairs.Has(static_cast<unsigned char>(data[q]), static_cast<unsigned char>(data[q + 1])) &&
         IsTrigger(data, q)) {
       return q;
@@ -197,6 +197,46 @@ __attribute__((target("avx2"))) size_t CountNewlinesAvx2(const char* p, size_t n
   return count;
 }
 
+// The same pair classification 64 bytes at a time (AVX-512BW).
+__attribute__((target("avx512f,avx512bw"))) inline __m512i Classify512(__m512i v, __m512i lo_table, __m512i hi_table) {
+  const __m512i nibble = _mm512_set1_epi8(0x0f);
+  __m512i lo = _mm512_shuffle_epi8(lo_table, _mm512_and_si512(v, nibble));
+  __m512i hi = _mm512_shuffle_epi8(hi_table, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble));
+  return _mm512_and_si512(lo, hi);
+}
+
+__attribute__((target("avx512f,avx512bw"))) size_t FindTriggerAvx512(std::string_view data, size_t p) {
+  const __m512i first_lo = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0));
+  const __m512i first_hi = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+  const __m512i second_lo = _mm512_broadcast_i32x4(_mm_setr_epi8(4, 0, 2, 8, 12, 71, 0, 32, 20, 0, 0, 1, 4, 0, 0, 0));
+  const __m512i second_hi = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 9, 38, 24, 6, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0));
+  for (; p + 65 <= data.size(); p += 64) {
+    __m512i a = Classify512(_mm512_loadu_si512(data.data() + p), first_lo, first_hi);
+    __m512i b = Classify512(_mm512_loadu_si512(data.data() + p + 1), second_lo, second_hi);
+    uint64_t mask = _mm512_test_epi8_mask(a, b);
+    if (mask != 0) {
+      size_t q = CheckMask(data, p, mask);
+      if (q != std::string_view::npos) return q;
+    }
+  }
+  return ScalarTail(data, p);
+}
+
+__attribute__((target("avx512f,avx512bw,popcnt"))) size_t CountNewlinesAvx512(const char* p, size_t n, size_t* done) {
+  const __m512i nl = _mm512_set1_epi8('\n');
+  size_t count = 0, i = 0;
+  for (; i + 64 <= n; i += 64) {
+    count += static_cast<size_t>(__builtin_popcountll(_mm512_cmpeq_epi8_mask(_mm512_loadu_si512(p + i), nl)));
+  }
+  *done = i;
+  return count;
+}
+
+bool HaveAvx512() {
+  static const bool have = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return have;
+}
+
 bool HaveAvx2() {
   static const bool have = __builtin_cpu_supports("avx2");
   return have;
@@ -205,11 +245,9 @@ bool HaveAvx2() {
 
 }  // namespace
 
-size_t FindTrigger(std::string_view data, size_t from) {
-  size_t p = from;
-#if defined(L4S_HAVE_AVX2_PATH)
-  if (HaveAvx2()) return FindTriggerAvx2(data, p);
-#endif
+namespace {
+
+size_t FindTriggerSse2(std::string_view data, size_t p) {
 #if defined(__SSE2__)
   const __m128i dollar = _mm_set1_epi8('$'), percent = _mm_set1_epi8('%'), backslash = _mm_set1_epi8('\\'),
                 amp = _mm_set1_epi8('&'), j = _mm_set1_epi8('J'), r = _mm_set1_epi8('R'), k = _mm_set1_epi8('k');
@@ -229,6 +267,41 @@ size_t FindTrigger(std::string_view data, size_t from) {
   return ScalarTail(data, p);
 }
 
+}  // namespace
+
+bool SimdLevelAvailable(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::kScalar: return true;
+#if defined(__SSE2__)
+    case SimdLevel::kSse2: return true;
+#endif
+#if defined(L4S_HAVE_AVX2_PATH)
+    case SimdLevel::kAvx2: return HaveAvx2();
+    case SimdLevel::kAvx512: return HaveAvx512();
+#endif
+    default: return false;
+  }
+}
+
+size_t FindTriggerWith(SimdLevel level, std::string_view data, size_t from) {
+  switch (level) {
+#if defined(L4S_HAVE_AVX2_PATH)
+    case SimdLevel::kAvx512: return FindTriggerAvx512(data, from);
+    case SimdLevel::kAvx2: return FindTriggerAvx2(data, from);
+#endif
+    case SimdLevel::kSse2: return FindTriggerSse2(data, from);
+    default: return ScalarTail(data, from);
+  }
+}
+
+size_t FindTrigger(std::string_view data, size_t from) {
+#if defined(L4S_HAVE_AVX2_PATH)
+  if (HaveAvx512()) return FindTriggerAvx512(data, from);
+  if (HaveAvx2()) return FindTriggerAvx2(data, from);
+#endif
+  return FindTriggerSse2(data, from);
+}
+
 size_t FindTriggerScalar(std::string_view data, size_t from) { return ScalarTail(data, from); }
 
 size_t CountNewlines(std::string_view data) {
@@ -236,7 +309,11 @@ size_t CountNewlines(std::string_view data) {
   const char* p = data.data();
   const size_t n = data.size();
 #if defined(L4S_HAVE_AVX2_PATH)
-  if (HaveAvx2()) count = CountNewlinesAvx2(p, n, &i);
+  if (HaveAvx512()) {
+    count = CountNewlinesAvx512(p, n, &i);
+  } else if (HaveAvx2()) {
+    count = CountNewlinesAvx2(p, n, &i);
+  }
 #endif
 #if defined(__SSE2__)
   const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();

@@ -13,9 +13,10 @@
 //                                   mixes upper case, lower case and digits)
 // A trigger is a superset test: false candidates cost one evaluation.
 //
-// The scan looks for the bytes $ % \ & J R k with SSE2 (16 bytes per step) and
-// verifies each hit with a few byte compares, so clean text goes at memory
-// speed.
+// The scan classifies byte pairs that can start a trigger with nibble
+// shuffles (AVX-512BW 64 bytes per step, or AVX2; chosen at run time), or
+// looks for the first bytes $ % \ & J R k with SSE2, and verifies each hit
+// with a few byte compares, so clean text goes at memory speed.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +29,12 @@ size_t FindTrigger(std::string_view data, size_t from = 0);
 
 // The same search one byte at a time: the reference the SIMD paths are tested against.
 size_t FindTriggerScalar(std::string_view data, size_t from = 0);
+
+// FindTrigger with a given instruction set (for tests and benchmarks); only
+// call it for levels SimdLevelAvailable() reports.
+enum class SimdLevel { kScalar, kSse2, kAvx2, kAvx512 };
+bool SimdLevelAvailable(SimdLevel level);
+size_t FindTriggerWith(SimdLevel level, std::string_view data, size_t from = 0);
 
 // Number of '\n' bytes in `data` (SIMD; for line numbers at memory speed).
 size_t CountNewlines(std::string_view data);

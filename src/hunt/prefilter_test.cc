@@ -154,6 +154,11 @@ TEST(PrefilterTest, SimdAgreesWithScalar) {
     for (size_t from = 0; from < s.size(); from += 1 + rng() % 40) {
       size_t want = FindTriggerScalar(s, from);
       ASSERT_EQ(FindTrigger(s, from), want) << s << " from " << from;
+      for (SimdLevel level : {SimdLevel::kSse2, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+        if (SimdLevelAvailable(level)) {
+          ASSERT_EQ(FindTriggerWith(level, s, from), want) << static_cast<int>(level) << ": " << s << " from " << from;
+        }
+      }
       if (want == std::string_view::npos) break;
     }
   }
