@@ -80,7 +80,8 @@ class FleetE2E : public ::testing::Test {
   static inline std::string dir;
   static inline std::vector<std::string> reports;  // in import order
   static inline std::string hunt_report, canary_report, probe_report;
-  static inline std::string skip;
+  static inline std::string skip;     // fixtures absent
+  static inline std::string failure;  // a command that must work did not
 
   static void SetUpTestSuite() {
     if (!fs::exists(kTrue141) || !fs::exists(kGoogle160)) {
@@ -96,7 +97,7 @@ class FleetE2E : public ::testing::Test {
       CmdResult r = run(cmd);
       for (int rc : ok)
         if (r.rc == rc) return;
-      skip = "command failed (" + std::to_string(r.rc) + "): " + cmd;
+      if (failure.empty()) failure = "command failed (exit " + std::to_string(r.rc) + "): " + cmd;
     };
 
     // web01: 2.14.1 on 11-20, fixed by `log4shield fix` on 11-21, rescanned on 11-22.
@@ -195,6 +196,7 @@ class FleetE2E : public ::testing::Test {
 
   void SetUp() override {
     if (!skip.empty()) GTEST_SKIP() << skip;
+    ASSERT_EQ(failure, "");
   }
 
   // Imports everything into `db` (twice: the second time must change
