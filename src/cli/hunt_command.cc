@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -104,15 +105,26 @@ int run_hunt(HuntFlags flags) {
     fs::walk(walk, cb);
     std::stable_sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.size > b.size; });
     std::vector<hunt::FileHunt> results(files.size());
+    // Captures (pcap, pcapng, by their magic; every file with --pcap) go
+    // through the packet analyser instead.
+    std::vector<std::optional<pcap::CaptureResult>> capture_results(files.size());
     std::atomic<size_t> next{0};
     auto worker = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < files.size();) results[i] = hunt::HuntPath(files[i].path);
+      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
+        if (flags.pcap || pcap::SniffCaptureFile(files[i].path) != pcap::CaptureFormat::kNone)
+          capture_results[i] = pcap::HuntCapture(files[i].path);
+        else
+          results[i] = hunt::HuntPath(files[i].path);
+      }
     };
     std::vector<std::thread> pool;
     for (unsigned t = 1; t < std::min<size_t>(walk.threads, files.size()); ++t) pool.emplace_back(worker);
     worker();
     for (std::thread& t : pool) t.join();
-    for (auto& h : results) hunts.push_back(std::move(h));
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (capture_results[i]) captures.emplace_back(std::move(*capture_results[i]), files[i].size);
+      else hunts.push_back(std::move(results[i]));
+    }
   }
 
   std::stable_sort(hunts.begin(), hunts.end(), [](const auto& a, const auto& b) { return a.file < b.file; });

@@ -27,6 +27,18 @@ namespace l4s::hunt {
 enum class Severity { kLow, kMedium, kHigh, kCritical };
 std::string_view SeverityName(Severity severity);  // "low", "medium", "high", "critical"
 
+// Where in network traffic a detection was found (`hunt --pcap`); logs leave
+// Detection::network empty. Detection::line holds the frame number then.
+struct NetworkContext {
+  std::string protocol;  // "tcp" or "udp"
+  std::string src_ip, dst_ip;
+  uint16_t src_port = 0, dst_port = 0;
+  uint64_t frame = 0;    // 1-based frame that completed the examined bytes
+  std::string field;     // "request_line", "header", "body", "payload"
+  std::string header;    // the header's name when field == "header"
+  std::string http_method, http_uri, http_host, http_user_agent;
+};
+
 struct Detection {
   std::string file;             // set by the caller
   uint64_t line = 0;            // 1-based
@@ -44,6 +56,7 @@ struct Detection {
   std::string decoded_command;  // from a JNDIExploit-style ".../Base64/<b64>" route, if any
   Verdict verdict = Verdict::kInert;
   Severity severity = Severity::kLow;
+  std::optional<NetworkContext> network;  // set for captures only
 
   static constexpr size_t kMaxRaw = 64 * 1024;
 };

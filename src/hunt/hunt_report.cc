@@ -40,7 +40,7 @@ ordered_json DetectionJson(const Detection& d) {
   ordered_json targets = ordered_json::array();
   for (const JndiTarget& t : d.jndi) targets.push_back(TargetJson(t));
   const JndiTarget* primary = PrimaryTarget(d);
-  return ordered_json{{"file", d.file},
+  ordered_json j{{"file", d.file},
                       {"line", d.line},
                       {"offset", d.offset},
                       {"timestamp", OrNull(d.timestamp)},
@@ -57,6 +57,17 @@ ordered_json DetectionJson(const Detection& d) {
                       {"decoded_command", OrNull(d.decoded_command)},
                       {"verdict", std::string(VerdictName(d.verdict))},
                       {"severity", std::string(SeverityName(d.severity))}};
+  if (d.network) {
+    const NetworkContext& n = *d.network;
+    ordered_json net{{"protocol", n.protocol}, {"src_ip", n.src_ip}, {"src_port", n.src_port},
+                     {"dst_ip", n.dst_ip},     {"dst_port", n.dst_port}, {"frame", n.frame},
+                     {"field", n.field},       {"header", OrNull(n.header)}};
+    if (!n.http_method.empty() || !n.http_uri.empty())
+      net["http"] = {{"method", n.http_method}, {"uri", n.http_uri}, {"host", OrNull(n.http_host)},
+                     {"user_agent", OrNull(n.http_user_agent)}};
+    j["network"] = std::move(net);
+  }
+  return j;
 }
 
 ordered_json ToolJson(const HuntReport& r) { return {{"name", "log4shield"}, {"version", r.tool_version}}; }
@@ -209,6 +220,11 @@ void WriteHuntJson(const HuntReport& r, std::ostream& out) {
   ordered_json errors = ordered_json::array();
   for (const HuntError& e : r.errors) errors.push_back({{"file", e.file}, {"reason", e.reason}});
   j["errors"] = std::move(errors);
+  if (!r.network_events.empty()) {
+    ordered_json events = ordered_json::array();
+    for (const NetworkEvent& e : r.network_events) events.push_back(ordered_json::parse(e.json, nullptr, false));
+    j["network_events"] = std::move(events);
+  }
   out << Dump(j, 2) << "\n";
 }
 
@@ -218,6 +234,7 @@ void WriteHuntJsonl(const HuntReport& r, std::ostream& out) {
     j.update(DetectionJson(d));
     out << Dump(j) << "\n";
   }
+  for (const NetworkEvent& e : r.network_events) out << e.json << "\n";
   for (const HuntError& e : r.errors)
     out << Dump(ordered_json{{"type", "error"}, {"file", e.file}, {"reason", e.reason}}) << "\n";
   ordered_json s{{"type", "summary"},      {"tool", ToolJson(r)}, {"host", r.host},
@@ -252,7 +269,14 @@ void WriteHuntText(const HuntReport& r, std::ostream& out, bool color) {
     const JndiTarget* t = PrimaryTarget(d);
     std::string sev(SeverityName(d.severity));
     const char* code = d.severity == Severity::kCritical ? "1;31" : d.severity == Severity::kHigh ? "31" : "33";
-    out << d.file << ":" << d.line << ": " << paint(sev, code) << " " << VerdictName(d.verdict) << " "
+    if (d.network) {
+      const NetworkContext& n = *d.network;
+      out << d.file << " frame " << n.frame << " " << n.src_ip << ":" << n.src_port << " -> " << n.dst_ip << ":"
+          << n.dst_port << " " << n.field << (n.header.empty() ? "" : " " + Printable(n.header, 64)) << ": ";
+    } else {
+      out << d.file << ":" << d.line << ": ";
+    }
+    out << paint(sev, code) << " " << VerdictName(d.verdict) << " "
         << (t ? Printable(t->name, 200) : "-");
     if (!d.timestamp.empty()) out << " at " << d.timestamp;
     if (!d.source_ip.empty()) out << " from " << d.source_ip;
@@ -260,6 +284,8 @@ void WriteHuntText(const HuntReport& r, std::ostream& out, bool color) {
     if (!d.decoded_command.empty()) out << " command: " << Printable(d.decoded_command, 200);
     out << "\n";
   }
+  for (const NetworkEvent& e : r.network_events)
+    out << e.file << ": " << (e.type == "incident" ? paint("INCIDENT", "1;31") : e.type) << ": " << e.text << "\n";
   for (const HuntError& e : r.errors) out << paint("error", "35") << ": " << e.file << ": " << e.reason << "\n";
   HuntSummary s = Summarize(r);
   out << "\n" << s.attempts << " attempt(s) in " << r.stats.files << " file(s), " << r.stats.lines << " lines, "

@@ -30,6 +30,17 @@ struct HuntStats {
   double seconds = 0;
 };
 
+// What a capture shows beyond inbound attempts (`hunt --pcap`): JNDI
+// callbacks leaving a host, payloads served to it, and incidents tying an
+// attempt to its callback. Formatted by the capture library; sinks only
+// place them.
+struct NetworkEvent {
+  std::string type;  // "callback", "payload_served", "incident"
+  std::string file;  // the capture
+  std::string text;  // one line for people
+  std::string json;  // the object, serialised on one line (its "type" included)
+};
+
 struct HuntReport {
   std::string tool_version;
   std::string host;
@@ -39,6 +50,7 @@ struct HuntReport {
   HuntStats stats;
   std::vector<Detection> detections;  // sorted by file, then offset
   std::vector<HuntError> errors;      // sorted by file
+  std::vector<NetworkEvent> network_events;  // captures only, in file then capture order
 };
 
 struct HuntSummary {

@@ -220,6 +220,20 @@ struct CaptureAnalyzer::Impl {
       nd.http_host = http->host;
       nd.http_user_agent = http->user_agent;
     }
+    hunt::NetworkContext net;
+    net.protocol = flow.protocol;
+    net.src_ip = flow.src_ip;
+    net.src_port = flow.src_port;
+    net.dst_ip = flow.dst_ip;
+    net.dst_port = flow.dst_port;
+    net.frame = frame;
+    net.field = nd.field;
+    net.header = nd.header;
+    net.http_method = nd.http_method;
+    net.http_uri = nd.http_uri;
+    net.http_host = nd.http_host;
+    net.http_user_agent = nd.http_user_agent;
+    nd.detection.network = std::move(net);
     result.detections.push_back(std::move(nd));
   }
 

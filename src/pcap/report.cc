@@ -57,17 +57,9 @@ json EventJson(const NetEvent& e) {
           {"jndi_fingerprint", e.jndi_fingerprint}};
 }
 
-}  // namespace
-
-void WriteCaptureJsonl(const CaptureResult& r, std::ostream& out) {
-  auto line = [&](const json& j) { out << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n'; };
-  for (const NetDetection& nd : r.detections) line(DetectionJson(r, nd));
-  for (const NetEvent& e : r.events)
-    if (!IsContextEvent(e.kind) || e.kind == EventKind::kJavaClassFetch) line(EventJson(e));
-  for (const Incident& inc : r.incidents) {
-    const NetDetection& nd = r.detections[inc.detection];
-    const NetEvent& e = r.events[inc.event];
-    line({{"type", "incident"},
+json IncidentJson(const CaptureResult& r, const Incident& inc) {
+  const NetDetection& nd = r.detections[inc.detection];
+  return {{"type", "incident"},
           {"file", r.path},
           {"summary", inc.summary},
           {"callback", inc.callback},
@@ -75,8 +67,23 @@ void WriteCaptureJsonl(const CaptureResult& r, std::ostream& out) {
           {"attacker_ip", nd.flow.src_ip},
           {"same_host", inc.same_host},
           {"attempt", {{"frame", nd.frame}, {"timestamp", IsoTime(nd.time)}, {"field", nd.field}}},
-          {"evidence", EventJson(e)}});
-  }
+          {"evidence", EventJson(r.events[inc.event])}};
+}
+
+std::string EventText(const NetEvent& e) {
+  return std::string(EventKindName(e.kind)) + " frame " + std::to_string(e.frame) + " " + e.flow.src_ip + " -> " +
+         e.flow.dst_ip + ":" + std::to_string(e.flow.dst_port) + (e.name.empty() ? "" : " \"" + e.name + "\"") +
+         (e.detail.empty() ? "" : " (" + e.detail + ")") + (e.served ? " PAYLOAD SERVED" : "");
+}
+
+}  // namespace
+
+void WriteCaptureJsonl(const CaptureResult& r, std::ostream& out) {
+  auto line = [&](const json& j) { out << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n'; };
+  for (const NetDetection& nd : r.detections) line(DetectionJson(r, nd));
+  for (const NetEvent& e : r.events)
+    if (!IsContextEvent(e.kind) || e.kind == EventKind::kJavaClassFetch) line(EventJson(e));
+  for (const Incident& inc : r.incidents) line(IncidentJson(r, inc));
   for (const std::string& err : r.errors) line({{"type", "error"}, {"file", r.path}, {"reason", err}});
   const CaptureStats& s = r.stats;
   line({{"type", "summary"},
@@ -92,6 +99,23 @@ void WriteCaptureJsonl(const CaptureResult& r, std::ostream& out) {
         {"detections", r.detections.size()},
         {"incidents", r.incidents.size()},
         {"errors", r.errors.size()}});
+}
+
+void AddToHuntReport(CaptureResult&& r, uint64_t file_size, hunt::HuntReport* report) {
+  auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+  report->stats.files++;
+  report->stats.bytes_read += file_size;
+  report->stats.bytes_text += r.stats.bytes;
+  for (const NetEvent& e : r.events) {
+    if (IsContextEvent(e.kind)) continue;
+    json j = EventJson(e);
+    j["file"] = r.path;
+    report->network_events.push_back({j["type"].get<std::string>(), r.path, EventText(e), dump(j)});
+  }
+  for (const Incident& inc : r.incidents)
+    report->network_events.push_back({"incident", r.path, inc.summary + " [" + inc.callback + "]", dump(IncidentJson(r, inc))});
+  for (NetDetection& nd : r.detections) report->detections.push_back(std::move(nd.detection));
+  for (std::string& e : r.errors) report->errors.push_back({r.path, std::move(e)});
 }
 
 void WriteCaptureText(const CaptureResult& r, std::ostream& out) {

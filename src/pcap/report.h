@@ -6,6 +6,7 @@
 
 #include <ostream>
 
+#include "hunt/hunt_report.h"
 #include "pcap/analyzer.h"
 
 namespace l4s::pcap {
@@ -14,5 +15,10 @@ void WriteCaptureJsonl(const CaptureResult& result, std::ostream& out);
 
 // One line per incident / detection / callback, for people.
 void WriteCaptureText(const CaptureResult& result, std::ostream& out);
+
+// Hands one capture's results to a `hunt` report: the detections (with their
+// network context), callbacks, served payloads and incidents as network
+// events, the errors, and the file in the stats.
+void AddToHuntReport(CaptureResult&& result, uint64_t file_size, hunt::HuntReport* report);
 
 }  // namespace l4s::pcap
