@@ -53,6 +53,7 @@ CommandResult hunt(const std::string& args) { return sh("\"$L4S\" hunt " + args)
 struct Lines {
   std::vector<json> detections, errors;
   json summary;
+  std::vector<json> network;  // captures: callbacks, served payloads, incidents (hunt --pcap)
 };
 
 Lines hunt_jsonl(const std::string& args, int* exit_code = nullptr) {
@@ -72,6 +73,7 @@ Lines hunt_jsonl(const std::string& args, int* exit_code = nullptr) {
     if (j["type"] == "detection") l.detections.push_back(j);
     else if (j["type"] == "error") l.errors.push_back(j);
     else if (j["type"] == "summary") l.summary = j;
+    else if (j["type"] == "callback" || j["type"] == "payload_served" || j["type"] == "incident") l.network.push_back(j);
     else ADD_FAILURE() << "unknown type " << j["type"];
   }
   EXPECT_FALSE(l.summary.is_null()) << "no summary line for " << args;
