@@ -132,7 +132,7 @@ std::string timeline(const std::vector<Count>& data) {
   if (data.empty()) return "<p class=\"empty\">no attempts recorded</p>";
   int64_t max = 1;
   for (const auto& c : data) max = std::max(max, c.n);
-  const int width = 760, height = 200, left = 40, bottom = 40, top = 10;
+  const int width = 760, height = 220, left = 40, bottom = 56, top = 10;
   const double step = static_cast<double>(width - left - 10) / data.size();
   std::string svg = fmt::format("<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"attempts per hour\">", width, height);
   svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#999\"/>", left, height - bottom, width - 10);

@@ -1,6 +1,9 @@
 #include "fleet/status.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <set>
 
@@ -169,8 +172,26 @@ Analysis analyze(const Fleet& fleet, const std::string& since, const std::string
     for (const auto& c : cb_hosts) ++callback_hosts[c];
     if (!d.decoded_command.empty()) ++commands[d.decoded_command];
   }
-  for (const auto& [k, n] : by_hour)
-    if (k != "unknown") a.attempts_by_hour.push_back({k, n});
+  // Hours without attempts are shown too (up to three months), so the timeline's x axis is time.
+  std::vector<std::pair<std::time_t, std::string>> hours;
+  for (const auto& [k, n] : by_hour) {
+    if (k == "unknown") continue;
+    std::tm tm{};
+    if (strptime((k + ":00:00").c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) hours.push_back({timegm(&tm), k});
+  }
+  if (!hours.empty() && hours.back().first - hours.front().first <= 92 * 24 * 3600) {
+    for (std::time_t t = hours.front().first; t <= hours.back().first; t += 3600) {
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H", &tm);
+      auto it = by_hour.find(buf);
+      a.attempts_by_hour.push_back({buf, it == by_hour.end() ? 0 : it->second});
+    }
+  } else {
+    for (const auto& [k, n] : by_hour)
+      if (k != "unknown") a.attempts_by_hour.push_back({k, n});
+  }
   if (by_hour.count("unknown")) a.attempts_by_hour.push_back({"unknown", by_hour["unknown"]});
   a.top_sources = top(sources, 20);
   a.top_callback_hosts = top(callback_hosts, 20);

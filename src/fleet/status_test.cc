@@ -97,9 +97,12 @@ TEST(StatusTest, AttacksAndFormats) {
   Analysis a = analyze(fleet, "", "2026-11-28T00:00:00Z");
   EXPECT_EQ(a.attempts, 3);
   EXPECT_EQ(a.attempts_reaching_jndi, 2);
-  ASSERT_EQ(a.attempts_by_hour.size(), 2u);
+  ASSERT_EQ(a.attempts_by_hour.size(), 3u);  // 13h had none but is on the axis
   EXPECT_EQ(a.attempts_by_hour[0].key, "2021-12-10T12");
   EXPECT_EQ(a.attempts_by_hour[0].n, 2);
+  EXPECT_EQ(a.attempts_by_hour[1].key, "2021-12-10T13");
+  EXPECT_EQ(a.attempts_by_hour[1].n, 0);
+  EXPECT_EQ(a.attempts_by_hour[2].n, 1);
   ASSERT_EQ(a.top_sources.size(), 2u);
   EXPECT_EQ(a.top_sources[0].key, "198.51.100.7");
   EXPECT_EQ(a.top_callback_hosts[0].key, "evil.example");
