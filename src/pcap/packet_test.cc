@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "pcap/test_frames.h"
 
 namespace l4s::pcap {
@@ -11,12 +13,19 @@ using namespace testing;  // NOLINT
 
 std::string Payload(const PacketView& p) { return std::string(net::as_string_view(p.payload)); }
 
+// Keeps a frame alive for the rest of the test run: a decoded view points into it.
+net::Bytes K(std::string frame) {
+  static std::deque<std::string> kept;
+  kept.push_back(std::move(frame));
+  return B(kept.back());
+}
+
 TEST(PacketDecoder, EthernetIpv4TcpAndPaddingTrimmedByIpLength) {
   PacketDecoder d(kLinkEthernet);
   std::string f = TcpFrame("10.0.0.1", 40000, "10.0.0.2", 80, 1000, kTcpAck, "GET");
   ASSERT_EQ(f.size(), 60u);  // padded
   PacketView p;
-  ASSERT_EQ(d.Decode(B(f), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(d.Decode(K(f), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(p.src.ToString(), "10.0.0.1");
   EXPECT_EQ(p.dst.ToString(), "10.0.0.2");
   EXPECT_EQ(p.protocol, kProtoTcp);
@@ -32,7 +41,7 @@ TEST(PacketDecoder, VlanAndQinQTags) {
     PacketDecoder d(kLinkEthernet);
     std::string f = Ether(Ipv4("192.0.2.1", "192.0.2.2", kProtoUdp, Udp(5000, 53, "q")), 0x0800, tags);
     PacketView p;
-    ASSERT_EQ(d.Decode(B(f), 1, &p), DecodeStatus::kOk) << tags;
+    ASSERT_EQ(d.Decode(K(f), 1, &p), DecodeStatus::kOk) << tags;
     EXPECT_EQ(p.dst_port, 53);
     EXPECT_EQ(Payload(p), "q");
   }
@@ -44,17 +53,17 @@ TEST(PacketDecoder, LinuxCookedV1AndV2) {
   Put16(&sll, 0x0800);
   PacketView p;
   PacketDecoder d1(kLinkLinuxSll);
-  ASSERT_EQ(d1.Decode(B(sll + ip), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(d1.Decode(K(sll + ip), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(Payload(p), "x");
   std::string sll2;
   Put16(&sll2, 0x0800);
   sll2.append(18, '\0');
   PacketDecoder d2(kLinkLinuxSll2);
-  ASSERT_EQ(d2.Decode(B(sll2 + ip), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(d2.Decode(K(sll2 + ip), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(p.src.ToString(), "10.1.1.1");
   // An SLL2 header read as SLL1 would not find IPv4 where it looks.
   PacketDecoder wrong(kLinkLinuxSll);
-  EXPECT_NE(wrong.Decode(B(sll2 + ip), 1, &p), DecodeStatus::kOk);
+  EXPECT_NE(wrong.Decode(K(sll2 + ip), 1, &p), DecodeStatus::kOk);
 }
 
 TEST(PacketDecoder, RawIpAndBsdLoopbackInBothByteOrders) {
@@ -62,16 +71,16 @@ TEST(PacketDecoder, RawIpAndBsdLoopbackInBothByteOrders) {
   PacketView p;
   for (int link : {kLinkRaw, kLinkRawDlt12, kLinkIpv4}) {
     PacketDecoder d(link);
-    ASSERT_EQ(d.Decode(B(ip), 1, &p), DecodeStatus::kOk) << link;
+    ASSERT_EQ(d.Decode(K(ip), 1, &p), DecodeStatus::kOk) << link;
     EXPECT_EQ(Payload(p), "raw");
   }
   std::string host_order("\x02\0\0\0", 4), net_order("\0\0\0\x02", 4);
   PacketDecoder null(kLinkNull), loop(kLinkLoop);
-  ASSERT_EQ(null.Decode(B(host_order + ip), 1, &p), DecodeStatus::kOk);
-  ASSERT_EQ(loop.Decode(B(net_order + ip), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(null.Decode(K(host_order + ip), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(loop.Decode(K(net_order + ip), 1, &p), DecodeStatus::kOk);
   std::string v6 = Ipv6("::1", "::1", kProtoUdp, Udp(1, 2, "six"));
   std::string af_inet6_bsd("\x1e\0\0\0", 4);  // 30: macOS
-  ASSERT_EQ(null.Decode(B(af_inet6_bsd + v6), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(null.Decode(K(af_inet6_bsd + v6), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(Payload(p), "six");
   EXPECT_EQ(p.src.ToString(), "::1");
 }
@@ -81,7 +90,7 @@ TEST(PacketDecoder, Ipv4OptionsAreSkipped) {
   std::string ip = Ipv4("10.0.0.1", "10.0.0.2", kProtoTcp, Tcp(1, 2, 0, kTcpAck, "after options"), 1, 0,
                         std::string("\x01\x01\x01\x00", 4));
   PacketView p;
-  ASSERT_EQ(d.Decode(B(ip), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(d.Decode(K(ip), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(Payload(p), "after options");
 }
 
@@ -92,7 +101,7 @@ TEST(PacketDecoder, Ipv4TotalLengthZeroIsReadAsCaptured) {
   std::string ip = Ipv4("192.168.2.5", "192.168.3.5", kProtoTcp, Tcp(54225, 1389, 15, kTcpAck, std::string(3000, 'x')));
   ip[2] = ip[3] = 0;
   PacketView p;
-  ASSERT_EQ(d.Decode(B(Ether(ip)), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(d.Decode(K(Ether(ip)), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(p.payload.size(), 3000u);
 }
 
@@ -105,10 +114,10 @@ TEST(PacketDecoder, Ipv4FragmentsOutOfOrderAreReassembled) {
                 static_cast<uint16_t>((more ? 0x2000 : 0) | off / 8));
   };
   PacketView p;
-  EXPECT_EQ(d.Decode(B(frag(160, std::string::npos, false)), 1, &p), DecodeStatus::kPending);
-  EXPECT_EQ(d.Decode(B(frag(0, 80, true)), 1, &p), DecodeStatus::kPending);
+  EXPECT_EQ(d.Decode(K(frag(160, std::string::npos, false)), 1, &p), DecodeStatus::kPending);
+  EXPECT_EQ(d.Decode(K(frag(0, 80, true)), 1, &p), DecodeStatus::kPending);
   EXPECT_EQ(d.pending_datagrams(), 1u);
-  ASSERT_EQ(d.Decode(B(frag(80, 80, true)), 1, &p), DecodeStatus::kOk);
+  ASSERT_EQ(d.Decode(K(frag(80, 80, true)), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(p.dst_port, 514);
   EXPECT_EQ(Payload(p), udp.substr(8));
   EXPECT_EQ(d.pending_datagrams(), 0u);
@@ -121,10 +130,10 @@ TEST(PacketDecoder, IncompleteFragmentsExpireAndAreBounded) {
   PacketDecoder d(kLinkRaw, limits);
   PacketView p;
   for (uint16_t id = 1; id <= 5; ++id)
-    d.Decode(B(Ipv4("10.0.0.1", "10.0.0.2", kProtoUdp, std::string(16, 'x'), id, 0x2000)), 1, &p);
+    d.Decode(K(Ipv4("10.0.0.1", "10.0.0.2", kProtoUdp, std::string(16, 'x'), id, 0x2000)), 1, &p);
   EXPECT_EQ(d.pending_datagrams(), 2u);
   EXPECT_EQ(d.dropped_fragments(), 3u);
-  d.Decode(B(Ipv4("10.0.0.1", "10.0.0.2", kProtoUdp, std::string(16, 'x'), 9, 0x2000)), 100, &p);
+  d.Decode(K(Ipv4("10.0.0.1", "10.0.0.2", kProtoUdp, std::string(16, 'x'), 9, 0x2000)), 100, &p);
   EXPECT_EQ(d.pending_datagrams(), 1u);  // the two old ones expired
 }
 
@@ -132,7 +141,7 @@ TEST(PacketDecoder, Ipv6ExtensionHeadersAndFragments) {
   PacketDecoder d(kLinkRaw);
   std::string hop("\x06\x00\x00\x00\x00\x00\x00\x00", 8);  // hop-by-hop, next = TCP
   PacketView p;
-  ASSERT_EQ(d.Decode(B(Ipv6("2001:db8::1", "2001:db8::2", 0, hop + Tcp(5, 6, 7, kTcpAck, "v6"))), 1, &p),
+  ASSERT_EQ(d.Decode(K(Ipv6("2001:db8::1", "2001:db8::2", 0, hop + Tcp(5, 6, 7, kTcpAck, "v6"))), 1, &p),
             DecodeStatus::kOk);
   EXPECT_EQ(p.src.ToString(), "2001:db8::1");
   EXPECT_EQ(Payload(p), "v6");
@@ -146,8 +155,8 @@ TEST(PacketDecoder, Ipv6ExtensionHeadersAndFragments) {
     Put32(&fh, 0xabcdef);
     return Ipv6("2001:db8::1", "2001:db8::2", 44, fh + udp.substr(off, len));
   };
-  EXPECT_EQ(d.Decode(B(frag(0, 24, true)), 1, &p), DecodeStatus::kPending);
-  ASSERT_EQ(d.Decode(B(frag(24, std::string::npos, false)), 1, &p), DecodeStatus::kOk);
+  EXPECT_EQ(d.Decode(K(frag(0, 24, true)), 1, &p), DecodeStatus::kPending);
+  ASSERT_EQ(d.Decode(K(frag(24, std::string::npos, false)), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(p.dst_port, 53);
   EXPECT_EQ(p.payload.size(), 40u);
 }
@@ -158,16 +167,16 @@ TEST(PacketDecoder, LengthsThatLieAreMalformedNotOverread) {
   std::string ip = Ipv4("10.0.0.1", "10.0.0.2", kProtoTcp, Tcp(1, 2, 3, 0, "x"));
   std::string bad_ihl = ip;
   bad_ihl[0] = 0x4f;  // 60-byte header in a 41-byte packet
-  EXPECT_EQ(d.Decode(B(bad_ihl), 1, &p), DecodeStatus::kMalformed);
+  EXPECT_EQ(d.Decode(K(bad_ihl), 1, &p), DecodeStatus::kMalformed);
   std::string bad_tcp = ip;
   bad_tcp[20 + 12] = static_cast<char>(0xf0);  // 60-byte TCP header
-  EXPECT_EQ(d.Decode(B(bad_tcp), 1, &p), DecodeStatus::kMalformed);
-  EXPECT_EQ(d.Decode(B(ip.substr(0, 10)), 1, &p), DecodeStatus::kMalformed);
+  EXPECT_EQ(d.Decode(K(bad_tcp), 1, &p), DecodeStatus::kMalformed);
+  EXPECT_EQ(d.Decode(K(ip.substr(0, 10)), 1, &p), DecodeStatus::kMalformed);
   std::string v6 = Ipv6("::1", "::2", 0, std::string("\x06\x05", 2));  // extension header longer than the packet
-  EXPECT_EQ(d.Decode(B(v6), 1, &p), DecodeStatus::kMalformed);
+  EXPECT_EQ(d.Decode(K(v6), 1, &p), DecodeStatus::kMalformed);
   PacketDecoder eth(kLinkEthernet);
-  EXPECT_EQ(eth.Decode(B(std::string(10, '\0')), 1, &p), DecodeStatus::kMalformed);
-  EXPECT_EQ(eth.Decode(B(Ether("", 0x0806)), 1, &p), DecodeStatus::kIgnored);  // ARP
+  EXPECT_EQ(eth.Decode(K(std::string(10, '\0')), 1, &p), DecodeStatus::kMalformed);
+  EXPECT_EQ(eth.Decode(K(Ether("", 0x0806)), 1, &p), DecodeStatus::kIgnored);  // ARP
 }
 
 TEST(IpAddr, ParseAndFormat) {
