@@ -223,15 +223,15 @@ TEST(PcapAttackData, TruncatedCaptureGivesAnErrorAndKeepsWhatCameBefore) {
   EXPECT_TRUE(header_only.detections.empty());
 }
 
-TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndKeepsWhatCameBefore) {
+TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndTheRestIsStillRead) {
   fs::path src = kAttackData / "corelight-cve-2021-44228/testing/Traces/log4j-user_agent.pcap";
   if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
   std::string path = Truncated(src, fs::file_size(src), "corrupt.pcap");
-  // Find the record header of frame 30 and claim a caplen of 0x7fffffff.
+  // Frame 5 (right after the attempt in frame 4) claims a caplen of 0x7fffffff.
   std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   size_t off = 24;
-  for (int frame = 1; frame < 30; ++frame) {
+  for (int frame = 1; frame < 5; ++frame) {
     uint32_t caplen;
     std::memcpy(&caplen, bytes.data() + off + 8, 4);
     off += 16 + caplen;
@@ -242,9 +242,14 @@ TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndKeepsWhatCameBefore) {
   f.close();
   CaptureResult r = HuntCapture(path);
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.stats.frames, 29u);
+  EXPECT_NE(r.errors[0].find("skipped"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(r.stats.frames, 428u) << "every frame but the corrupt one";
   ASSERT_EQ(r.detections.size(), 1u) << "the attempt in frame 4";
   EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "172.16.238.11");
+  size_t searches = 0;
+  for (const NetEvent& e : r.events) searches += e.kind == EventKind::kLdapSearch;
+  EXPECT_EQ(searches, 1u) << "the LDAP callback after the damage";
+  EXPECT_EQ(r.incidents.size(), 1u);
 }
 
 }  // namespace

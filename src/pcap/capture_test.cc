@@ -170,6 +170,34 @@ TEST(HuntCapture, TruncatedFileKeepsTheFramesBeforeTheCut) {
   EXPECT_EQ(r2.detections.size(), 4u);
 }
 
+TEST(HuntCapture, CorruptRecordHeaderIsSkippedAndTheRestRead) {
+  std::vector<std::string> frames;
+  for (int i = 0; i < 5; ++i) frames.push_back(Ether(Attempt("203.0.113." + std::to_string(i + 1), "10.0.0.10")));
+  std::string full = WritePcap("five-again.pcap", DLT_EN10MB, frames);
+  std::ifstream in(full, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t record = 16 + frames[0].size();
+  std::string bad = bytes;
+  bad[24 + 2 * record + 8 + 3] = '\x7f';  // the third record claims a 2 GB caplen
+  std::string path = Scratch("five-corrupt.pcap").string();
+  std::ofstream(path, std::ios::binary) << bad;
+  CaptureResult r = HuntCapture(path);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find(std::to_string(record) + " byte(s) from offset " + std::to_string(24 + 2 * record)),
+            std::string::npos)
+      << r.errors[0];
+  EXPECT_EQ(r.stats.frames, 4u);
+  ASSERT_EQ(r.detections.size(), 4u);
+  EXPECT_EQ(r.detections[2].flow.src_ip, "203.0.113.4");
+  // Garbage in the middle instead of a header: found again after it.
+  std::string junk = bytes.substr(0, 24 + record) + std::string(999, '\x5a') + bytes.substr(24 + record);
+  std::string junk_path = Scratch("five-junk.pcap").string();
+  std::ofstream(junk_path, std::ios::binary) << junk;
+  CaptureResult j = HuntCapture(junk_path);
+  ASSERT_EQ(j.errors.size(), 1u);
+  EXPECT_EQ(j.detections.size(), 5u);
+}
+
 TEST(HuntCapture, UnreadableAndUnsupported) {
   CaptureResult missing = HuntCapture(Scratch("missing.pcap").string());
   ASSERT_EQ(missing.errors.size(), 1u);
