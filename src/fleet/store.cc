@@ -105,7 +105,7 @@ Status Store::migrate() {
       !st.ok())
     return st;
   for (;;) {
-    if (Status st = db_->exec("BEGIN"); !st.ok()) return st;
+    if (Status st = db_->exec(begin_sql()); !st.ok()) return st;
     if (db_->engine() == "postgresql") {
       // Two importers starting at once on a new server: one migrates, the other waits.
       if (Status st = db_->exec("SELECT pg_advisory_xact_lock(7214481)"); !st.ok()) {
@@ -145,8 +145,12 @@ Result<int> Store::schema_version() {
   return (*rows)[0][0] ? std::stoi(*(*rows)[0][0]) : 0;
 }
 
+// A write transaction from the start: SQLite then waits (busy timeout) for
+// another importer instead of failing when a read lock cannot be upgraded.
+const char* Store::begin_sql() const { return db_->engine() == "sqlite" ? "BEGIN IMMEDIATE" : "BEGIN"; }
+
 Status Store::begin() {
-  Status st = db_->exec("BEGIN");
+  Status st = db_->exec(begin_sql());
   in_batch_ = st.ok();
   return st;
 }
@@ -161,7 +165,7 @@ void Store::rollback() {
 
 Result<bool> Store::add(const Parsed& p) {
   if (in_batch_) return add_rows(p);
-  if (Status st = db_->exec("BEGIN"); !st.ok()) return Error{st.error()};
+  if (Status st = db_->exec(begin_sql()); !st.ok()) return Error{st.error()};
   auto added = add_rows(p);
   if (!added.ok() || !*added) {
     (void)db_->exec("ROLLBACK");

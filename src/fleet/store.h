@@ -43,6 +43,7 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   Status migrate();
+  const char* begin_sql() const;
   Result<bool> add_rows(const Parsed& p);
 
   std::unique_ptr<Db> db_;

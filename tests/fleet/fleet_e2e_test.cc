@@ -251,6 +251,30 @@ class FleetE2E : public ::testing::Test {
     EXPECT_EQ(c["detections"], "3");
     EXPECT_EQ(c["callbacks"], "2");
     EXPECT_EQ(c["probe_results"], "2");
+    // Two importers at once (other reports, same files): each report lands once.
+    {
+      std::string files;
+      for (const auto& f : reports) files += " " + q(f);
+      const std::string cmd = kBin + " fleet import -q --host racer --db " + q(db) + files;
+      FILE* a = popen((cmd + " >/dev/null 2>&1; echo $?").c_str(), "r");
+      FILE* b = popen((cmd + " >/dev/null 2>&1; echo $?").c_str(), "r");
+      char ra[16] = {}, rb[16] = {};
+      ASSERT_TRUE(fgets(ra, sizeof ra, a) && fgets(rb, sizeof rb, b));
+      pclose(a);
+      pclose(b);
+      EXPECT_EQ(std::string(ra), "0\n");
+      EXPECT_EQ(std::string(rb), "0\n");
+      auto raced = counts();
+      EXPECT_EQ(raced["reports"], "17");   // 10 + the 7 scan reports again, as host "racer"
+      EXPECT_EQ(raced["findings"], "14");
+      // Take them out again so the answers below are about the four hosts.
+      auto conn = l4s::fleet::open_db(db);
+      ASSERT_TRUE(conn.ok());
+      ASSERT_TRUE((*conn)->query("DELETE FROM findings WHERE host = 'racer'").ok());
+      ASSERT_TRUE((*conn)->query("DELETE FROM scan_errors WHERE host = 'racer'").ok());
+      ASSERT_TRUE((*conn)->query("DELETE FROM reports WHERE host = 'racer'").ok());
+      EXPECT_EQ(counts(), c);
+    }
     // Stdin, and the same report under another file name: still nothing new.
     ASSERT_EQ(run(kBin + " fleet import -q --db " + q(db) + " - < " + q(reports[0])).rc, 0);
     EXPECT_EQ(counts(), c);
