@@ -1,5 +1,7 @@
 #include "fleet/store.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace l4s::fleet {
@@ -175,6 +177,24 @@ Result<bool> Store::add(const Parsed& p) {
   return true;
 }
 
+Status Store::insert_rows(const char* head, size_t columns, const std::vector<Value>& values) {
+  // Many rows per statement: one round trip to PostgreSQL per chunk instead of per row.
+  constexpr size_t kRowsPerStatement = 64;
+  const size_t rows = values.size() / columns;
+  for (size_t first = 0; first < rows; first += kRowsPerStatement) {
+    const size_t n = std::min(kRowsPerStatement, rows - first);
+    std::string tuple = "(";
+    for (size_t c = 0; c < columns; ++c) tuple += c ? ", ?" : "?";
+    tuple += ")";
+    std::string sql = std::string(head) + " VALUES ";
+    for (size_t i = 0; i < n; ++i) sql += (i ? ", " : "") + tuple;
+    std::vector<Value> chunk(values.begin() + first * columns, values.begin() + (first + n) * columns);
+    auto q = db_->query(sql, chunk);
+    if (!q.ok()) return Status::failure(q.error());
+  }
+  return {};
+}
+
 Result<bool> Store::add_rows(const Parsed& p) {
   const ReportRow& r = p.report;
   auto ins = db_->query(
@@ -185,19 +205,24 @@ Result<bool> Store::add_rows(const Parsed& p) {
   if (!ins.ok()) return Error{ins.error()};
   if (ins->empty()) return false;  // already imported
   int64_t seq = 0;
+  std::vector<Value> values;
   for (const auto& row : p.findings) {
     const Finding& f = row.f;
-    auto q = db_->query(
-        "INSERT INTO findings (report, seq, host, report_time, path, location, component, version, version_range, "
-        "version_source, status, cves, mitigated_cves, severity, shaded_prefix, metadata_mismatch, claimed_version, "
-        "evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {r.hash, seq++, clean(row.host), row.time, clean(f.path), clean(f.location), f.component,
-         f.version ? Value(clean(*f.version)) : Value(), Value::text_or_null(f.version_range),
-         Value::text_or_null(f.version_source), to_string(f.status), to_json(f.cves), to_json(f.mitigated_cves),
-         to_string(f.severity), Value::text_or_null(clean(f.shaded_prefix)), f.metadata_mismatch ? 1 : 0,
-         f.claimed_version ? Value(clean(*f.claimed_version)) : Value(), clean(to_json(f.evidence))});
-    if (!q.ok()) return Error{q.error()};
+    for (Value v : {Value(r.hash), Value(seq++), Value(clean(row.host)), Value(row.time), Value(clean(f.path)),
+                    Value(clean(f.location)), Value(f.component), f.version ? Value(clean(*f.version)) : Value(),
+                    Value::text_or_null(f.version_range), Value::text_or_null(f.version_source),
+                    Value(to_string(f.status)), Value(to_json(f.cves)), Value(to_json(f.mitigated_cves)),
+                    Value(to_string(f.severity)), Value::text_or_null(clean(f.shaded_prefix)),
+                    Value(f.metadata_mismatch ? 1 : 0),
+                    f.claimed_version ? Value(clean(*f.claimed_version)) : Value(), Value(clean(to_json(f.evidence)))})
+      values.push_back(std::move(v));
   }
+  if (Status st = insert_rows("INSERT INTO findings (report, seq, host, report_time, path, location, component, version, "
+                              "version_range, version_source, status, cves, mitigated_cves, severity, shaded_prefix, "
+                              "metadata_mismatch, claimed_version, evidence)",
+                              18, values);
+      !st.ok())
+    return Error{st.error()};
   seq = 0;
   for (const auto& e : p.errors) {
     auto q = db_->query("INSERT INTO scan_errors (report, seq, host, location, error) VALUES (?, ?, ?, ?, ?)",

@@ -44,6 +44,8 @@ class Store {
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   Status migrate();
   const char* begin_sql() const;
+  // Inserts values.size() / columns rows, several per statement.
+  Status insert_rows(const char* head, size_t columns, const std::vector<Value>& values);
   Result<bool> add_rows(const Parsed& p);
 
   std::unique_ptr<Db> db_;
