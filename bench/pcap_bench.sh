@@ -1,7 +1,8 @@
 #!/bin/bash
 # Capture analysis throughput beside tshark and tcpdump on the same file, same run:
 #   tcpdump -r FILE -w /dev/null   reads and rewrites every packet (libpcap's floor)
-#   tshark -r FILE -q              dissects every packet, prints nothing
+#   tshark -r FILE -q              reads every packet, prints nothing (dissects only what -q needs)
+#   tshark -Y http.request ...     reassembles and dissects HTTP, prints every request's headers
 #   ours                           decode, reassemble, examine HTTP with the Log4j evaluator,
 #                                  recognise LDAP/RMI/DNS, correlate
 # Usage: bench/pcap_bench.sh [SIZE_MB=300] [SCRATCH=build/pcap-bench]
@@ -33,7 +34,11 @@ row() { printf '%-40s %8.2f s %9.0f MB/s\n' "$1" "$2" "$(echo "$mib / $2" | bc -
 
 echo "capture: $(printf '%.0f' "$mib") MiB, $(capinfos -c -M "$file" 2>/dev/null | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}') packets, $(nproc) cores"
 command -v tcpdump > /dev/null && row "tcpdump -r FILE -w /dev/null" "$(t tcpdump -r "$file" -w /dev/null)"
-command -v tshark > /dev/null && row "tshark -r FILE -q" "$(t tshark -r "$file" -q)"
+if command -v tshark > /dev/null; then
+  row "tshark -r FILE -q" "$(t tshark -r "$file" -q)"
+  # The same job as ours for HTTP: reassemble and dissect every request with its headers.
+  row "tshark -Y http.request -T fields" "$(t tshark -r "$file" -Y http.request -T fields -e http.request.line)"
+fi
 row "ours: ${ours[*]##*/}" "$(t "${ours[@]}" "$file")"
 if [ -x /usr/bin/time ]; then
   { /usr/bin/time -f "ours: peak RSS %M KiB" "${ours[@]}" "$file" 2>&1 >/dev/null || true; } | tail -1

@@ -481,7 +481,7 @@ struct CaptureAnalyzer::Impl {
         dir.head_scan = 0;
         continue;
       }
-      if (!BodyStep(dir, at_end)) break;
+      if (!BodyStep(dir, at_end, options.max_body)) break;
       if (dir.http == HttpState::kHead) {  // body complete
         ExamineLines(dir.body, ep, "body", &dir);
         dir.body.clear();
@@ -493,12 +493,11 @@ struct CaptureAnalyzer::Impl {
     }
   }
 
-  // Consumes body bytes per the framing in `dir`; keeps up to max_body of
+  // Consumes body bytes per the framing in `dir`; keeps up to `keep_limit` of
   // them in dir.body. Returns false when it needs more bytes.
-  bool BodyStep(Direction& dir, bool at_end) {
+  bool BodyStep(Direction& dir, bool at_end, size_t keep_limit) {
     auto keep = [&](size_t n) {
-      if (dir.body.size() < options.max_body)
-        dir.body.append(dir.buf, 0, std::min(n, options.max_body - dir.body.size()));
+      if (dir.body.size() < keep_limit) dir.body.append(dir.buf, 0, std::min(n, keep_limit - dir.body.size()));
       dir.buf.erase(0, n);
     };
     switch (dir.http) {
@@ -652,7 +651,7 @@ struct CaptureAnalyzer::Impl {
       }
       // Body: only the first bytes matter (the magic of a class fetch).
       size_t before = dir.body.size();
-      bool done = BodyStep(dir, at_end);
+      bool done = BodyStep(dir, at_end, 16);
       if (dir.fetch_event != SIZE_MAX && before < 4 && dir.body.size() >= 4) MarkFetchMagic(dir);
       if (dir.body.size() > 16) dir.body.resize(16);
       if (!done) break;
