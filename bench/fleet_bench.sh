@@ -53,3 +53,23 @@ printf '%-44s %8.3f s\n' "sqlite3 'select count(*) from findings'" "$count_s"
 printf '%-44s %8.3f s\n' "sqlite3 'select status, count(distinct host)'" "$group_s"
 echo "exposed hosts: status says $("$bin" fleet status --db "$db" --format json | grep -m1 '"hosts_exposed"' | tr -dc 0-9)," \
   "sqlite3 says $(sqlite3 "$db" "select count(distinct host) from findings where status='vulnerable'")"
+
+# The same on a throwaway PostgreSQL server (unix socket only), when its binaries are here.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] && [ "${FLEET_BENCH_PG:-1}" != 0 ]; then
+  pg="$work/pg"
+  mkdir -p "$pg"
+  as=""
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg"; as="runuser -u postgres --"; fi
+  $as "$pgbin/initdb" -D "$pg/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >/dev/null
+  $as "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/log" -w -o "-k $pg -c listen_addresses='' -p 5432 -F" start >/dev/null
+  trap '$as "$pgbin/pg_ctl" -D "$pg/data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+  uri="postgresql:///postgres?host=$pg&port=5432&user=postgres"
+  pg_import_s=$(t sh -c "'$bin' fleet import -q --db '$uri' '$work'/reports/*.json")
+  pg_status_s=$(t "$bin" fleet status --db "$uri")
+  pg_count_s=$(t psql -h "$pg" -U postgres -Atc 'select count(*) from findings')
+  printf '%-44s %8.2f s %10.0f rows/s %8.0f reports/s\n' "fleet import (PostgreSQL $(basename "$(dirname "$pgbin")"))" \
+    "$pg_import_s" "$(echo "$rows / $pg_import_s" | bc -l)" "$(echo "$hosts / $pg_import_s" | bc -l)"
+  printf '%-44s %8.3f s\n' "fleet status (text, PostgreSQL)" "$pg_status_s"
+  printf '%-44s %8.3f s\n' "psql 'select count(*) from findings'" "$pg_count_s"
+fi
