@@ -300,6 +300,28 @@ void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out)
   }
   out << "</tbody></table></div></section>\n";
 
+  // Hosts.
+  out << "<section id=\"hosts-section\"><h2>Hosts</h2><div class=\"scroll\"><table id=\"hosts\"><thead><tr>"
+         "<th>Host</th><th>State</th><th>Last scan</th><th class=\"num\">Scans</th>"
+         "<th class=\"num\">Vulnerable</th><th class=\"num\">Mitigated</th><th class=\"num\">Fixed</th>"
+         "<th class=\"num hide-sm\">Attempts</th><th class=\"hide-sm\">Open CVEs</th></tr></thead><tbody>";
+  std::set<std::string> stale(a.not_scanned_since.begin(), a.not_scanned_since.end());
+  for (const auto& h : a.hosts) {
+    std::string cves;
+    for (const auto& c : h.open_cves) cves += (cves.empty() ? "" : " ") + c;
+    std::string state = h.exposed ? "<span class=\"st-vulnerable\">exposed</span>"
+                        : h.scans == 0 ? "<span class=\"muted\">never scanned</span>"
+                                       : "<span class=\"st-safe\">not exposed</span>";
+    if (stale.count(h.host)) state += " <span class=\"muted\">(stale)</span>";
+    out << fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num hide-sm\">{}</td>"
+        "<td class=\"hide-sm mono\">{}</td></tr>\n",
+        esc(h.host), state, h.last_scan.empty() ? "never" : esc(h.last_scan), h.scans, h.vulnerable, h.mitigated,
+        h.fixed, h.attempts, esc(cves));
+  }
+  out << "</tbody></table></div></section>\n";
+
   // Fix progress.
   out << "<section id=\"progress\"><h2>Fix progress over time</h2>" << progress_chart(a.progress);
   out << "<h3>Fixed copies</h3>";

@@ -461,6 +461,10 @@ TEST_F(FleetE2E, HtmlReportInHeadlessChromium) {
   EXPECT_EQ(card("hosts_exposed"), "1");
   EXPECT_EQ(card("vulnerable_copies"), "2");
   EXPECT_EQ(wd.text(wd.find("#shown")), "4 of 4 findings");
+  json host_rows = wd.script(
+      "return Array.from(document.querySelectorAll('#hosts tbody tr')).map(r => r.cells[0].textContent + ' ' + "
+      "r.cells[1].textContent + ' ' + r.cells[4].textContent)");
+  EXPECT_EQ(host_rows, json({"app04 not exposed 0", "db03 exposed 2", "web01 not exposed 0", "web02 not exposed 0"}));
   // Click "Host" twice: descending order puts web02 first.
   std::string host_th = wd.find("#findings th:nth-child(1)");
   ASSERT_TRUE(wd.click(host_th));
