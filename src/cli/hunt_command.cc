@@ -78,7 +78,8 @@ int run_hunt(HuntFlags flags) {
   std::vector<hunt::FileHunt> hunts;
   std::vector<hunt::HuntError> errors;
   std::vector<std::pair<pcap::CaptureResult, uint64_t>> captures;
-  if (stdin_uses) hunts.push_back(hunt::HuntStream(0, "-"));
+  if (stdin_uses && flags.pcap) captures.emplace_back(pcap::HuntCapture("-"), 0);  // libpcap reads '-' as stdin
+  else if (stdin_uses) hunts.push_back(hunt::HuntStream(0, "-"));
 
   fs::WalkOptions walk;
   for (const std::string& p : flags.paths)
