@@ -53,7 +53,7 @@ td.num,th.num{text-align:right}
 .sev.critical{background:var(--crit)}.sev.high{background:var(--high)}.sev.medium{background:var(--med)}
 .sev.low{background:var(--low)}.sev.none{background:var(--ok)}
 .st-vulnerable{color:var(--crit);font-weight:600}.st-mitigated{color:var(--med)}.st-safe{color:var(--ok)}
-ol.nest{margin:0;padding-left:0;list-style:none;font-family:ui-monospace,Menlo,monospace;font-size:12px;word-break:break-all}
+ol.nest{min-width:16em;margin:0;padding-left:0;list-style:none;font-family:ui-monospace,Menlo,monospace;font-size:12px;word-break:break-all}
 ol.nest li{padding-left:calc(var(--d)*14px)}ol.nest li+li::before{content:"\21B3 ";color:var(--mute)}
 code,.mono{font-family:ui-monospace,Menlo,monospace;font-size:12px;word-break:break-all}
 .toolbar{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin-bottom:8px}
@@ -281,7 +281,7 @@ void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out)
          "<div class=\"toolbar\"><input id=\"filter\" type=\"search\" placeholder=\"Filter: host, path, version, CVE, "
          "status\u2026\" aria-label=\"Filter findings\"><span id=\"shown\" class=\"muted\">"
       << rows << " of " << rows << " findings</span></div><div class=\"scroll\"><table id=\"findings\"><thead><tr>"
-      << "<th data-sort=\"text\">Host</th><th data-sort=\"text\">Location</th><th data-sort=\"text\">Component</th>"
+      << "<th data-sort=\"text\">Host</th><th data-sort=\"text\">Location</th><th data-sort=\"text\" class=\"hide-sm\">Component</th>"
          "<th data-sort=\"text\">Version</th><th data-sort=\"text\">Status</th><th data-sort=\"num\">Severity</th>"
          "<th data-sort=\"text\" class=\"hide-sm\">CVEs</th><th data-sort=\"text\" class=\"hide-sm\">Last scan</th>"
          "</tr></thead><tbody>\n";
@@ -292,7 +292,7 @@ void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out)
       for (const auto& c : f.cves) cves += (cves.empty() ? "" : " ") + c;
       for (const auto& c : f.mitigated_cves) cves += (cves.empty() ? "" : " ") + c + "\u00a0(mitigated)";
       out << fmt::format(
-          "<tr><td>{}</td><td data-v=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"st-{}\">{}</td>"
+          "<tr><td>{}</td><td data-v=\"{}\">{}</td><td class=\"hide-sm\">{}</td><td>{}</td><td class=\"st-{}\">{}</td>"
           "<td data-v=\"{}\">{}</td><td class=\"hide-sm mono\">{}</td><td class=\"hide-sm\">{}</td></tr>\n",
           esc(h.host), esc(f.location), nested(f.location), esc(f.component), esc(version), to_string(f.status),
           to_string(f.status), sev_rank(f.severity), sev_badge(to_string(f.severity)), esc(cves), esc(h.last_scan));
