@@ -5,6 +5,7 @@
 #include <ctime>
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "hunt/prefilter.h"
 #include "net/ber.h"
@@ -167,12 +168,13 @@ struct CaptureAnalyzer::Impl {
   PacketDecoder decoder;
   CaptureResult result;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows;
-  // Context events (connections, DNS queries, ClientHellos) only matter near
-  // an attempt: those within the correlation window of one are kept, the
-  // others wait a moment in `recent` for an attempt that may follow, then go.
+  // Context events (connections, DNS queries, ClientHellos) only matter as
+  // contacts with a callback some attempt named: those towards a `wanted`
+  // host or name are kept, the others wait a moment in `recent` for an
+  // attempt that may follow (clock slack), then go.
   std::vector<NetEvent> context;
   std::deque<NetEvent> recent;
-  double last_detection_time = 0;
+  std::unordered_set<std::string> wanted;  // HostKey of every remote callback host named so far
   double now = 0;
   uint64_t frame = 0;
   double last_sweep = 0;
@@ -201,7 +203,7 @@ struct CaptureAnalyzer::Impl {
     e.served = served;
     e.jndi_fingerprint = fingerprint;
     if (IsContextEvent(kind)) {
-      if (!result.detections.empty() && now <= last_detection_time + options.correlation_window) {
+      if (Wanted(e)) {
         context.push_back(std::move(e));
       } else {
         recent.push_back(std::move(e));
@@ -212,6 +214,12 @@ struct CaptureAnalyzer::Impl {
     }
     result.events.push_back(std::move(e));
     return result.events.size() - 1;
+  }
+
+  bool Wanted(const NetEvent& e) const {
+    if (wanted.empty()) return false;
+    if (wanted.count(HostKey(e.flow.dst_ip))) return true;
+    return !e.name.empty() && wanted.count(HostKey(e.name));
   }
 
   // Examines one line-sized piece of text; records a detection when Log4j
@@ -254,10 +262,17 @@ struct CaptureAnalyzer::Impl {
     net.http_user_agent = nd.http_user_agent;
     nd.detection.network = std::move(net);
     result.detections.push_back(std::move(nd));
-    last_detection_time = now;
-    for (NetEvent& e : recent)
-      if (e.time >= now - kCorrelationSlack) context.push_back(std::move(e));
-    recent.clear();
+    size_t before = wanted.size();
+    for (const hunt::JndiTarget& t : result.detections.back().detection.jndi)
+      if (t.remote && !t.host.empty()) wanted.insert(HostKey(t.host));
+    if (wanted.size() != before) {
+      std::deque<NetEvent> rest;
+      for (NetEvent& e : recent) {
+        if (e.time >= now - kCorrelationSlack && Wanted(e)) context.push_back(std::move(e));
+        else rest.push_back(std::move(e));
+      }
+      recent.swap(rest);
+    }
   }
 
   // Examines text holding several lines (bodies, raw payloads) line by line.

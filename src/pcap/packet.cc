@@ -138,6 +138,7 @@ DecodeStatus PacketDecoder::DecodeIpv4(Bytes ip, double time, PacketView* out) {
   // A snap length shorter than the packet leaves fewer bytes than `total`:
   // read what was captured (the flow will see a gap).
   if (total > ip.size()) total = ip.size();
+  if (total < ihl) return DecodeStatus::kMalformed;  // cut inside its own header (options)
   out->src = IpAddr{};
   out->dst = IpAddr{};
   out->src.family = out->dst.family = 4;

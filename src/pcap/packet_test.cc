@@ -36,6 +36,18 @@ TEST(PacketDecoder, EthernetIpv4TcpAndPaddingTrimmedByIpLength) {
   EXPECT_EQ(Payload(p), "GET");
 }
 
+// Found by pcap_fuzz: a snap length that cuts the packet inside its own IPv4
+// options (IHL 60 bytes, 32 captured) made the payload span start past the end.
+TEST(PacketDecoder, PacketCutInsideItsIpOptionsIsMalformed) {
+  PacketDecoder d(kLinkRaw);
+  std::string ip(32, '\0');
+  ip[0] = 0x4f;  // IPv4, IHL 15 words
+  ip[2] = 0x01;  // total length 256
+  ip[9] = 6;     // TCP
+  PacketView p;
+  EXPECT_EQ(d.Decode(K(ip), 1, &p), DecodeStatus::kMalformed);
+}
+
 TEST(PacketDecoder, VlanAndQinQTags) {
   for (int tags : {1, 2, 3}) {
     PacketDecoder d(kLinkEthernet);
