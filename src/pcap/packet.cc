@@ -134,10 +134,11 @@ DecodeStatus PacketDecoder::DecodeIpv4(Bytes ip, double time, PacketView* out) {
   // host before the NIC split it (Windows captures show these); its length
   // is what was captured.
   if (total == 0) total = ip.size();
-  if (ihl < 20 || total < ihl) return DecodeStatus::kMalformed;
   // A snap length shorter than the packet leaves fewer bytes than `total`:
-  // read what was captured (the flow will see a gap).
+  // read what was captured (the flow will see a gap). Clamped before the
+  // header check, so a cut inside the options is malformed, not an overrun.
   if (total > ip.size()) total = ip.size();
+  if (ihl < 20 || total < ihl) return DecodeStatus::kMalformed;
   if (total < ihl) return DecodeStatus::kMalformed;  // cut inside its own header (options)
   out->src = IpAddr{};
   out->dst = IpAddr{};
