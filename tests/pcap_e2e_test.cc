@@ -253,6 +253,35 @@ TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndTheRestIsStillRead) {
   EXPECT_EQ(r.incidents.size(), 1u);
 }
 
+TEST(PcapAttackData, CorruptPcapngBlockGivesAnErrorAndTheRestIsStillRead) {
+  fs::path src = kAttackData / "fox-it-log4shell-pcaps/log4shell-ldap-pcaps/log4shell-ldaps-port-443-dsb.pcapng";
+  if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
+  std::string path = Truncated(src, fs::file_size(src), "corrupt.pcapng");
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // Walk the blocks (little-endian file) to the 6th packet block and break its length.
+  size_t off = 0;
+  int packets = 0;
+  while (off + 8 <= bytes.size()) {
+    uint32_t type, len;
+    std::memcpy(&type, bytes.data() + off, 4);
+    std::memcpy(&len, bytes.data() + off + 4, 4);
+    if (type == 6 && ++packets == 6) break;
+    off += len;
+  }
+  ASSERT_EQ(packets, 6);
+  f.seekp(static_cast<std::streamoff>(off + 4));
+  const char garbage[4] = {'\x01', '\x00', '\x00', '\x70'};
+  f.write(garbage, 4);
+  f.close();
+  CaptureResult r = HuntCapture(path);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("skipped"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(r.stats.frames, 76u) << "all 77 but the broken one";
+  ASSERT_EQ(r.detections.size(), 1u) << "the attempt in frame 4";
+  EXPECT_EQ(r.incidents.size(), 1u) << "the ClientHello naming ldaps.suspect.network comes after the damage";
+}
+
 std::string Shell(const std::string& command, int* exit_code) {
   std::string out;
   FILE* p = popen(command.c_str(), "r");

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <vector>
 
 #include "pcap/packet.h"
 
@@ -138,6 +140,164 @@ class ClassicResync {
   bool nano_ = false;
 };
 
+// The same for pcapng: blocks are walked from the start to learn the byte
+// order and each interface's link type and timestamp resolution up to where
+// libpcap stopped; from there, a block counts when its type is known and its
+// leading and trailing lengths agree, and the next block (or the end) follows.
+class NgResync {
+ public:
+  static std::unique_ptr<NgResync> Open(const std::string& path, int link_type) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    auto r = std::unique_ptr<NgResync>(new NgResync(fd, link_type));
+    struct stat st {};
+    uint8_t h[12];
+    if (fstat(fd, &st) != 0 || !r->Read(0, h, 12)) return nullptr;
+    r->size_ = static_cast<uint64_t>(st.st_size);
+    if (!(h[0] == 0x0a && h[1] == 0x0d && h[2] == 0x0d && h[3] == 0x0a)) return nullptr;
+    if (h[8] == 0x4d && h[9] == 0x3c && h[10] == 0x2b && h[11] == 0x1a) r->big_ = false;
+    else if (h[8] == 0x1a && h[9] == 0x2b && h[10] == 0x3c && h[11] == 0x4d) r->big_ = true;
+    else return nullptr;
+    return r;
+  }
+  ~NgResync() { ::close(fd_); }
+
+  uint64_t ReadRest(uint64_t from, CaptureAnalyzer* analyzer) {
+    // Learn the interfaces from the blocks libpcap read.
+    for (uint64_t pos = 0; pos < from;) {
+      uint32_t type = 0, len = 0;
+      if (!BlockAt(pos, &type, &len)) break;
+      Learn(pos, type, len);
+      pos += len;
+    }
+    uint64_t skipped = 0;
+    uint64_t pos = from;
+    std::string frame;
+    while (pos + 12 <= size_) {
+      uint32_t type = 0, len = 0;
+      if (!BlockAt(pos, &type, &len)) {
+        uint64_t next = Find(pos + 1);
+        if (next == UINT64_MAX) return skipped + (size_ - pos);
+        skipped += next - pos;
+        pos = next;
+        continue;
+      }
+      Learn(pos, type, len);
+      Packet(pos, type, len, &frame, analyzer);
+      pos += len;
+    }
+    return skipped;
+  }
+
+ private:
+  struct Interface {
+    int link_type = 0;
+    double unit = 1e-6;
+    uint32_t snaplen = 0;
+  };
+
+  NgResync(int fd, int link_type) : fd_(fd), link_type_(link_type) {}
+
+  bool Read(uint64_t at, uint8_t* out, size_t n) const {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(at + done));
+      if (got <= 0) return false;
+      done += static_cast<size_t>(got);
+    }
+    return true;
+  }
+  uint32_t U32(const uint8_t* p) const {
+    return big_ ? uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]
+                : uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+  }
+  uint16_t U16(const uint8_t* p) const {
+    return static_cast<uint16_t>(big_ ? p[0] << 8 | p[1] : p[0] | p[1] << 8);
+  }
+
+  // A well-formed block at `pos`: known type, sane length, trailer matches.
+  bool BlockAt(uint64_t pos, uint32_t* type, uint32_t* len) const {
+    uint8_t h[8], t[4];
+    if (pos + 12 > size_ || !Read(pos, h, 8)) return false;
+    *type = U32(h);
+    *len = U32(h + 4);
+    bool known = *type == 0x0a0d0d0a || (*type >= 1 && *type <= 10) || *type == 0x0bad;
+    if (!known || *len < 12 || *len % 4 != 0 || *len > (16u << 20) || pos + *len > size_) return false;
+    if (!Read(pos + *len - 4, t, 4) || U32(t) != *len) return false;
+    return true;
+  }
+
+  uint64_t Find(uint64_t from) const {
+    constexpr uint64_t kMaxSearch = 64ull << 20;
+    for (uint64_t pos = from; pos + 12 <= size_ && pos - from < kMaxSearch; ++pos) {
+      uint32_t type, len, t2, l2;
+      if (!BlockAt(pos, &type, &len)) continue;
+      if (type == 0x0a0d0d0a) continue;  // a new section needs its own byte order; not resumed
+      if (pos + len == size_ || BlockAt(pos + len, &t2, &l2)) return pos;
+    }
+    return UINT64_MAX;
+  }
+
+  void Learn(uint64_t pos, uint32_t type, uint32_t len) {
+    if (type == 0x0a0d0d0a) {
+      interfaces_.clear();
+      return;
+    }
+    if (type != 1 || len < 20) return;
+    std::string b(len - 12, '\0');
+    if (!Read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
+    const uint8_t* d = reinterpret_cast<const uint8_t*>(b.data());
+    Interface itf;
+    itf.link_type = U16(d);
+    itf.snaplen = U32(d + 4);
+    for (size_t o = 8; o + 4 <= b.size();) {  // options: code, length, value padded to 4
+      uint16_t code = U16(d + o), olen = U16(d + o + 2);
+      if (code == 0 || o + 4 + olen > b.size()) break;
+      if (code == 9 && olen >= 1) {
+        uint8_t v = d[o + 4];
+        itf.unit = v & 0x80 ? std::ldexp(1.0, -(v & 0x7f)) : std::pow(10.0, -static_cast<int>(v));
+      }
+      o += 4 + ((olen + 3u) & ~3u);
+    }
+    interfaces_.push_back(itf);
+  }
+
+  void Packet(uint64_t pos, uint32_t type, uint32_t len, std::string* frame, CaptureAnalyzer* analyzer) {
+    if (type != 6 && type != 3) return;
+    std::string b(len - 12, '\0');
+    if (!Read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
+    const uint8_t* d = reinterpret_cast<const uint8_t*>(b.data());
+    uint32_t ifid = 0, caplen = 0, origlen = 0;
+    double time = 0;
+    size_t data_at = 0;
+    if (type == 6) {
+      if (b.size() < 20) return;
+      ifid = U32(d);
+      uint64_t ts = uint64_t{U32(d + 4)} << 32 | U32(d + 8);
+      caplen = U32(d + 12);
+      origlen = U32(d + 16);
+      data_at = 20;
+      if (ifid < interfaces_.size()) time = static_cast<double>(ts) * interfaces_[ifid].unit;
+    } else {
+      if (b.size() < 4 || interfaces_.empty()) return;
+      origlen = U32(d);
+      caplen = std::min<uint32_t>(origlen, static_cast<uint32_t>(b.size() - 4));
+      if (interfaces_[0].snaplen) caplen = std::min(caplen, interfaces_[0].snaplen);
+      data_at = 4;
+    }
+    if (ifid >= interfaces_.size() || interfaces_[ifid].link_type != link_type_) return;
+    if (data_at + caplen > b.size()) return;
+    frame->assign(b, data_at, caplen);
+    analyzer->AddFrame(time, net::as_bytes(*frame), std::max(origlen, caplen));
+  }
+
+  int fd_;
+  int link_type_;
+  uint64_t size_ = 0;
+  bool big_ = false;
+  std::vector<Interface> interfaces_;
+};
+
 }  // namespace
 
 CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
@@ -179,12 +339,14 @@ CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
       if (rc == PCAP_ERROR_BREAK) break;  // end of file
       if (rc == PCAP_ERROR) {
         error = path + ": " + pcap_geterr(p) + " (the packets before it were analysed";
-        std::unique_ptr<ClassicResync> resync = ClassicResync::Open(path);
-        if (resync) {
-          uint64_t skipped = resync->ReadRest(good_end, last_time, &analyzer);
+        uint64_t skipped = UINT64_MAX;
+        if (std::unique_ptr<ClassicResync> classic = ClassicResync::Open(path))
+          skipped = classic->ReadRest(good_end, last_time, &analyzer);
+        else if (std::unique_ptr<NgResync> ng = NgResync::Open(path, link))
+          skipped = ng->ReadRest(good_end, &analyzer);
+        if (skipped != UINT64_MAX)
           error += "; " + std::to_string(skipped) + " byte(s) from offset " + std::to_string(good_end) +
                    " skipped, the records after them read";
-        }
         error += ")";
       }
       break;

@@ -198,6 +198,27 @@ TEST(HuntCapture, CorruptRecordHeaderIsSkippedAndTheRestRead) {
   EXPECT_EQ(j.detections.size(), 5u);
 }
 
+TEST(HuntCapture, CorruptPcapngBlockIsSkippedAndTheRestRead) {
+  std::vector<std::string> frames;
+  for (int i = 0; i < 5; ++i) frames.push_back(Ether(Attempt("203.0.113." + std::to_string(i + 1), "10.0.0.10")));
+  std::string ng = PcapngFile(frames);
+  // SHB (28 bytes) and IDB (20 bytes), then EPBs of equal size; the third one's length is garbage.
+  size_t epb = (ng.size() - 28 - 20) / 5;
+  std::string bad = ng;
+  size_t third = 28 + 20 + 2 * epb;
+  bad[third + 4] = '\x13';
+  bad[third + 7] = '\x40';
+  std::string path = Scratch("five-corrupt.pcapng").string();
+  std::ofstream(path, std::ios::binary) << bad;
+  CaptureResult r = HuntCapture(path);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find(std::to_string(epb) + " byte(s) from offset " + std::to_string(third)), std::string::npos)
+      << r.errors[0];
+  ASSERT_EQ(r.detections.size(), 4u);
+  EXPECT_EQ(r.detections[2].flow.src_ip, "203.0.113.4");
+  EXPECT_EQ(r.detections[2].detection.timestamp, "2021-12-14T16:03:49.126456Z") << "the IDB's resolution, from the start";
+}
+
 TEST(HuntCapture, UnreadableAndUnsupported) {
   CaptureResult missing = HuntCapture(Scratch("missing.pcap").string());
   ASSERT_EQ(missing.errors.size(), 1u);
