@@ -139,7 +139,6 @@ DecodeStatus PacketDecoder::DecodeIpv4(Bytes ip, double time, PacketView* out) {
   // header check, so a cut inside the options is malformed, not an overrun.
   if (total > ip.size()) total = ip.size();
   if (ihl < 20 || total < ihl) return DecodeStatus::kMalformed;
-  if (total < ihl) return DecodeStatus::kMalformed;  // cut inside its own header (options)
   out->src = IpAddr{};
   out->dst = IpAddr{};
   out->src.family = out->dst.family = 4;
