@@ -25,6 +25,7 @@ struct ReportFlags {
   std::string format = "html";
   std::string output;
   std::string since;
+  size_t max_rows = fleet::kDefaultMaxRows;
 };
 
 int run_report(const ReportFlags& f) {
@@ -65,7 +66,7 @@ int run_report(const ReportFlags& f) {
   const std::string now = report::now_iso8601();
   fleet::Analysis a = fleet::analyze(*data, f.since, now);
   auto write = [&](std::ostream& o) {
-    if (f.format == "html") fleet::write_html_report(*data, a, o);
+    if (f.format == "html") fleet::write_html_report(*data, a, o, f.max_rows);
     else if (f.format == "sarif") report::write_sarif(fleet::current_reports(*data, a), o);
     else if (f.format == "cyclonedx") report::write_cyclonedx(fleet::current_reports(*data, a), now, o);
 #ifdef L4S_FLEET_HUNT_EXPORT
@@ -102,6 +103,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format,-f", f->format, "html, sarif, cyclonedx, stix, misp-csv")->capture_default_str();
   cmd->add_option("--output,-o", f->output, "Output file (html default: report.html; others default: stdout)");
   cmd->add_option("--since", f->since, "DATE: count fixes, attempts and callbacks since; list hosts not scanned since");
+  cmd->add_option("--max-rows", f->max_rows, "HTML: most findings in the table, worst first (0: all)")
+      ->capture_default_str();
   cmd->callback([f, &exit_code] { exit_code = run_report(*f); });
 }
 

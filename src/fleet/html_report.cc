@@ -223,7 +223,7 @@ std::string count_table(const std::vector<Count>& v, const char* head, bool mono
 
 }  // namespace
 
-void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out) {
+void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out, size_t max_rows) {
   int64_t vulnerable = 0, mitigated = 0, copies = 0;
   for (const auto& h : a.hosts) vulnerable += h.vulnerable, mitigated += h.mitigated, copies += h.current.size();
   int64_t scanned = 0;
@@ -274,29 +274,47 @@ void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out)
   }
   out << bars(sev, "#d99a00", "hosts per severity") << "</section></div>\n";
 
-  // Findings table.
-  int64_t rows = 0;
-  for (const auto& h : a.hosts) rows += h.current.size();
-  out << "<section id=\"findings-section\"><h2>Findings (current state of every host)</h2>"
-         "<div class=\"toolbar\"><input id=\"filter\" type=\"search\" placeholder=\"Filter: host, path, version, CVE, "
+  // Findings table: every current copy, or the worst `max_rows` of them.
+  struct Item {
+    const HostState* h;
+    const Finding* f;
+  };
+  std::vector<Item> items;
+  for (const auto& h : a.hosts)
+    for (const auto& f : h.current) items.push_back({&h, &f});
+  const size_t total = items.size();
+  if (max_rows && total > max_rows) {
+    std::stable_sort(items.begin(), items.end(), [](const Item& x, const Item& y) {
+      if (x.f->status != y.f->status) return x.f->status < y.f->status;  // vulnerable, mitigated, safe
+      return x.f->severity > y.f->severity;
+    });
+    items.resize(max_rows);
+  }
+  out << "<section id=\"findings-section\"><h2>Findings (current state of every host)</h2>";
+  if (items.size() < total)
+    out << fmt::format("<p id=\"truncated\" class=\"muted\">The {} worst of {} copies (vulnerable first); "
+                       "<code>log4shield fleet status --format json</code> lists them all.</p>",
+                       items.size(), total);
+  out << "<div class=\"toolbar\"><input id=\"filter\" type=\"search\" placeholder=\"Filter: host, path, version, CVE, "
          "status\u2026\" aria-label=\"Filter findings\"><span id=\"shown\" class=\"muted\">"
-      << rows << " of " << rows << " findings</span></div><div class=\"scroll\"><table id=\"findings\"><thead><tr>"
+      << items.size() << " of " << items.size()
+      << " findings</span></div><div class=\"scroll\"><table id=\"findings\"><thead><tr>"
       << "<th data-sort=\"text\">Host</th><th data-sort=\"text\">Location</th><th data-sort=\"text\" class=\"hide-sm\">Component</th>"
          "<th data-sort=\"text\">Version</th><th data-sort=\"text\">Status</th><th data-sort=\"num\">Severity</th>"
          "<th data-sort=\"text\" class=\"hide-sm\">CVEs</th><th data-sort=\"text\" class=\"hide-sm\">Last scan</th>"
          "</tr></thead><tbody>\n";
-  for (const auto& h : a.hosts) {
-    for (const auto& f : h.current) {
-      std::string version = f.version ? *f.version : f.version_range.empty() ? "unknown" : f.version_range;
-      std::string cves;
-      for (const auto& c : f.cves) cves += (cves.empty() ? "" : " ") + c;
-      for (const auto& c : f.mitigated_cves) cves += (cves.empty() ? "" : " ") + c + "\u00a0(mitigated)";
-      out << fmt::format(
-          "<tr><td>{}</td><td data-v=\"{}\">{}</td><td class=\"hide-sm\">{}</td><td>{}</td><td class=\"st-{}\">{}</td>"
-          "<td data-v=\"{}\">{}</td><td class=\"hide-sm mono\">{}</td><td class=\"hide-sm\">{}</td></tr>\n",
-          esc(h.host), esc(f.location), nested(f.location), esc(f.component), esc(version), to_string(f.status),
-          to_string(f.status), sev_rank(f.severity), sev_badge(to_string(f.severity)), esc(cves), esc(h.last_scan));
-    }
+  for (const Item& it : items) {
+    const HostState& h = *it.h;
+    const Finding& f = *it.f;
+    std::string version = f.version ? *f.version : f.version_range.empty() ? "unknown" : f.version_range;
+    std::string cves;
+    for (const auto& c : f.cves) cves += (cves.empty() ? "" : " ") + c;
+    for (const auto& c : f.mitigated_cves) cves += (cves.empty() ? "" : " ") + c + "\u00a0(mitigated)";
+    out << fmt::format(
+        "<tr><td>{}</td><td data-v=\"{}\">{}</td><td class=\"hide-sm\">{}</td><td>{}</td><td class=\"st-{}\">{}</td>"
+        "<td data-v=\"{}\">{}</td><td class=\"hide-sm mono\">{}</td><td class=\"hide-sm\">{}</td></tr>\n",
+        esc(h.host), esc(f.location), nested(f.location), esc(f.component), esc(version), to_string(f.status),
+        to_string(f.status), sev_rank(f.severity), sev_badge(to_string(f.severity)), esc(cves), esc(h.last_scan));
   }
   out << "</tbody></table></div></section>\n";
 

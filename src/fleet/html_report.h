@@ -9,6 +9,7 @@
 // the "shown" counter #shown.
 #pragma once
 
+#include <cstddef>
 #include <ostream>
 
 #include "fleet/model.h"
@@ -16,6 +17,10 @@
 
 namespace l4s::fleet {
 
-void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out);
+// `max_rows` caps the findings table (0: no cap), keeping the worst copies, so
+// a fleet of thousands of hosts still gives a page a browser opens quickly.
+inline constexpr size_t kDefaultMaxRows = 5000;
+void write_html_report(const Fleet& fleet, const Analysis& a, std::ostream& out,
+                       size_t max_rows = kDefaultMaxRows);
 
 }  // namespace l4s::fleet

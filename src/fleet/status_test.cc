@@ -124,6 +124,18 @@ TEST(StatusTest, AttacksAndFormats) {
   EXPECT_EQ(h.find("<img src=x>"), std::string::npos);  // attacker text is escaped
   EXPECT_NE(h.find("touch /tmp/&lt;img src=x&gt;"), std::string::npos);
   EXPECT_NE(h.find("data-metric=\"attempts\"><div class=\"n\">3<"), std::string::npos);
+  EXPECT_EQ(h.find("id=\"truncated\""), std::string::npos);
+  std::ostringstream capped;
+  write_html_report(fleet, a, capped, 0);
+  EXPECT_EQ(capped.str(), h);  // 0: no cap
+  // A cap keeps the worst copies and says so.
+  add(fleet, scan("zz9", "2026-11-21T10:00:00Z", finding("/opt/ok.jar", "safe", "", "none")));
+  Analysis b = analyze(fleet, "", "2026-11-28T00:00:00Z");
+  std::ostringstream one;
+  write_html_report(fleet, b, one, 1);
+  EXPECT_NE(one.str().find("The 1 worst of 2 copies"), std::string::npos);
+  EXPECT_NE(one.str().find("/opt/a.jar"), std::string::npos);
+  EXPECT_EQ(one.str().find("/opt/ok.jar"), std::string::npos);
   EXPECT_EQ(h.find("http://"), std::string::npos);  // nothing fetched from the network
   EXPECT_EQ(h.find("https://"), std::string::npos);
 }
