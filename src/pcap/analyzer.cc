@@ -353,9 +353,9 @@ struct CaptureAnalyzer::Impl {
   void FinishDirection(Flow& f, int d) {
     Direction& dir = f.dir[d];
     if (dir.finished) return;
-    size_t before = dir.buf.size();
     dir.tcp.Flush(&dir.buf);
-    if (dir.buf.size() != before || !dir.buf.empty()) Process(f, d, /*at_end=*/true);
+    // A body cut short (capture end, lost framing) is examined with what came.
+    if (!dir.buf.empty() || !dir.body.empty()) Process(f, d, /*at_end=*/true);
     dir.finished = true;
     dir.buf.clear();
     dir.buf.shrink_to_fit();
@@ -423,6 +423,7 @@ struct CaptureAnalyzer::Impl {
   Mode Recognise(Flow& f, int d, bool at_end) {
     Direction& dir = f.dir[d];
     std::string_view b = dir.buf;
+    if (b.empty()) return Mode::kUnknown;
     Bytes u = net::as_bytes(b);
     if (b.size() >= 4 && b.substr(0, 4) == "JRMI") return Mode::kJrmpClient;
     if (b.size() < 4 && !at_end && (std::string_view("JRMI").substr(0, b.size()) == b)) return Mode::kUnknown;
@@ -496,7 +497,7 @@ struct CaptureAnalyzer::Impl {
         dir.head_scan = 0;
         continue;
       }
-      if (!BodyStep(dir, at_end, options.max_body)) break;
+      if (!BodyStep(dir, options.max_body)) break;
       if (dir.http == HttpState::kHead) {  // body complete
         ExamineLines(dir.body, ep, "body", &dir);
         dir.body.clear();
@@ -510,7 +511,7 @@ struct CaptureAnalyzer::Impl {
 
   // Consumes body bytes per the framing in `dir`; keeps up to `keep_limit` of
   // them in dir.body. Returns false when it needs more bytes.
-  bool BodyStep(Direction& dir, bool at_end, size_t keep_limit) {
+  bool BodyStep(Direction& dir, size_t keep_limit) {
     auto keep = [&](size_t n) {
       if (dir.body.size() < keep_limit) dir.body.append(dir.buf, 0, std::min(n, keep_limit - dir.body.size()));
       dir.buf.erase(0, n);
@@ -562,7 +563,11 @@ struct CaptureAnalyzer::Impl {
       }
       case HttpState::kChunkDataEnd: {
         size_t nl = dir.buf.find('\n');
-        if (nl == std::string::npos) return dir.buf.size() > 2 ? (dir.buf.clear(), false) : false;
+        if (nl == std::string::npos) {
+          if (dir.buf.size() <= 2) return false;
+          dir.http = HttpState::kUntilClose;  // no CRLF after the chunk: framing lost
+          return true;
+        }
         dir.buf.erase(0, nl + 1);
         dir.http = HttpState::kChunkSize;
         return true;
@@ -576,7 +581,6 @@ struct CaptureAnalyzer::Impl {
         return true;
       }
     }
-    (void)at_end;
     return false;
   }
 
@@ -666,7 +670,7 @@ struct CaptureAnalyzer::Impl {
       }
       // Body: only the first bytes matter (the magic of a class fetch).
       size_t before = dir.body.size();
-      bool done = BodyStep(dir, at_end, 16);
+      bool done = BodyStep(dir, 16);
       if (dir.fetch_event != SIZE_MAX && before < 4 && dir.body.size() >= 4) MarkFetchMagic(dir);
       if (dir.body.size() > 16) dir.body.resize(16);
       if (!done) break;

