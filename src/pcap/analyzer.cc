@@ -380,14 +380,27 @@ struct CaptureAnalyzer::Impl {
     }
   }
 
+  // At the flow limit: closes the least recently active eighth of the flows
+  // at once, so a flood of connections costs O(1) amortised per new flow.
   void EvictOldest() {
-    auto oldest = flows.begin();
-    for (auto it = flows.begin(); it != flows.end(); ++it)
-      if (it->second->last_time < oldest->second->last_time) oldest = it;
-    if (oldest == flows.end()) return;
-    CloseFlow(*oldest->second);
-    flows.erase(oldest);
-    result.stats.dropped_flows++;
+    std::vector<double> times;
+    times.reserve(flows.size());
+    for (const auto& [key, flow] : flows) times.push_back(flow->last_time);
+    if (times.empty()) return;
+    size_t k = std::max<size_t>(1, times.size() / 8) - 1;
+    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(k), times.end());
+    double threshold = times[k];
+    size_t budget = k + 1;
+    for (auto it = flows.begin(); it != flows.end() && budget > 0;) {
+      if (it->second->last_time <= threshold) {
+        CloseFlow(*it->second);
+        it = flows.erase(it);
+        result.stats.dropped_flows++;
+        --budget;
+      } else {
+        ++it;
+      }
+    }
   }
 
   // ---- stream recognition and parsing ----------------------------------------

