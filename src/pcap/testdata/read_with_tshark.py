@@ -1,5 +1,15 @@
 #!/usr/bin/env python3
-# Reads one capture with tshark and prints the facts for the expected-results table.
+# Reads one capture with tshark (not with log4shield) and prints its row of
+# expected_attack_data.tsv: tshark's TCP payloads per stream and direction,
+# percent/base64-decoded to find the callback host:port after each "${";
+# LDAP bind+search DNs and RMI registry names read off the client bytes;
+# served payloads from the server bytes and Java/ class fetches; DNS TXT
+# queries and TLS server names from tshark's dissectors. The scheme of each
+# callback was read by hand from the payloads (see scheme_of).
+#
+#   usage: read_with_tshark.py CAPTURE [NAME_IN_TABLE]
+# The table was made with (OTRF zips extracted to /tmp/pcapx first):
+#   for f in $(find . -name '*.pcap*' | sort | sed 's|^./||'); do read_with_tshark.py $f $f; done
 import subprocess, sys, re, base64, urllib.parse, collections
 f = sys.argv[1]
 def ts(*args):
