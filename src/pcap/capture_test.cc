@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "pcap/report.h"
@@ -146,6 +147,39 @@ TEST(HuntCapture, PcapngAndCorrelationAcrossFrames) {
   EXPECT_NE(jsonl.str().find("\"type\":\"incident\""), std::string::npos);
   EXPECT_NE(jsonl.str().find("\"type\":\"detection\""), std::string::npos);
   EXPECT_NE(jsonl.str().find("\"type\":\"summary\""), std::string::npos);
+}
+
+TEST(HuntCapture, ResultsInTheHuntReportSinks) {
+  std::string out = Ether(Ipv4("10.0.0.10", "198.51.100.9", kProtoTcp, Tcp(43000, 1389, 7, kTcpSyn, "")));
+  std::string path = Scratch("report.pcapng").string();
+  std::ofstream(path, std::ios::binary) << PcapngFile({Ether(Attempt("203.0.113.5", "10.0.0.10")), out});
+  hunt::HuntReport rep;
+  AddToHuntReport(HuntCapture(path), 1234, &rep);
+  EXPECT_EQ(rep.stats.files, 1u);
+  EXPECT_EQ(rep.stats.bytes_read, 1234u);
+  ASSERT_EQ(rep.detections.size(), 1u);
+  ASSERT_TRUE(rep.detections[0].network.has_value());
+  EXPECT_EQ(rep.detections[0].network->header, "User-Agent");
+  ASSERT_EQ(rep.network_events.size(), 1u);
+  EXPECT_EQ(rep.network_events[0].type, "incident");
+
+  std::ostringstream json;
+  hunt::WriteHuntJson(rep, json);
+  nlohmann::json j = nlohmann::json::parse(json.str());
+  EXPECT_EQ(j["detections"][0]["network"]["src_ip"], "203.0.113.5");
+  EXPECT_EQ(j["detections"][0]["network"]["dst_port"], 80);
+  EXPECT_EQ(j["detections"][0]["network"]["field"], "header");
+  EXPECT_EQ(j["detections"][0]["network"]["http"]["method"], "GET");
+  EXPECT_EQ(j["detections"][0]["line"], 1) << "the frame number";
+  EXPECT_EQ(j["network_events"][0]["type"], "incident");
+  EXPECT_EQ(j["network_events"][0]["evidence"]["kind"], "tcp_connect");
+
+  std::ostringstream text;
+  hunt::WriteHuntText(rep, text, false);
+  EXPECT_NE(text.str().find(" frame 1 203.0.113.5:40000 -> 10.0.0.10:80 header User-Agent: "), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find(": INCIDENT: this server (10.0.0.10) evaluated the payload"), std::string::npos)
+      << text.str();
 }
 
 TEST(HuntCapture, TruncatedFileKeepsTheFramesBeforeTheCut) {
