@@ -748,6 +748,9 @@ struct CaptureAnalyzer::Impl {
         if (!dir.anonymous_bind && !shape.jndi_shape) break;
         std::string detail = dir.exact_jndi_bind ? "JDK anonymous bind" : dir.anonymous_bind ? "anonymous bind" : "no bind";
         if (shape.jndi_shape) detail += ", JNDI lookup search (base scope, deref always, objectClass=*)";
+        uint16_t port = Endpoints(f, d).dst_port;
+        if (port != 389 && port != 636 && port != 3268 && port != 3269)
+          detail += ", port " + std::to_string(port) + " is not a directory port";
         Emit(EventKind::kLdapSearch, Endpoints(f, d), Printable(shape.base_object, 4096), detail, false,
              dir.exact_jndi_bind && shape.jndi_shape);
         break;

@@ -170,6 +170,7 @@ TEST(CaptureAnalyzer, LdapLookupAndServedReference) {
   EXPECT_TRUE(s->jndi_fingerprint);
   EXPECT_EQ(s->flow.src_ip, "10.0.0.10");
   EXPECT_EQ(s->flow.dst_port, 1389);
+  EXPECT_NE(s->detail.find("port 1389 is not a directory port"), std::string::npos) << s->detail;
   const NetEvent* e = FindEvent(r, EventKind::kLdapJavaEntry);
   ASSERT_NE(e, nullptr);
   EXPECT_TRUE(e->served);
