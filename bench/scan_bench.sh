@@ -26,4 +26,12 @@ row "log4shield scan -j$(nproc)" "$(t "$bin" scan --quiet --format json "$corpus
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "log4shield peak RSS: %M KiB" "$bin" scan --quiet --format json "$corpus" 2>&1 >/dev/null | tail -1
 fi
+# The pathological case left out of the corpus: a nested jar behind a 400 MB
+# deflated prefix must be inflated whole to reach its central directory.
+bomb="$(dirname "$corpus")/../../shared/fixtures/jars/google-log4jscanner/jar/testdata/400mb_jar_in_jar.jar"
+[ -f "$bomb" ] || bomb="$here/../../shared/fixtures/jars/google-log4jscanner/jar/testdata/400mb_jar_in_jar.jar"
+if [ -f "$bomb" ]; then
+  printf '%-28s %8.2f s\n' "unzip -p 400mb_jar_in_jar" "$(t sh -c "unzip -p '$bomb' > /dev/null")"
+  printf '%-28s %8.2f s\n' "scan 400mb_jar_in_jar" "$(t "$bin" scan --quiet --format json "$bomb")"
+fi
 "$bin" scan --quiet --format json "$corpus" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("findings:", len(r["findings"]), "errors:", len(r["errors"]), "archives:", r["stats"]["archives"])' 2>/dev/null || true

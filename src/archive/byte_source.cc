@@ -233,13 +233,12 @@ bool SpillWriter::spill() {
 
 // Grows the reservation (geometrically, so appends stay amortised O(1)) and
 // the buffer capacity with it, so the budget counts the memory really held.
+// When the budget refuses the doubling the writer spills: growing by just
+// what each append needs would copy the whole buffer every time.
 bool SpillWriter::grow_reservation(uint64_t need) {
   constexpr uint64_t kMinGrowth = 64 * 1024;
-  uint64_t target = std::max({need, reserved_ * 2, kMinGrowth});
-  if (!budget_.try_reserve(target - reserved_)) {
-    target = need;
-    if (!budget_.try_reserve(target - reserved_)) return false;
-  }
+  const uint64_t target = std::max({need, reserved_ * 2, kMinGrowth});
+  if (!budget_.try_reserve(target - reserved_)) return false;
   reserved_ = target;
   buffer_.reserve(target);
   return true;

@@ -210,6 +210,25 @@ TEST(SpillWriter, SpillsPastTheBudget) {
   EXPECT_TRUE(budget.try_reserve(1000));  // spilled content holds no budget
 }
 
+// Growing by exactly what each append needs, near the cap, reallocated and
+// copied the whole buffer per 64 KiB (a 400 MB nested jar took minutes):
+// once doubling is refused, the writer spills instead of creeping.
+TEST(SpillWriter, SpillsWhenDoublingIsRefusedInsteadOfCreeping) {
+  const std::string dir = scratch_dir("creep");
+  MemoryBudget budget(200 * 1024, dir);
+  const std::string chunk(64 * 1024, 'z');
+  SourcePtr source;
+  {
+    SpillWriter w(budget, 0);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(w.append(chunk.data(), chunk.size()));  // 192 KiB would still fit
+    auto s = w.finish();
+    ASSERT_TRUE(s.ok()) << s.error();
+    source = *s;
+  }
+  EXPECT_EQ(bytes_of(*source), chunk + chunk + chunk);
+  EXPECT_TRUE(budget.try_reserve(200 * 1024)) << "content still held in memory";
+}
+
 TEST(SpillWriter, ZeroBudgetSpillsImmediately) {
   const std::string dir = scratch_dir("zero");
   MemoryBudget budget(0, dir);
