@@ -321,6 +321,14 @@ TEST(HuntCli, CapturesAreRecognisedByMagicAndReadFromStdinWithPcap) {
   EXPECT_EQ(Count(in, "\"type\":\"detection\""), 1u) << in;
   EXPECT_EQ(Count(in, "\"type\":\"incident\""), 1u) << in;
 
+  // The correlation window: Corelight's server connects back 0.050 s and 0.071 s after the attempts.
+  std::string attack = (kAttackData / "corelight-cve-2021-44228/testing/Traces/log4j-attack.pcap").string();
+  std::string wide = Shell("'" + std::string(L4S_BINARY) + "' hunt --format jsonl '" + attack + "'", &rc);
+  EXPECT_EQ(Count(wide, "\"type\":\"incident\""), 2u) << wide;
+  std::string narrow =
+      Shell("'" + std::string(L4S_BINARY) + "' hunt --pcap-window 0.06 --format jsonl '" + attack + "'", &rc);
+  EXPECT_EQ(Count(narrow, "\"type\":\"incident\""), 1u) << narrow;
+
   // --pcap on something that is not a capture: an error, exit 2.
   std::string bad = Shell("'" + std::string(L4S_BINARY) + "' hunt --pcap --format jsonl '" + (dir / "app.log").string() + "'", &rc);
   EXPECT_EQ(rc, 2) << bad;

@@ -36,6 +36,7 @@ struct HuntFlags {
   bool no_color = false;
   bool quiet = false;
   bool pcap = false;
+  double pcap_window = 600;
 };
 
 std::string host_name() {
@@ -78,7 +79,9 @@ int run_hunt(HuntFlags flags) {
   std::vector<hunt::FileHunt> hunts;
   std::vector<hunt::HuntError> errors;
   std::vector<std::pair<pcap::CaptureResult, uint64_t>> captures;
-  if (stdin_uses && flags.pcap) captures.emplace_back(pcap::HuntCapture("-"), 0);  // libpcap reads '-' as stdin
+  pcap::AnalyzerOptions capture_options;
+  capture_options.correlation_window = flags.pcap_window;
+  if (stdin_uses && flags.pcap) captures.emplace_back(pcap::HuntCapture("-", capture_options), 0);  // libpcap reads '-' as stdin
   else if (stdin_uses) hunts.push_back(hunt::HuntStream(0, "-"));
 
   fs::WalkOptions walk;
@@ -113,7 +116,7 @@ int run_hunt(HuntFlags flags) {
     auto worker = [&] {
       for (size_t i; (i = next.fetch_add(1)) < files.size();) {
         if (flags.pcap || pcap::SniffCaptureFile(files[i].path) != pcap::CaptureFormat::kNone)
-          capture_results[i] = pcap::HuntCapture(files[i].path);
+          capture_results[i] = pcap::HuntCapture(files[i].path, capture_options);
         else
           results[i] = hunt::HuntPath(files[i].path);
       }
@@ -208,6 +211,10 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--pcap", flags->pcap,
                 "Read every PATH as a network capture (pcap/pcapng are recognised by their magic bytes anyway): "
                 "attempts in HTTP and raw payloads, JNDI callbacks (LDAP, RMI, DNS), served payloads, incidents");
+  cmd->add_option("--pcap-window", flags->pcap_window,
+                  "Seconds after an attempt in which a contact with its callback makes an incident (captures)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->callback([flags, &exit_code] { exit_code = run_hunt(*flags); });
 }
 
