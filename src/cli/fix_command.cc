@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/walk_flags.h"
 #include "fs/walker.h"
 #include "inventory/file_scanner.h"
 #include "process/processes.h"
@@ -38,17 +39,10 @@ struct FixFlags {
   std::string backup_dir = remediate::kDefaultBackupDir;
   std::string format = "text";
   std::string output;
-  unsigned threads = 0;
-  std::vector<std::string> excludes;
-  bool follow_symlinks = false;
-  bool one_file_system = false;
-  bool all_filesystems = false;
+  fs::WalkOptions walk;  // roots are set from paths
   bool no_color = false;
   bool quiet = false;
-  int max_depth = 32;
-  uint64_t max_nested_mib = 4096;
-  uint64_t memory_mib = 256;
-  std::string spill_dir = "/tmp";
+  ArchiveFlags archive;
 };
 
 std::string host_name() {
@@ -154,24 +148,15 @@ int run_fix(const FixFlags& flags) {
   rep.host = host_name();
   rep.started = report::now_iso8601();
 
-  inventory::ScanLimits limits;
-  limits.max_depth = flags.max_depth;
-  limits.max_nested_bytes = flags.max_nested_mib << 20;
-  limits.memory_budget = flags.memory_mib << 20;
-  limits.spill_dir = flags.spill_dir;
+  inventory::ScanLimits limits = flags.archive.limits();
   inventory::FileScanner scanner(limits);
 
   // 1. What to fix: the scan pipeline, or the files a report names.
   inventory::ScanOutput found;
   if (flags.from.empty()) {
     rep.roots = flags.paths;
-    fs::WalkOptions walk;
+    fs::WalkOptions walk = flags.walk;
     walk.roots = flags.paths;
-    walk.excludes = flags.excludes;
-    walk.threads = flags.threads;
-    walk.follow_symlinks = flags.follow_symlinks;
-    walk.one_file_system = flags.one_file_system;
-    walk.all_filesystems = flags.all_filesystems;
     remediate::WalkScanHooks hooks;
     struct stat backup_st;
     if (stat(flags.backup_dir.c_str(), &backup_st) == 0) {
@@ -368,18 +353,8 @@ void add_fix_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--backup-dir", flags->backup_dir, "Backup store and journal")->capture_default_str();
   cmd->add_option("--format,-f", flags->format, "Output format: text, json, jsonl, csv")->capture_default_str();
   cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
-  cmd->add_option("--threads,-j", flags->threads, "Worker threads for the walk (default: all cores)");
-  cmd->add_option("--exclude", flags->excludes, "Skip paths matching GLOB (full path or base name); repeatable");
-  cmd->add_flag("--follow-symlinks", flags->follow_symlinks, "Follow symbolic links (loop-safe)");
-  cmd->add_flag("--one-file-system,-x", flags->one_file_system, "Stay on the filesystem of each PATH");
-  cmd->add_flag("--all-filesystems", flags->all_filesystems, "Also walk network and pseudo filesystems");
-  cmd->add_option("--max-depth", flags->max_depth, "Deepest archive nesting to open")->capture_default_str()
-      ->check(CLI::Range(1, 1000));
-  cmd->add_option("--max-nested-size", flags->max_nested_mib, "Largest nested archive to inflate, MiB")
-      ->capture_default_str();
-  cmd->add_option("--memory", flags->memory_mib, "RAM for inflated nested archives, MiB (more spills to disk)")
-      ->capture_default_str();
-  cmd->add_option("--spill-dir", flags->spill_dir, "Folder for temporary spill files")->capture_default_str();
+  add_walk_flags(*cmd, flags->walk, "Worker threads for the walk (default: all cores)");
+  add_archive_flags(*cmd, flags->archive);
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "No per-file lines and summary on stderr");
   cmd->callback([flags, &exit_code] { exit_code = run_fix(*flags); });

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "cli/commands.h"
+#include "cli/walk_flags.h"
 #include "fs/walker.h"
 #include "hunt/hunt_file.h"
 #include "hunt/hunt_report.h"
@@ -28,11 +29,7 @@ struct HuntFlags {
   std::string format = "text";
   std::string output;
   std::pair<std::string, std::string> iocs;
-  unsigned threads = 0;
-  std::vector<std::string> excludes;
-  bool follow_symlinks = false;
-  bool one_file_system = false;
-  bool all_filesystems = false;
+  fs::WalkOptions walk;  // roots are set from paths
   bool no_color = false;
   bool quiet = false;
   bool pcap = false;
@@ -84,14 +81,10 @@ int run_hunt(HuntFlags flags) {
   if (stdin_uses && flags.pcap) captures.emplace_back(pcap::HuntCapture("-", capture_options), 0);  // libpcap reads '-' as stdin
   else if (stdin_uses) hunts.push_back(hunt::HuntStream(0, "-"));
 
-  fs::WalkOptions walk;
+  fs::WalkOptions walk = flags.walk;
   for (const std::string& p : flags.paths)
     if (p != "-") walk.roots.push_back(p);
-  walk.excludes = flags.excludes;
-  walk.threads = flags.threads ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
-  walk.follow_symlinks = flags.follow_symlinks;
-  walk.one_file_system = flags.one_file_system;
-  walk.all_filesystems = flags.all_filesystems;
+  walk.threads = resolved_threads(walk.threads);
   if (!walk.roots.empty()) {
     // Walk first, then hunt: logs are few and large, so files are shared out
     // one at a time, largest first, instead of in the walker's batches.
@@ -201,11 +194,7 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
   cmd->add_option("--iocs", flags->iocs, "Also export indicators: FORMAT FILE, FORMAT one of stix, misp-csv, csv")
       ->type_name("FORMAT FILE");
-  cmd->add_option("--threads,-j", flags->threads, "Files hunted in parallel (default: all cores)");
-  cmd->add_option("--exclude", flags->excludes, "Skip paths matching GLOB (full path or base name); repeatable");
-  cmd->add_flag("--follow-symlinks", flags->follow_symlinks, "Follow symbolic links (loop-safe)");
-  cmd->add_flag("--one-file-system,-x", flags->one_file_system, "Stay on the filesystem of each PATH");
-  cmd->add_flag("--all-filesystems", flags->all_filesystems, "Also walk network and pseudo filesystems");
+  add_walk_flags(*cmd, flags->walk, "Files hunted in parallel (default: all cores)");
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "Accepted for symmetry with scan (hunt prints no progress)");
   cmd->add_flag("--pcap", flags->pcap,

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/walk_flags.h"
 #include "fs/walker.h"
 #include "inventory/file_scanner.h"
 #include "inventory/image_scanner.h"
@@ -31,20 +32,13 @@ struct ScanFlags {
   std::vector<std::string> paths;
   std::string format = "text";
   std::string output;
-  unsigned threads = 0;
-  std::vector<std::string> excludes;
-  bool follow_symlinks = false;
-  bool one_file_system = false;
-  bool all_filesystems = false;
+  fs::WalkOptions walk;  // roots are set from paths
   bool no_color = false;
   bool quiet = false;
   bool processes = false;
   std::vector<std::string> images;
   bool all_layers = false;
-  int max_depth = 32;
-  uint64_t max_nested_mib = 4096;
-  uint64_t memory_mib = 256;
-  std::string spill_dir = "/tmp";
+  ArchiveFlags archive;
   std::string host_name;  // overrides the report's host (fleet imports, tests)
 };
 
@@ -140,21 +134,13 @@ int run_scan(const ScanFlags& flags) {
   rep.roots = walk_everything ? fs::local_roots() : flags.paths;
   for (const auto& image : flags.images) rep.roots.push_back("image:" + image);
 
-  inventory::ScanLimits limits;
-  limits.max_depth = flags.max_depth;
-  limits.max_nested_bytes = flags.max_nested_mib << 20;
-  limits.memory_budget = flags.memory_mib << 20;
-  limits.spill_dir = flags.spill_dir;
+  inventory::ScanLimits limits = flags.archive.limits();
   limits.image_all_layers = flags.all_layers;
   inventory::FileScanner scanner(limits);
 
-  fs::WalkOptions walk;
+  fs::WalkOptions walk = flags.walk;
   walk.roots = walk_everything ? fs::local_roots() : flags.paths;
-  walk.excludes = flags.excludes;
-  walk.threads = flags.threads ? flags.threads : std::max(1u, std::thread::hardware_concurrency());
-  walk.follow_symlinks = flags.follow_symlinks;
-  walk.one_file_system = flags.one_file_system;
-  walk.all_filesystems = flags.all_filesystems;
+  walk.threads = resolved_threads(walk.threads);
 
   std::vector<inventory::ScanOutput> outputs(walk.threads);
   std::mutex walk_errors_mu;
@@ -235,18 +221,8 @@ void add_scan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format,-f", flags->format, "Output format: text, json, jsonl, csv, sarif, cyclonedx")->capture_default_str();
   cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
   cmd->add_option("--host-name", flags->host_name, "Host name to put in the report (default: this machine's)");
-  cmd->add_option("--threads,-j", flags->threads, "Worker threads (default: all cores)");
-  cmd->add_option("--exclude", flags->excludes, "Skip paths matching GLOB (full path or base name); repeatable");
-  cmd->add_flag("--follow-symlinks", flags->follow_symlinks, "Follow symbolic links (loop-safe)");
-  cmd->add_flag("--one-file-system,-x", flags->one_file_system, "Stay on the filesystem of each PATH");
-  cmd->add_flag("--all-filesystems", flags->all_filesystems, "Also walk network and pseudo filesystems");
-  cmd->add_option("--max-depth", flags->max_depth, "Deepest archive nesting to open")->capture_default_str()
-      ->check(CLI::Range(1, 1000));
-  cmd->add_option("--max-nested-size", flags->max_nested_mib, "Largest nested archive to inflate, MiB")
-      ->capture_default_str();
-  cmd->add_option("--memory", flags->memory_mib, "RAM for inflated nested archives, MiB (more spills to disk)")
-      ->capture_default_str();
-  cmd->add_option("--spill-dir", flags->spill_dir, "Folder for temporary spill files")->capture_default_str();
+  add_walk_flags(*cmd, flags->walk, "Worker threads (default: all cores)");
+  add_archive_flags(*cmd, flags->archive);
   cmd->add_flag("--processes", flags->processes,
                 "Scan the jars of running Java processes (open, mapped, class path); alone, only those");
   cmd->add_option("--image", flags->images,

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "archive/zip_reader.h"
+#include "core/clock.h"
 #include "inventory/class_markers.h"
 #include "inventory/detect.h"
 #include "inventory/log4j2_facts.h"
@@ -124,15 +125,6 @@ std::string root_of(std::string_view dir, std::string_view package) {
   if (ends_with(dir, package) && (dir.size() == package.size() || dir[dir.size() - package.size() - 1] == '/'))
     return std::string(dir.substr(0, dir.size() - package.size()));
   return std::string(dir);
-}
-
-std::string now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // The entry-name hint scan_content sniffs with: the file is known to be a zip

@@ -12,21 +12,13 @@
 #include <map>
 #include <optional>
 
+#include "core/clock.h"
 #include "remediate/backup_store.h"
 #include "remediate/file_ops.h"
 #include "remediate/sha256.h"
 
 namespace l4s::remediate {
 namespace {
-
-std::string now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Absolute, symlinks resolved when the path exists, trailing '/' dropped.
 std::string normalize(const std::string& p) {

@@ -181,15 +181,6 @@ void write_text(const ScanReport& r, std::ostream& out, bool color) {
       << " safe, " << r.errors.size() << " errors.\n";
 }
 
-std::string now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& content_writer,
                            std::string* error) {
   struct stat st;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/finding.h"
 
 namespace l4s::report {
@@ -34,7 +35,7 @@ void write_csv(const ScanReport& r, std::ostream& out);
 void write_text(const ScanReport& r, std::ostream& out, bool color);
 
 // Current time as ISO-8601 UTC with seconds ("2026-11-28T04:06:32Z").
-std::string now_iso8601();
+using ::l4s::now_iso8601;  // report::now_iso8601, as the commands call it
 
 // Writes `content_writer`'s output to `path` atomically (temp file in the same
 // directory, fsync, rename), so a crash never leaves a half-written report.
