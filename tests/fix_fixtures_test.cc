@@ -22,6 +22,7 @@
 
 #include "archive/zip_reader.h"
 #include "remediate/sha256.h"
+#include "shell.h"
 
 namespace {
 
@@ -32,7 +33,7 @@ using nlohmann::json;
 
 const std::string kFixtures = L4S_FIXTURES_DIR;
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) { return l4s::test::shell_quote(s); }
 
 struct CmdResult {
   int exit_code = -1;
@@ -46,14 +47,10 @@ CmdResult run(const std::string& args, const std::string& tmp) {
   const std::string err_file = tmp + "/stderr.txt";
   std::string cmd = std::string(L4S_BINARY) + " " + args + " 2>" + q(err_file);
   auto t0 = std::chrono::steady_clock::now();
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
+  l4s::test::ShellResult sr = l4s::test::run_shell(cmd);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.exit_code = sr.exit_code;
+  r.out = std::move(sr.out);
   std::ifstream e(err_file);
   std::stringstream ss;
   ss << e.rdbuf();

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include "shell.h"
 
 namespace {
 
@@ -99,14 +100,8 @@ struct Out {
 };
 
 Out sh(const std::string& cmd) {
-  Out o;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.text.append(buf, n);
-  int status = pclose(p);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
+  l4s::test::ShellResult r = l4s::test::run_shell(cmd + " 2>&1");
+  return {r.exit_code, std::move(r.out)};
 }
 
 class FixJavaE2E : public ::testing::Test {

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include "shell.h"
 
 namespace {
 
@@ -26,26 +27,13 @@ using nlohmann::json;
 
 const std::string kAttackData = std::string(L4S_FIXTURES_DIR) + "/attack-data";
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-};
+using CommandResult = l4s::test::ShellResult;
+std::string q(const std::string& s) { return l4s::test::shell_quote(s); }
 
 // Runs a shell command line (the binary is "$L4S").
 CommandResult sh(const std::string& command) {
-  CommandResult r;
-  std::string cmd = "L4S='" + std::string(L4S_BINARY) + "'; " + command + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return l4s::test::run_shell("L4S=" + q(L4S_BINARY) + "; " + command + " 2>/dev/null");
 }
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
 
 CommandResult hunt(const std::string& args) { return sh("\"$L4S\" hunt " + args); }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include "shell.h"
 
 namespace {
 
@@ -21,17 +22,10 @@ const std::string k2171 = kJars + "mergebase-log4j-samples/false-hits/log4j-core
 const std::string k2150 = kJars + "google-log4jscanner/jar/testdata/log4j-core-2.15.0.jar";
 const std::string k2160 = kJars + "google-log4jscanner/jar/testdata/log4j-core-2.16.0.jar";
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) { return l4s::test::shell_quote(s); }
 
 std::string run(const std::string& args) {
-  std::string cmd = std::string(L4S_BINARY) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
+  return l4s::test::run_shell(std::string(L4S_BINARY) + " " + args + " 2>/dev/null").out;
 }
 
 class ImageE2E : public ::testing::Test {

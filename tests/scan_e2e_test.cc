@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include "shell.h"
 
 namespace {
 
@@ -26,22 +27,10 @@ const std::string kFixtures = L4S_FIXTURES_DIR;
 const std::string kJars = kFixtures + "/jars/";
 const std::vector<std::string> kAllFour = {"CVE-2021-44228", "CVE-2021-44832", "CVE-2021-45046", "CVE-2021-45105"};
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-};
+using CommandResult = l4s::test::ShellResult;
 
 CommandResult run(const std::string& args) {
-  CommandResult r;
-  std::string cmd = std::string(L4S_BINARY) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return l4s::test::run_shell(std::string(L4S_BINARY) + " " + args + " 2>/dev/null");
 }
 
 json scan_json(const std::string& paths, int* exit_code = nullptr) {
@@ -55,7 +44,7 @@ json scan_json(const std::string& paths, int* exit_code = nullptr) {
   }
 }
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) { return l4s::test::shell_quote(s); }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

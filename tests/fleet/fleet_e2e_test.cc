@@ -31,6 +31,7 @@
 #include "report/schema_checks.h"
 #include "tests/fleet/pg_server.h"
 #include "tests/fleet/webdriver.h"
+#include "../shell.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -49,18 +50,11 @@ struct CmdResult {
 };
 
 CmdResult run(const std::string& cmd) {
-  CmdResult r;
-  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  l4s::test::ShellResult r = l4s::test::run_shell(cmd + " 2>/dev/null");
+  return {r.exit_code, std::move(r.out)};
 }
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) { return l4s::test::shell_quote(s); }
 const std::string kBin = L4S_BINARY;
 
 json read_json(const std::string& path) {
