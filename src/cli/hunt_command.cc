@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/walk_flags.h"
+#include "core/ordered_spool.h"
 #include "fs/walker.h"
 #include "hunt/hunt_file.h"
 #include "hunt/hunt_report.h"
@@ -73,107 +74,127 @@ int run_hunt(HuntFlags flags) {
   rep.roots = flags.paths;
   auto t0 = std::chrono::steady_clock::now();
 
-  std::vector<hunt::FileHunt> hunts;
+  // The inputs: stdin, then every file the walk finds.
+  struct Input {
+    std::string path;  // "-" for stdin
+    uint64_t size = 0;
+  };
+  std::vector<Input> inputs;
   std::vector<hunt::HuntError> errors;
-  std::vector<std::pair<pcap::CaptureResult, uint64_t>> captures;
-  pcap::AnalyzerOptions capture_options;
-  capture_options.correlation_window = flags.pcap_window;
-  if (stdin_uses && flags.pcap) captures.emplace_back(pcap::HuntCapture("-", capture_options), 0);  // libpcap reads '-' as stdin
-  else if (stdin_uses) hunts.push_back(hunt::HuntStream(0, "-"));
-
+  if (stdin_uses) inputs.push_back({"-", 0});
   fs::WalkOptions walk = flags.walk;
   for (const std::string& p : flags.paths)
     if (p != "-") walk.roots.push_back(p);
   walk.threads = resolved_threads(walk.threads);
   if (!walk.roots.empty()) {
-    // Walk first, then hunt: logs are few and large, so files are shared out
-    // one at a time, largest first, instead of in the walker's batches.
-    std::vector<fs::FileVisit> files;
     std::mutex mu;
     fs::WalkCallbacks cb;
     cb.on_file = [&](const fs::FileVisit& v) {
       std::lock_guard<std::mutex> l(mu);
-      files.push_back(v);
+      inputs.push_back({v.path, v.size});
     };
     cb.on_error = [&](const std::string& where, const std::string& why) {
       std::lock_guard<std::mutex> l(mu);
       errors.push_back({where, why});
     };
     fs::walk(walk, cb);
-    std::stable_sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.size > b.size; });
-    std::vector<hunt::FileHunt> results(files.size());
-    // Captures (pcap, pcapng, by their magic; every file with --pcap) go
-    // through the packet analyser instead.
-    std::vector<std::optional<pcap::CaptureResult>> capture_results(files.size());
+  }
+  // Reported in path order; hunted largest first (logs are few and large,
+  // so files are shared out one at a time rather than in the walker's batches).
+  std::stable_sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.path < b.path; });
+  std::vector<size_t> work(inputs.size());
+  for (size_t i = 0; i < work.size(); ++i) work[i] = i;
+  std::stable_sort(work.begin(), work.end(), [&](size_t a, size_t b) { return inputs[a].size > inputs[b].size; });
+
+  pcap::AnalyzerOptions capture_options;
+  capture_options.correlation_window = flags.pcap_window;
+  const bool color = format == hunt::HuntFormat::kText && !flags.no_color && flags.output.empty() && isatty(1);
+  const bool keep_iocs = !flags.iocs.first.empty();
+  hunt::HuntTally tally(keep_iocs);
+
+  // Detections are written as they are found (in input order, through the
+  // spool) and only tallied, so memory stays flat however many there are.
+  auto hunt_all = [&](std::ostream& out) {
+    hunt::HuntWriter writer(format, out, color);
+    writer.Begin(rep);
+    core::OrderedSpool spool(inputs.size(), [&](std::string_view bytes) { writer.Write(bytes); });
+    std::vector<hunt::FileHunt> logs(inputs.size());
+    std::vector<std::optional<pcap::CaptureResult>> captures(inputs.size());
+    std::mutex tally_mu;
     std::atomic<size_t> next{0};
     auto worker = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-        if (flags.pcap || pcap::SniffCaptureFile(files[i].path) != pcap::CaptureFormat::kNone)
-          capture_results[i] = pcap::HuntCapture(files[i].path, capture_options);
-        else
-          results[i] = hunt::HuntPath(files[i].path);
+      hunt::HuntTally mine(keep_iocs);
+      std::string chunk;
+      for (size_t k; (k = next.fetch_add(1)) < work.size();) {
+        const size_t i = work[k];
+        const std::string& path = inputs[i].path;
+        auto take = [&](hunt::Detection&& d) {
+          mine.Add(d);
+          chunk += writer.Format(d);
+          if (chunk.size() >= (64u << 10)) {
+            spool.Append(i, chunk);
+            chunk.clear();
+          }
+        };
+        // Captures (pcap, pcapng, by their magic; every file with --pcap)
+        // go through the packet analyser; libpcap reads '-' as stdin.
+        if (flags.pcap || (path != "-" && pcap::SniffCaptureFile(path) != pcap::CaptureFormat::kNone)) {
+          captures[i] = pcap::HuntCapture(path, capture_options);
+          for (pcap::NetDetection& nd : captures[i]->detections) take(std::move(nd.detection));
+        } else {
+          logs[i] = path == "-" ? hunt::HuntStream(0, "-", {}, take) : hunt::HuntPath(path, {}, take);
+        }
+        spool.Append(i, chunk);
+        chunk.clear();
+        spool.Close(i);
       }
+      std::lock_guard<std::mutex> l(tally_mu);
+      tally.Merge(mine);
     };
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < std::min<size_t>(walk.threads, files.size()); ++t) pool.emplace_back(worker);
+    for (unsigned t = 1; t < std::min<size_t>(walk.threads, inputs.size()); ++t) pool.emplace_back(worker);
     worker();
     for (std::thread& t : pool) t.join();
-    for (size_t i = 0; i < files.size(); ++i) {
-      if (capture_results[i]) captures.emplace_back(std::move(*capture_results[i]), files[i].size);
-      else hunts.push_back(std::move(results[i]));
-    }
-  }
+    if (!spool.error().empty()) std::cerr << "log4shield hunt: " << spool.error() << " (output kept in memory)\n";
 
-  std::stable_sort(hunts.begin(), hunts.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
-  for (hunt::FileHunt& h : hunts) {
-    rep.stats.files++;
-    rep.stats.bytes_read += h.bytes_in;
-    rep.stats.bytes_text += h.bytes_text;
-    rep.stats.lines += h.lines;
-    if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
-    for (hunt::Detection& d : h.detections) rep.detections.push_back(std::move(d));
-  }
-  std::stable_sort(captures.begin(), captures.end(), [](const auto& a, const auto& b) { return a.first.path < b.first.path; });
-  for (auto& [capture, size] : captures) pcap::AddToHuntReport(std::move(capture), size, &rep);
-  for (hunt::HuntError& e : rep.errors) errors.push_back(std::move(e));
-  std::stable_sort(rep.detections.begin(), rep.detections.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
-  std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
-  rep.errors = std::move(errors);
-  rep.stats.errors = rep.errors.size();
-  rep.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  rep.finished = report::now_iso8601();
-
-  bool found = !rep.detections.empty() || !rep.network_events.empty();
-  int rc = found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete;
-  auto write = [&](std::ostream& o) {
-    switch (format) {
-      case hunt::HuntFormat::kJson: hunt::WriteHuntJson(rep, o); break;
-      case hunt::HuntFormat::kJsonl: hunt::WriteHuntJsonl(rep, o); break;
-      case hunt::HuntFormat::kCsv: hunt::WriteHuntCsv(rep, o); break;
-      case hunt::HuntFormat::kText:
-        hunt::WriteHuntText(rep, o, !flags.no_color && flags.output.empty() && isatty(1));
-        break;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (captures[i]) {
+        pcap::AddContextToHuntReport(std::move(*captures[i]), inputs[i].size, &rep);
+        continue;
+      }
+      const hunt::FileHunt& h = logs[i];
+      rep.stats.files++;
+      rep.stats.bytes_read += h.bytes_in;
+      rep.stats.bytes_text += h.bytes_text;
+      rep.stats.lines += h.lines;
+      if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
     }
+    for (hunt::HuntError& e : rep.errors) errors.push_back(std::move(e));
+    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
+    rep.errors = std::move(errors);
+    rep.stats.errors = rep.errors.size();
+    rep.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rep.finished = report::now_iso8601();
+    writer.End(rep, tally);
   };
+
+  int rc = kExitClean;
   if (flags.output.empty() || flags.output == "-") {
-    write(std::cout);
+    hunt_all(std::cout);
     std::cout.flush();
   } else {
     std::string err;
-    if (!report::write_file_atomically(flags.output, write, &err)) {
+    if (!report::write_file_atomically(flags.output, hunt_all, &err)) {
       std::cerr << "log4shield hunt: cannot write report: " << err << "\n";
-      rc = std::max(rc, kExitIncomplete);
+      rc = kExitIncomplete;
     }
   }
+  bool found = tally.attempts() > 0 || !rep.network_events.empty();
+  rc = std::max(rc, found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete);
   if (!flags.iocs.first.empty()) {
     std::string err;
-    auto write_iocs = [&](std::ostream& o) {
-      switch (ioc_format) {
-        case hunt::IocFormat::kStix: hunt::WriteStix(rep, o); break;
-        case hunt::IocFormat::kMispCsv: hunt::WriteMispCsv(rep, o); break;
-        case hunt::IocFormat::kCsv: hunt::WriteIocCsv(rep, o); break;
-      }
-    };
+    std::vector<hunt::Ioc> iocs = tally.Iocs();
+    auto write_iocs = [&](std::ostream& o) { hunt::WriteIocs(ioc_format, iocs, rep.finished, o); };
     if (!report::write_file_atomically(flags.iocs.second, write_iocs, &err)) {
       std::cerr << "log4shield hunt: cannot write IOCs: " << err << "\n";
       rc = std::max(rc, kExitIncomplete);

@@ -5,10 +5,9 @@
 namespace l4s::fleet {
 namespace {
 
-hunt::HuntReport to_hunt_report(const Fleet& fleet, const std::string& now) {
-  hunt::HuntReport r;
-  r.host = "log4shield fleet";
-  r.started = r.finished = now;
+// The stored detections, gathered as `hunt` gathers its own.
+std::vector<hunt::Ioc> fleet_iocs(const Fleet& fleet) {
+  hunt::HuntTally tally;
   for (const auto& d : fleet.detections) {
     hunt::Detection h;
     h.file = d.host + ":" + d.file;
@@ -36,19 +35,19 @@ hunt::HuntReport to_hunt_report(const Fleet& fleet, const std::string& now) {
       if (hunt::VerdictName(v) == d.verdict) h.verdict = v;
     for (auto s : {hunt::Severity::kLow, hunt::Severity::kMedium, hunt::Severity::kHigh, hunt::Severity::kCritical})
       if (hunt::SeverityName(s) == d.severity) h.severity = s;
-    r.detections.push_back(std::move(h));
+    tally.Add(h);
   }
-  return r;
+  return tally.Iocs();
 }
 
 }  // namespace
 
 void write_fleet_stix(const Fleet& fleet, const std::string& now, std::ostream& out) {
-  hunt::WriteStix(to_hunt_report(fleet, now), out);
+  hunt::WriteIocs(hunt::IocFormat::kStix, fleet_iocs(fleet), now, out);
 }
 
 void write_fleet_misp_csv(const Fleet& fleet, const std::string& now, std::ostream& out) {
-  hunt::WriteMispCsv(to_hunt_report(fleet, now), out);
+  hunt::WriteIocs(hunt::IocFormat::kMispCsv, fleet_iocs(fleet), now, out);
 }
 
 }  // namespace l4s::fleet

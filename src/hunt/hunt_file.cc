@@ -11,7 +11,7 @@
 
 namespace l4s::hunt {
 
-FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options) {
+FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink) {
   FileHunt out;
   out.file = name;
   bool first = true;
@@ -36,7 +36,7 @@ FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options)
               d.timestamp_raw = std::move(fields.timestamp_raw);
               d.source_ip = std::move(fields.source_ip);
               d.forwarded_for = std::move(fields.forwarded_for);
-              out.detections.push_back(std::move(d));
+              sink(std::move(d));
             },
             options.env, options.limits);
         open_line = !block.empty() && block.back() != '\n';
@@ -50,7 +50,7 @@ FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options)
   return out;
 }
 
-FileHunt HuntPath(const std::string& path, const HuntOptions& options) {
+FileHunt HuntPath(const std::string& path, const HuntOptions& options, const DetectionSink& sink) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     FileHunt out;
@@ -69,8 +69,22 @@ FileHunt HuntPath(const std::string& path, const HuntOptions& options) {
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  FileHunt out = HuntStream(fd, path, options);
+  FileHunt out = HuntStream(fd, path, options, sink);
   ::close(fd);
+  return out;
+}
+
+FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options) {
+  std::vector<Detection> found;
+  FileHunt out = HuntStream(fd, name, options, [&](Detection&& d) { found.push_back(std::move(d)); });
+  out.detections = std::move(found);
+  return out;
+}
+
+FileHunt HuntPath(const std::string& path, const HuntOptions& options) {
+  std::vector<Detection> found;
+  FileHunt out = HuntPath(path, options, [&](Detection&& d) { found.push_back(std::move(d)); });
+  out.detections = std::move(found);
   return out;
 }
 

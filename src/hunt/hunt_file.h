@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct HuntOptions {
 
 struct FileHunt {
   std::string file;
-  std::vector<Detection> detections;  // in stream order
+  std::vector<Detection> detections;  // in stream order (unless a sink took them)
   Compression compression = Compression::kNone;
   uint64_t bytes_in = 0;    // read from the file
   uint64_t bytes_text = 0;  // decompressed text searched
@@ -30,10 +31,19 @@ struct FileHunt {
   Status status;
 };
 
-// Hunts an open descriptor, reported as `name` ("-" for stdin).
-FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options = {});
+// Receives each detection as it is found, in stream order.
+using DetectionSink = std::function<void(Detection&&)>;
 
-// Opens `path` (never blocking on FIFOs) and hunts it.
+// Hunts an open descriptor, reported as `name` ("-" for stdin). Detections
+// go to `sink` as they are found, so memory does not grow with the hits;
+// the result's `detections` stays empty.
+FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink);
+
+// Opens `path` (never blocking on FIFOs) and hunts it, the same way.
+FileHunt HuntPath(const std::string& path, const HuntOptions& options, const DetectionSink& sink);
+
+// The same, keeping the detections in the result (for small inputs and tests).
+FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options = {});
 FileHunt HuntPath(const std::string& path, const HuntOptions& options = {});
 
 }  // namespace l4s::hunt

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_writer.h"
 #include "hunt/log_fields.h"
 
 namespace l4s::hunt {
@@ -23,51 +24,53 @@ std::string Dump(const ordered_json& j, int indent = -1) {
 
 ordered_json OrNull(const std::string& s) { return s.empty() ? ordered_json(nullptr) : ordered_json(s); }
 
-ordered_json TargetJson(const JndiTarget& t) {
-  return ordered_json{{"name", t.name},
-                      {"scheme", t.scheme},
-                      {"host", OrNull(t.host)},
-                      {"port", t.port < 0 ? ordered_json(nullptr) : ordered_json(t.port)},
-                      {"path", t.path},
-                      {"remote", t.remote},
-                      {"passes_2_15", t.passes_2_15},
-                      {"allowlist_trick", t.allowlist_trick}};
+void WriteTarget(core::JsonWriter& w, const JndiTarget& t) {
+  w.BeginObject();
+  w.Key("name").String(t.name).Key("scheme").String(t.scheme).Key("host").StringOrNull(t.host).Key("port");
+  if (t.port < 0) w.Null();
+  else w.Int(t.port);
+  w.Key("path").String(t.path).Key("remote").Bool(t.remote).Key("passes_2_15").Bool(t.passes_2_15);
+  w.Key("allowlist_trick").Bool(t.allowlist_trick).EndObject();
 }
 
-ordered_json DetectionJson(const Detection& d) {
-  ordered_json layers = ordered_json::array();
-  for (Layer l : d.layers) layers.push_back(std::string(LayerName(l)));
-  ordered_json targets = ordered_json::array();
-  for (const JndiTarget& t : d.jndi) targets.push_back(TargetJson(t));
-  const JndiTarget* primary = PrimaryTarget(d);
-  ordered_json j{{"file", d.file},
-                      {"line", d.line},
-                      {"offset", d.offset},
-                      {"timestamp", OrNull(d.timestamp)},
-                      {"timestamp_raw", OrNull(d.timestamp_raw)},
-                      {"source_ip", OrNull(d.source_ip)},
-                      {"forwarded_for", OrNull(d.forwarded_for)},
-                      {"raw", d.raw},
-                      {"layers", layers},
-                      {"resolved", d.resolved},
-                      {"jndi", primary ? TargetJson(*primary) : ordered_json(nullptr)},
-                      {"jndi_targets", targets},
-                      {"techniques", d.techniques},
-                      {"exfiltrates", d.exfiltrates},
-                      {"decoded_command", OrNull(d.decoded_command)},
-                      {"verdict", std::string(VerdictName(d.verdict))},
-                      {"severity", std::string(SeverityName(d.severity))}};
+// The detection object's members (the caller opens and closes the object).
+void WriteDetectionMembers(core::JsonWriter& w, const Detection& d) {
+  w.Key("file").String(d.file).Key("line").Uint(d.line).Key("offset").Uint(d.offset);
+  w.Key("timestamp").StringOrNull(d.timestamp).Key("timestamp_raw").StringOrNull(d.timestamp_raw);
+  w.Key("source_ip").StringOrNull(d.source_ip).Key("forwarded_for").StringOrNull(d.forwarded_for);
+  w.Key("raw").String(d.raw).Key("layers").BeginArray();
+  for (Layer l : d.layers) w.String(LayerName(l));
+  w.EndArray().Key("resolved").String(d.resolved).Key("jndi");
+  if (const JndiTarget* primary = PrimaryTarget(d)) WriteTarget(w, *primary);
+  else w.Null();
+  w.Key("jndi_targets").BeginArray();
+  for (const JndiTarget& t : d.jndi) WriteTarget(w, t);
+  w.EndArray().Key("techniques").Strings(d.techniques).Key("exfiltrates").Strings(d.exfiltrates);
+  w.Key("decoded_command").StringOrNull(d.decoded_command).Key("verdict").String(VerdictName(d.verdict));
+  w.Key("severity").String(SeverityName(d.severity));
   if (d.network) {
     const NetworkContext& n = *d.network;
-    ordered_json net{{"protocol", n.protocol}, {"src_ip", n.src_ip}, {"src_port", n.src_port},
-                     {"dst_ip", n.dst_ip},     {"dst_port", n.dst_port}, {"frame", n.frame},
-                     {"field", n.field},       {"header", OrNull(n.header)}};
-    if (!n.http_method.empty() || !n.http_uri.empty())
-      net["http"] = {{"method", n.http_method}, {"uri", n.http_uri}, {"host", OrNull(n.http_host)},
-                     {"user_agent", OrNull(n.http_user_agent)}};
-    j["network"] = std::move(net);
+    w.Key("network").BeginObject().Key("protocol").String(n.protocol).Key("src_ip").String(n.src_ip);
+    w.Key("src_port").Uint(n.src_port).Key("dst_ip").String(n.dst_ip).Key("dst_port").Uint(n.dst_port);
+    w.Key("frame").Uint(n.frame).Key("field").String(n.field).Key("header").StringOrNull(n.header);
+    if (!n.http_method.empty() || !n.http_uri.empty()) {
+      w.Key("http").BeginObject().Key("method").String(n.http_method).Key("uri").String(n.http_uri);
+      w.Key("host").StringOrNull(n.http_host).Key("user_agent").StringOrNull(n.http_user_agent).EndObject();
+    }
+    w.EndObject();
   }
-  return j;
+}
+
+// `value` printed as the member `key` of an object indented by 2 at depth 1.
+void AppendMember(std::string* out, const char* key, const ordered_json& value) {
+  *out += ",\n  \"";
+  *out += key;
+  *out += "\": ";
+  std::string v = Dump(value, 2);
+  for (char c : v) {
+    *out += c;
+    if (c == '\n') *out += "  ";
+  }
 }
 
 ordered_json ToolJson(const HuntReport& r) { return {{"name", "log4shield"}, {"version", r.tool_version}}; }
@@ -144,6 +147,10 @@ std::string Printable(std::string_view s, size_t max) {
   return out;
 }
 
+std::string Paint(const std::string& s, const char* code, bool color) {
+  return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+}
+
 bool IsUtc(const std::string& ts) { return IsIsoTimestamp(ts) && ts.back() == 'Z'; }
 
 void Widen(const std::string& ts, std::string* first, std::string* last) {
@@ -175,23 +182,84 @@ const JndiTarget* PrimaryTarget(const Detection& d) {
   return d.jndi.empty() ? nullptr : &d.jndi.front();
 }
 
-HuntSummary Summarize(const HuntReport& r, size_t top) {
-  HuntSummary s;
-  std::map<std::string, uint64_t> sources, hosts, verdicts;
-  for (const Detection& d : r.detections) {
-    ++s.attempts;
-    if (!d.source_ip.empty()) ++sources[d.source_ip];
-    std::set<std::string> seen;
-    for (const JndiTarget& t : d.jndi)
-      if (t.remote && !t.host.empty() && seen.insert(t.host).second) ++hosts[t.host];
-    ++verdicts[std::string(VerdictName(d.verdict))];
-    if (IsIsoTimestamp(d.timestamp)) Widen(d.timestamp, &s.first_seen, &s.last_seen);
+void HuntTally::Add(const Detection& d) {
+  ++attempts_;
+  if (!d.source_ip.empty()) ++sources_[d.source_ip];
+  std::set<std::string> hosts;
+  for (const JndiTarget& t : d.jndi)
+    if (t.remote && !t.host.empty() && hosts.insert(t.host).second) ++hosts_[t.host];
+  ++verdicts_[std::string(VerdictName(d.verdict))];
+  if (IsIsoTimestamp(d.timestamp)) Widen(d.timestamp, &first_seen_, &last_seen_);
+  if (!keep_iocs_) return;
+
+  std::set<std::tuple<std::string, std::string, int>> once;  // count a detection once per IOC
+  auto add = [&](const std::string& type, const std::string& value, int port) {
+    if (!once.insert({type, value, port}).second) return;
+    Ioc& ioc = iocs_[{type, value, port}];
+    ioc.type = type;
+    ioc.value = value;
+    ioc.port = port;
+    ++ioc.count;
+    if (IsUtc(d.timestamp)) Widen(d.timestamp, &ioc.first_seen, &ioc.last_seen);
+  };
+  for (const JndiTarget& t : d.jndi) {
+    if (!t.remote || t.host.empty()) continue;
+    add("url", t.name, t.port);
+    std::string host = t.host;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::string type = !IsIpAddress(host) ? "domain" : host.find(':') != std::string::npos ? "ipv6" : "ipv4";
+    add(type, host, type == "domain" ? -1 : t.port);
   }
-  s.top_source_ips = Top(sources, top);
-  s.top_callback_hosts = Top(hosts, top);
-  s.verdicts.assign(verdicts.begin(), verdicts.end());
+  if (!d.source_ip.empty()) add("source-ip", d.source_ip, -1);
+  if (!d.decoded_command.empty()) add("command", d.decoded_command, -1);
+}
+
+void HuntTally::Merge(const HuntTally& other) {
+  attempts_ += other.attempts_;
+  Widen(other.first_seen_, &first_seen_, &last_seen_);
+  Widen(other.last_seen_, &first_seen_, &last_seen_);
+  for (const auto& [k, n] : other.sources_) sources_[k] += n;
+  for (const auto& [k, n] : other.hosts_) hosts_[k] += n;
+  for (const auto& [k, n] : other.verdicts_) verdicts_[k] += n;
+  for (const auto& [key, ioc] : other.iocs_) {
+    Ioc& mine = iocs_[key];
+    mine.type = ioc.type;
+    mine.value = ioc.value;
+    mine.port = ioc.port;
+    mine.count += ioc.count;
+    Widen(ioc.first_seen, &mine.first_seen, &mine.last_seen);
+    Widen(ioc.last_seen, &mine.first_seen, &mine.last_seen);
+  }
+}
+
+HuntSummary HuntTally::Summary(size_t top) const {
+  HuntSummary s;
+  s.attempts = attempts_;
+  s.first_seen = first_seen_;
+  s.last_seen = last_seen_;
+  s.top_source_ips = Top(sources_, top);
+  s.top_callback_hosts = Top(hosts_, top);
+  s.verdicts.assign(verdicts_.begin(), verdicts_.end());
   return s;
 }
+
+std::vector<Ioc> HuntTally::Iocs() const {
+  std::vector<Ioc> out;
+  for (const auto& [key, ioc] : iocs_) out.push_back(ioc);
+  return out;
+}
+
+namespace {
+HuntTally TallyOf(const HuntReport& r) {
+  HuntTally t;
+  for (const Detection& d : r.detections) t.Add(d);
+  return t;
+}
+}  // namespace
+
+HuntSummary Summarize(const HuntReport& r, size_t top) { return TallyOf(r).Summary(top); }
+
+std::vector<Ioc> CollectIocs(const HuntReport& r) { return TallyOf(r).Iocs(); }
 
 bool ParseHuntFormat(const std::string& name, HuntFormat* out) {
   if (name == "text") *out = HuntFormat::kText;
@@ -210,127 +278,152 @@ bool ParseIocFormat(const std::string& name, IocFormat* out) {
   return true;
 }
 
-void WriteHuntJson(const HuntReport& r, std::ostream& out) {
-  ordered_json j{{"tool", ToolJson(r)},       {"host", r.host},          {"started", r.started},
-                 {"finished", r.finished},    {"roots", r.roots},        {"stats", StatsJson(r.stats)},
-                 {"summary", SummaryJson(Summarize(r))}};
-  ordered_json detections = ordered_json::array();
-  for (const Detection& d : r.detections) detections.push_back(DetectionJson(d));
-  j["detections"] = std::move(detections);
-  ordered_json errors = ordered_json::array();
-  for (const HuntError& e : r.errors) errors.push_back({{"file", e.file}, {"reason", e.reason}});
-  j["errors"] = std::move(errors);
-  if (!r.network_events.empty()) {
-    ordered_json events = ordered_json::array();
-    for (const NetworkEvent& e : r.network_events) events.push_back(ordered_json::parse(e.json, nullptr, false));
-    j["network_events"] = std::move(events);
-  }
-  out << Dump(j, 2) << "\n";
-}
-
-void WriteHuntJsonl(const HuntReport& r, std::ostream& out) {
-  for (const Detection& d : r.detections) {
-    ordered_json j{{"type", "detection"}};
-    j.update(DetectionJson(d));
-    out << Dump(j) << "\n";
-  }
-  for (const NetworkEvent& e : r.network_events) out << e.json << "\n";
-  for (const HuntError& e : r.errors)
-    out << Dump(ordered_json{{"type", "error"}, {"file", e.file}, {"reason", e.reason}}) << "\n";
-  ordered_json s{{"type", "summary"},      {"tool", ToolJson(r)}, {"host", r.host},
-                 {"started", r.started},   {"finished", r.finished}, {"roots", r.roots},
-                 {"stats", StatsJson(r.stats)}};
-  s.update(SummaryJson(Summarize(r)));
-  out << Dump(s) << "\n";
-}
-
-void WriteHuntCsv(const HuntReport& r, std::ostream& out) {
-  out << "file,line,offset,timestamp,source_ip,forwarded_for,verdict,severity,jndi_name,scheme,host,port,path,"
-         "decoded_command,exfiltrates,techniques,layers,raw\n";
-  for (const Detection& d : r.detections) {
-    const JndiTarget* t = PrimaryTarget(d);
-    std::vector<std::string> layers;
-    for (Layer l : d.layers) layers.emplace_back(LayerName(l));
-    std::string raw = Printable(d.raw, Detection::kMaxRaw);
-    out << CsvField(d.file) << ',' << d.line << ',' << d.offset << ',' << CsvField(d.timestamp) << ','
-        << CsvField(d.source_ip) << ',' << CsvField(d.forwarded_for) << ',' << VerdictName(d.verdict) << ','
-        << SeverityName(d.severity) << ',' << CsvField(t ? t->name : "") << ',' << CsvField(t ? t->scheme : "")
-        << ',' << CsvField(t ? t->host : "") << ',' << (t && t->port >= 0 ? std::to_string(t->port) : "") << ','
-        << CsvField(t ? t->path : "") << ',' << CsvField(d.decoded_command) << ',' << CsvField(Join(d.exfiltrates))
-        << ',' << CsvField(Join(d.techniques)) << ',' << CsvField(Join(layers)) << ',' << CsvField(raw) << "\n";
-  }
-}
-
-void WriteHuntText(const HuntReport& r, std::ostream& out, bool color) {
-  auto paint = [&](const std::string& s, const char* code) {
-    return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
-  };
-  for (const Detection& d : r.detections) {
-    const JndiTarget* t = PrimaryTarget(d);
-    std::string sev(SeverityName(d.severity));
-    const char* code = d.severity == Severity::kCritical ? "1;31" : d.severity == Severity::kHigh ? "31" : "33";
-    if (d.network) {
-      const NetworkContext& n = *d.network;
-      out << d.file << " frame " << n.frame << " " << n.src_ip << ":" << n.src_port << " -> " << n.dst_ip << ":"
-          << n.dst_port << " " << n.field << (n.header.empty() ? "" : " " + Printable(n.header, 64)) << ": ";
-    } else {
-      out << d.file << ":" << d.line << ": ";
+void HuntWriter::Begin(const HuntReport& r) {
+  switch (format_) {
+    case HuntFormat::kJson: {
+      // Members come in the order they are known: the detections stream
+      // out before the stats and summary exist.
+      std::string head = "{";
+      AppendMember(&head, "tool", ToolJson(r));
+      head.erase(1, 1);  // no comma before the first member
+      AppendMember(&head, "host", r.host);
+      AppendMember(&head, "started", r.started);
+      AppendMember(&head, "roots", r.roots);
+      head += ",\n  \"detections\": [";
+      out_ << head;
+      break;
     }
-    out << paint(sev, code) << " " << VerdictName(d.verdict) << " "
-        << (t ? Printable(t->name, 200) : "-");
-    if (!d.timestamp.empty()) out << " at " << d.timestamp;
-    if (!d.source_ip.empty()) out << " from " << d.source_ip;
-    if (!d.forwarded_for.empty()) out << " (X-Forwarded-For " << d.forwarded_for << ")";
-    if (!d.decoded_command.empty()) out << " command: " << Printable(d.decoded_command, 200);
-    out << "\n";
+    case HuntFormat::kCsv:
+      out_ << "file,line,offset,timestamp,source_ip,forwarded_for,verdict,severity,jndi_name,scheme,host,port,path,"
+              "decoded_command,exfiltrates,techniques,layers,raw\n";
+      break;
+    case HuntFormat::kJsonl:
+    case HuntFormat::kText: break;
   }
-  for (const NetworkEvent& e : r.network_events)
-    out << e.file << ": " << (e.type == "incident" ? paint("INCIDENT", "1;31") : e.type) << ": " << e.text << "\n";
-  for (const HuntError& e : r.errors) out << paint("error", "35") << ": " << e.file << ": " << e.reason << "\n";
-  HuntSummary s = Summarize(r);
-  out << "\n" << s.attempts << " attempt(s) in " << r.stats.files << " file(s), " << r.stats.lines << " lines, "
-      << r.stats.bytes_text << " bytes of text; " << r.errors.size() << " error(s)\n";
-  if (!s.first_seen.empty()) out << "first seen: " << s.first_seen << "\nlast seen:  " << s.last_seen << "\n";
-  auto list = [&](const char* title, const auto& v) {
-    if (v.empty()) return;
-    out << title << ":";
-    for (const auto& [value, count] : v) out << " " << value << " (" << count << ")";
-    out << "\n";
-  };
-  list("top source IPs", s.top_source_ips);
-  list("top callback hosts", s.top_callback_hosts);
-  list("verdicts", s.verdicts);
 }
 
-std::vector<Ioc> CollectIocs(const HuntReport& r) {
-  std::map<std::tuple<std::string, std::string, int>, Ioc> iocs;
-  auto add = [&](const std::string& type, const std::string& value, int port, const Detection& d) {
-    Ioc& ioc = iocs[{type, value, port}];
-    ioc.type = type;
-    ioc.value = value;
-    ioc.port = port;
-    ++ioc.count;
-    if (IsUtc(d.timestamp)) Widen(d.timestamp, &ioc.first_seen, &ioc.last_seen);
-  };
-  for (const Detection& d : r.detections) {
-    std::set<std::tuple<std::string, std::string, int>> once;  // count a detection once per IOC
-    auto add_once = [&](const std::string& type, const std::string& value, int port) {
-      if (once.insert({type, value, port}).second) add(type, value, port, d);
-    };
-    for (const JndiTarget& t : d.jndi) {
-      if (!t.remote || t.host.empty()) continue;
-      add_once("url", t.name, t.port);
-      std::string host = t.host;
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-      std::string type = !IsIpAddress(host) ? "domain" : host.find(':') != std::string::npos ? "ipv6" : "ipv4";
-      add_once(type, host, type == "domain" ? -1 : t.port);
+std::string HuntWriter::Format(const Detection& d) const {
+  std::string out;
+  switch (format_) {
+    case HuntFormat::kJson: {
+      out = ",\n    ";  // Write drops the first comma
+      core::JsonWriter w(&out, 2, 2);
+      w.BeginObject();
+      WriteDetectionMembers(w, d);
+      w.EndObject();
+      break;
     }
-    if (!d.source_ip.empty()) add_once("source-ip", d.source_ip, -1);
-    if (!d.decoded_command.empty()) add_once("command", d.decoded_command, -1);
+    case HuntFormat::kJsonl: {
+      core::JsonWriter w(&out);
+      w.BeginObject().Key("type").String("detection");
+      WriteDetectionMembers(w, d);
+      w.EndObject();
+      out += '\n';
+      break;
+    }
+    case HuntFormat::kCsv: {
+      const JndiTarget* t = PrimaryTarget(d);
+      std::vector<std::string> layers;
+      for (Layer l : d.layers) layers.emplace_back(LayerName(l));
+      std::string raw = Printable(d.raw, Detection::kMaxRaw);
+      out = CsvField(d.file) + ',' + std::to_string(d.line) + ',' + std::to_string(d.offset) + ',' +
+            CsvField(d.timestamp) + ',' + CsvField(d.source_ip) + ',' + CsvField(d.forwarded_for) + ',' +
+            std::string(VerdictName(d.verdict)) + ',' + std::string(SeverityName(d.severity)) + ',' +
+            CsvField(t ? t->name : "") + ',' + CsvField(t ? t->scheme : "") + ',' + CsvField(t ? t->host : "") +
+            ',' + (t && t->port >= 0 ? std::to_string(t->port) : "") + ',' + CsvField(t ? t->path : "") + ',' +
+            CsvField(d.decoded_command) + ',' + CsvField(Join(d.exfiltrates)) + ',' + CsvField(Join(d.techniques)) +
+            ',' + CsvField(Join(layers)) + ',' + CsvField(raw) + "\n";
+      break;
+    }
+    case HuntFormat::kText: {
+      const JndiTarget* t = PrimaryTarget(d);
+      const char* code = d.severity == Severity::kCritical ? "1;31" : d.severity == Severity::kHigh ? "31" : "33";
+      if (d.network) {
+        const NetworkContext& n = *d.network;
+        out = d.file + " frame " + std::to_string(n.frame) + " " + n.src_ip + ":" + std::to_string(n.src_port) +
+              " -> " + n.dst_ip + ":" + std::to_string(n.dst_port) + " " + n.field +
+              (n.header.empty() ? "" : " " + Printable(n.header, 64)) + ": ";
+      } else {
+        out = d.file + ":" + std::to_string(d.line) + ": ";
+      }
+      out += Paint(std::string(SeverityName(d.severity)), code, color_) + " " + std::string(VerdictName(d.verdict)) +
+             " " + (t ? Printable(t->name, 200) : "-");
+      if (!d.timestamp.empty()) out += " at " + d.timestamp;
+      if (!d.source_ip.empty()) out += " from " + d.source_ip;
+      if (!d.forwarded_for.empty()) out += " (X-Forwarded-For " + d.forwarded_for + ")";
+      if (!d.decoded_command.empty()) out += " command: " + Printable(d.decoded_command, 200);
+      out += "\n";
+      break;
+    }
   }
-  std::vector<Ioc> out;
-  for (auto& [key, ioc] : iocs) out.push_back(std::move(ioc));
   return out;
+}
+
+void HuntWriter::Write(std::string_view formatted) {
+  if (formatted.empty()) return;
+  if (format_ == HuntFormat::kJson && !wrote_detection_) formatted.remove_prefix(1);  // the first comma
+  wrote_detection_ = true;
+  out_ << formatted;
+}
+
+void HuntWriter::End(const HuntReport& r, const HuntTally& tally) {
+  HuntSummary s = tally.Summary();
+  switch (format_) {
+    case HuntFormat::kJson: {
+      std::string tail = wrote_detection_ ? "\n  ]" : "]";
+      ordered_json errors = ordered_json::array();
+      for (const HuntError& e : r.errors) errors.push_back({{"file", e.file}, {"reason", e.reason}});
+      AppendMember(&tail, "errors", errors);
+      if (!r.network_events.empty()) {
+        ordered_json events = ordered_json::array();
+        for (const NetworkEvent& e : r.network_events) events.push_back(ordered_json::parse(e.json, nullptr, false));
+        AppendMember(&tail, "network_events", events);
+      }
+      AppendMember(&tail, "finished", r.finished);
+      AppendMember(&tail, "stats", StatsJson(r.stats));
+      AppendMember(&tail, "summary", SummaryJson(s));
+      out_ << tail << "\n}\n";
+      break;
+    }
+    case HuntFormat::kJsonl: {
+      for (const NetworkEvent& e : r.network_events) out_ << e.json << "\n";
+      for (const HuntError& e : r.errors)
+        out_ << Dump(ordered_json{{"type", "error"}, {"file", e.file}, {"reason", e.reason}}) << "\n";
+      ordered_json j{{"type", "summary"},      {"tool", ToolJson(r)},    {"host", r.host},
+                     {"started", r.started},   {"finished", r.finished}, {"roots", r.roots},
+                     {"stats", StatsJson(r.stats)}};
+      j.update(SummaryJson(s));
+      out_ << Dump(j) << "\n";
+      break;
+    }
+    case HuntFormat::kCsv: break;
+    case HuntFormat::kText: {
+      for (const NetworkEvent& e : r.network_events)
+        out_ << e.file << ": " << (e.type == "incident" ? Paint("INCIDENT", "1;31", color_) : e.type) << ": " << e.text
+             << "\n";
+      for (const HuntError& e : r.errors) out_ << Paint("error", "35", color_) << ": " << e.file << ": " << e.reason << "\n";
+      out_ << "\n" << s.attempts << " attempt(s) in " << r.stats.files << " file(s), " << r.stats.lines << " lines, "
+           << r.stats.bytes_text << " bytes of text; " << r.errors.size() << " error(s)\n";
+      if (!s.first_seen.empty()) out_ << "first seen: " << s.first_seen << "\nlast seen:  " << s.last_seen << "\n";
+      auto list = [&](const char* title, const auto& v) {
+        if (v.empty()) return;
+        out_ << title << ":";
+        for (const auto& [value, count] : v) out_ << " " << value << " (" << count << ")";
+        out_ << "\n";
+      };
+      list("top source IPs", s.top_source_ips);
+      list("top callback hosts", s.top_callback_hosts);
+      list("verdicts", s.verdicts);
+      break;
+    }
+  }
+}
+
+void WriteHunt(const HuntReport& r, HuntFormat format, std::ostream& out, bool color) {
+  HuntWriter w(format, out, color);
+  w.Begin(r);
+  for (const Detection& d : r.detections) w.Write(w.Format(d));
+  w.End(r, TallyOf(r));
 }
 
 std::string Uuid5(const std::string& name) {
@@ -351,8 +444,9 @@ std::string Uuid5(const std::string& name) {
   return out;
 }
 
-void WriteStix(const HuntReport& r, std::ostream& out) {
-  const std::string now = r.finished.empty() ? r.started : r.finished;
+namespace {
+
+void WriteStix(const std::vector<Ioc>& iocs, const std::string& now, std::ostream& out) {
   const std::string identity_id = "identity--" + Uuid5("identity:log4shield");
   const std::string vuln_id = "vulnerability--" + Uuid5("vulnerability:CVE-2021-44228");
   ordered_json objects = ordered_json::array();
@@ -372,7 +466,7 @@ void WriteStix(const HuntReport& r, std::ostream& out) {
        {"name", "CVE-2021-44228"},
        {"description", "Apache Log4j2 JNDI lookup remote code execution (Log4Shell)"},
        {"external_references", ordered_json::array({{{"source_name", "cve"}, {"external_id", "CVE-2021-44228"}}})}});
-  for (const Ioc& ioc : CollectIocs(r)) {
+  for (const Ioc& ioc : iocs) {
     std::string pattern, name;
     if (ioc.type == "url") {
       pattern = "[url:value = " + StixString(ioc.value) + "]";
@@ -432,10 +526,10 @@ void WriteStix(const HuntReport& r, std::ostream& out) {
   out << Dump(bundle, 2) << "\n";
 }
 
-void WriteMispCsv(const HuntReport& r, std::ostream& out) {
+void WriteMispCsv(const std::vector<Ioc>& iocs, const std::string& now, std::ostream& out) {
   out << "uuid,event_id,category,type,value,comment,to_ids,date,object_relation,attribute_tag,object_uuid,object_name,"
          "object_meta_category\n";
-  const std::string today = CompactDate(r.started);
+  const std::string today = CompactDate(now);
   auto row = [&](const std::string& category, const std::string& type, const std::string& value,
                  const std::string& comment, bool to_ids, const std::string& seen) {
     std::string date = CompactDate(seen);
@@ -444,7 +538,7 @@ void WriteMispCsv(const HuntReport& r, std::ostream& out) {
         << (date.empty() ? today : date) << ",,\"tlp:amber,cve:CVE-2021-44228\",,,\n";
   };
   row("External analysis", "vulnerability", "CVE-2021-44228", "Log4Shell", false, "");
-  for (const Ioc& ioc : CollectIocs(r)) {
+  for (const Ioc& ioc : iocs) {
     std::string seen = " (seen " + std::to_string(ioc.count) + "x)";
     if (ioc.type == "url") {
       row("Network activity", "url", ioc.value, "Log4Shell JNDI callback" + seen, true, ioc.first_seen);
@@ -466,11 +560,21 @@ void WriteMispCsv(const HuntReport& r, std::ostream& out) {
   }
 }
 
-void WriteIocCsv(const HuntReport& r, std::ostream& out) {
+void WriteIocCsv(const std::vector<Ioc>& iocs, std::ostream& out) {
   out << "type,value,port,count,first_seen,last_seen\n";
-  for (const Ioc& ioc : CollectIocs(r)) {
+  for (const Ioc& ioc : iocs) {
     out << ioc.type << ',' << CsvField(ioc.value) << ',' << (ioc.port >= 0 ? std::to_string(ioc.port) : "") << ','
         << ioc.count << ',' << ioc.first_seen << ',' << ioc.last_seen << "\n";
+  }
+}
+
+}  // namespace
+
+void WriteIocs(IocFormat format, const std::vector<Ioc>& iocs, const std::string& now, std::ostream& out) {
+  switch (format) {
+    case IocFormat::kStix: WriteStix(iocs, now, out); break;
+    case IocFormat::kMispCsv: WriteMispCsv(iocs, now, out); break;
+    case IocFormat::kCsv: WriteIocCsv(iocs, out); break;
   }
 }
 

@@ -54,7 +54,7 @@ TEST(HuntReport, SummaryCountsAndOrders) {
 
 TEST(HuntReport, JsonSchema) {
   std::ostringstream out;
-  WriteHuntJson(Sample(), out);
+  WriteHunt(Sample(), HuntFormat::kJson, out);
   json j = json::parse(out.str());
   ASSERT_EQ(j["detections"].size(), 3u);
   const json& d = j["detections"][0];
@@ -72,11 +72,56 @@ TEST(HuntReport, JsonSchema) {
   EXPECT_EQ(j["summary"]["attempts"], 3);
 }
 
+// The json document is streamed member by member; it must still read as
+// the one nlohmann would print for the same values, empty lists included.
+TEST(HuntReport, StreamedJsonIsLaidOutAsOneDocument) {
+  for (bool empty : {false, true}) {
+    HuntReport r = Sample();
+    if (empty) {
+      r.detections.clear();
+      r.errors.clear();
+    } else {
+      r.detections[0].raw += std::string("\xff\x01\"\\", 4);  // invalid UTF-8, a control byte, escapes
+    }
+    std::ostringstream out;
+    WriteHunt(r, HuntFormat::kJson, out);
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(out.str());
+    EXPECT_EQ(out.str(), j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+    EXPECT_EQ(j["detections"].size(), empty ? 0u : 3u);
+  }
+}
+
+TEST(HuntReport, TalliesMergeAsOne) {
+  HuntReport r = Sample();
+  HuntTally whole, first, second;
+  for (size_t i = 0; i < r.detections.size(); ++i) {
+    whole.Add(r.detections[i]);
+    (i == 0 ? first : second).Add(r.detections[i]);
+  }
+  first.Merge(second);
+  HuntSummary a = whole.Summary(), b = first.Summary();
+  EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.first_seen, b.first_seen);
+  EXPECT_EQ(a.last_seen, b.last_seen);
+  EXPECT_EQ(a.top_source_ips, b.top_source_ips);
+  EXPECT_EQ(a.top_callback_hosts, b.top_callback_hosts);
+  EXPECT_EQ(a.verdicts, b.verdicts);
+  std::vector<Ioc> x = whole.Iocs(), y = first.Iocs();
+  ASSERT_EQ(x.size(), y.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(x[i].value, y[i].value);
+    EXPECT_EQ(x[i].count, y[i].count);
+    EXPECT_EQ(x[i].first_seen, y[i].first_seen);
+    EXPECT_EQ(x[i].last_seen, y[i].last_seen);
+  }
+  EXPECT_TRUE(HuntTally(/*keep_iocs=*/false).Iocs().empty());
+}
+
 TEST(HuntReport, JsonlTypesAndInvalidUtf8) {
   HuntReport r = Sample();
   r.detections[0].raw += std::string("\xff\x00tail", 6);
   std::ostringstream out;
-  WriteHuntJsonl(r, out);
+  WriteHunt(r, HuntFormat::kJsonl, out);
   std::istringstream in(out.str());
   std::string line;
   std::vector<std::string> types;
@@ -88,7 +133,7 @@ TEST(HuntReport, CsvQuotesAndNeutralisesFormulas) {
   HuntReport r = Sample();
   r.detections[0].file = "=cmd|' /C calc'!A0,x";
   std::ostringstream out;
-  WriteHuntCsv(r, out);
+  WriteHunt(r, HuntFormat::kCsv, out);
   std::string s = out.str();
   EXPECT_EQ(s.substr(0, s.find('\n')),
             "file,line,offset,timestamp,source_ip,forwarded_for,verdict,severity,jndi_name,scheme,host,port,path,"
@@ -115,9 +160,9 @@ TEST(HuntReport, IocsAggregate) {
 TEST(HuntReport, StixBundleIsStableAndLinked) {
   std::ostringstream a, b;
   HuntReport r = Sample();
-  WriteStix(r, a);
+  WriteIocs(IocFormat::kStix, CollectIocs(r), r.finished, a);
   r.finished = "2027-01-01T00:00:00Z";  // a later re-export
-  WriteStix(r, b);
+  WriteIocs(IocFormat::kStix, CollectIocs(r), r.finished, b);
   json ja = json::parse(a.str()), jb = json::parse(b.str());
   EXPECT_EQ(ja["type"], "bundle");
   EXPECT_EQ(ja["id"], jb["id"]);
@@ -157,7 +202,7 @@ TEST(HuntReport, StixBundleIsStableAndLinked) {
 
 TEST(HuntReport, MispCsvRows) {
   std::ostringstream out;
-  WriteMispCsv(Sample(), out);
+  WriteIocs(IocFormat::kMispCsv, CollectIocs(Sample()), "2026-01-01T00:00:00Z", out);
   std::string s = out.str();
   EXPECT_EQ(s.rfind("uuid,event_id,category,type,value,comment,to_ids,date,", 0), 0u);
   EXPECT_NE(s.find(",Network activity,ip-dst|port,45.155.205.233|12344,"), std::string::npos) << s;

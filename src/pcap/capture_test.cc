@@ -164,7 +164,7 @@ TEST(HuntCapture, ResultsInTheHuntReportSinks) {
   EXPECT_EQ(rep.network_events[0].type, "incident");
 
   std::ostringstream json;
-  hunt::WriteHuntJson(rep, json);
+  hunt::WriteHunt(rep, hunt::HuntFormat::kJson, json);
   nlohmann::json j = nlohmann::json::parse(json.str());
   EXPECT_EQ(j["detections"][0]["network"]["src_ip"], "203.0.113.5");
   EXPECT_EQ(j["detections"][0]["network"]["dst_port"], 80);
@@ -175,7 +175,7 @@ TEST(HuntCapture, ResultsInTheHuntReportSinks) {
   EXPECT_EQ(j["network_events"][0]["evidence"]["kind"], "tcp_connect");
 
   std::ostringstream text;
-  hunt::WriteHuntText(rep, text, false);
+  hunt::WriteHunt(rep, hunt::HuntFormat::kText, text);
   EXPECT_NE(text.str().find(" frame 1 203.0.113.5:40000 -> 10.0.0.10:80 header User-Agent: "), std::string::npos)
       << text.str();
   EXPECT_NE(text.str().find(": INCIDENT: this server (10.0.0.10) evaluated the payload"), std::string::npos)

@@ -102,6 +102,11 @@ void WriteCaptureJsonl(const CaptureResult& r, std::ostream& out) {
 }
 
 void AddToHuntReport(CaptureResult&& r, uint64_t file_size, hunt::HuntReport* report) {
+  for (NetDetection& nd : r.detections) report->detections.push_back(std::move(nd.detection));
+  AddContextToHuntReport(std::move(r), file_size, report);
+}
+
+void AddContextToHuntReport(CaptureResult&& r, uint64_t file_size, hunt::HuntReport* report) {
   auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
   report->stats.files++;
   report->stats.bytes_read += file_size;
@@ -114,7 +119,6 @@ void AddToHuntReport(CaptureResult&& r, uint64_t file_size, hunt::HuntReport* re
   }
   for (const Incident& inc : r.incidents)
     report->network_events.push_back({"incident", r.path, inc.summary + " [" + inc.callback + "]", dump(IncidentJson(r, inc))});
-  for (NetDetection& nd : r.detections) report->detections.push_back(std::move(nd.detection));
   for (std::string& e : r.errors) report->errors.push_back({r.path, std::move(e)});
 }
 

@@ -20,5 +20,7 @@ void WriteCaptureText(const CaptureResult& result, std::ostream& out);
 // network context), callbacks, served payloads and incidents as network
 // events, the errors, and the file in the stats.
 void AddToHuntReport(CaptureResult&& result, uint64_t file_size, hunt::HuntReport* report);
+// The same without the detections (for a caller that has written them already).
+void AddContextToHuntReport(CaptureResult&& result, uint64_t file_size, hunt::HuntReport* report);
 
 }  // namespace l4s::pcap

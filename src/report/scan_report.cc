@@ -201,20 +201,19 @@ bool write_file_atomically(const std::string& path, const std::function<void(std
     *error = path + ": " + std::strerror(errno);
     return false;
   }
-  std::ostringstream buf;
-  content_writer(buf);
-  const std::string data = buf.str();
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = path + ": " + std::strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      return false;
-    }
-    off += static_cast<size_t>(n);
+  // Streamed straight to the temp file: a report may be larger than memory.
+  bool written;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (out) content_writer(out);
+    out.flush();
+    written = static_cast<bool>(out);
+  }
+  if (!written) {
+    *error = path + ": cannot write: " + std::strerror(errno);
+    close(fd);
+    unlink(tmp.c_str());
+    return false;
   }
   fchmod(fd, 0644);
   if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {

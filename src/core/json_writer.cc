@@ -1,0 +1,170 @@
+#include "core/json_writer.h"
+
+#include <cstdio>
+
+namespace l4s::core {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when s[i] starts none;
+// *bad_at is then where the maximal invalid part ends (the first byte that
+// may start something new), as the Unicode "maximal subpart" rule and
+// nlohmann's decoder (Hoehrmann's automaton) both have it.
+size_t Utf8Sequence(std::string_view s, size_t i, size_t* bad_at) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    *bad_at = i + 1;
+    return 0;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    if (i + k >= s.size()) {
+      *bad_at = s.size();  // cut short at the end: one replacement for the rest
+      return 0;
+    }
+    unsigned char b = byte(i + k);
+    unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
+    if (b < min || b > max) {
+      *bad_at = i + k;
+      return 0;
+    }
+  }
+  return len;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    // Runs of plain ASCII are copied at once.
+    size_t run = i;
+    while (run < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[run]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+      ++run;
+    }
+    out->append(s.data() + i, run - i);
+    i = run;
+    if (i >= s.size()) break;
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\b': out->append("\\b"); break;
+        case '\f': out->append("\\f"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default: {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out->append(buf);
+        }
+      }
+      ++i;
+      continue;
+    }
+    size_t bad_at = 0;
+    size_t len = Utf8Sequence(s, i, &bad_at);
+    if (len > 0) {
+      out->append(s.data() + i, len);
+      i += len;
+    } else {
+      out->append("\xEF\xBF\xBD");  // U+FFFD
+      i = bad_at;
+    }
+  }
+  out->push_back('"');
+}
+
+void JsonWriter::NewLine(int depth) {
+  out_->push_back('\n');
+  out_->append(static_cast<size_t>(depth * indent_), ' ');
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (empty_.empty()) return;  // the top-level value
+  if (!empty_.back()) out_->push_back(',');
+  empty_.back() = false;
+  if (indent_ >= 0) NewLine(depth_);
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  AppendJsonString(out_, key);
+  out_->append(indent_ >= 0 ? ": " : ":");
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Open(char bracket) {
+  BeforeValue();
+  out_->push_back(bracket);
+  empty_.push_back(true);
+  ++depth_;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Close(char bracket) {
+  --depth_;
+  if (indent_ >= 0 && !empty_.back()) NewLine(depth_);
+  empty_.pop_back();
+  out_->push_back(bracket);
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  BeforeValue();
+  AppendJsonString(out_, s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Uint(uint64_t v) {
+  BeforeValue();
+  out_->append(std::to_string(v));
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  BeforeValue();
+  out_->append(std::to_string(v));
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool v) {
+  BeforeValue();
+  out_->append(v ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  BeforeValue();
+  out_->append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Strings(const std::vector<std::string>& values) {
+  BeginArray();
+  for (const std::string& v : values) String(v);
+  return EndArray();
+}
+
+}  // namespace l4s::core

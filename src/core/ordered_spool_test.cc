@@ -1,0 +1,80 @@
+#include "core/ordered_spool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+namespace l4s::core {
+namespace {
+
+TEST(OrderedSpool, WritesInSlotOrderWhateverTheOrderOfWork) {
+  std::string out;
+  OrderedSpool spool(3, [&](std::string_view b) { out += b; });
+  spool.Append(2, "c1");
+  spool.Append(1, "b1");
+  spool.Append(0, "a1");
+  EXPECT_EQ(out, "a1") << "the head writes through";
+  spool.Append(2, "c2");
+  spool.Close(2);
+  spool.Append(1, "b2");
+  EXPECT_EQ(out, "a1");
+  spool.Close(0);
+  EXPECT_EQ(out, "a1b1b2") << "slot 1 became the head and wrote what it had gathered";
+  spool.Append(1, "b3");
+  EXPECT_EQ(out, "a1b1b2b3");
+  spool.Close(1);
+  EXPECT_EQ(out, "a1b1b2b3c1c2");
+  EXPECT_EQ(spool.buffered_bytes(), 0u);
+}
+
+TEST(OrderedSpool, PastTheBudgetWaitingBytesGoToDisk) {
+  std::string out;
+  OrderedSpool spool(2, [&](std::string_view b) { out += b; }, /*memory_budget=*/100);
+  std::string expected_tail;
+  for (int i = 0; i < 50; ++i) {
+    std::string piece = "line " + std::to_string(i) + "\n";
+    spool.Append(1, piece);
+    expected_tail += piece;
+    EXPECT_LE(spool.buffered_bytes(), 100u);
+  }
+  EXPECT_GT(spool.spilled_bytes(), 0u);
+  spool.Append(0, "head\n");
+  spool.Close(1);
+  EXPECT_EQ(out, "head\n");
+  spool.Close(0);
+  EXPECT_EQ(out, "head\n" + expected_tail);
+  EXPECT_EQ(spool.error(), "");
+  EXPECT_EQ(spool.buffered_bytes(), 0u);
+}
+
+TEST(OrderedSpool, ManyThreadsSmallBudgetSameBytes) {
+  constexpr size_t kSlots = 300;
+  std::vector<std::string> expected(kSlots);
+  std::mt19937 rng(7);
+  for (size_t i = 0; i < kSlots; ++i) {
+    size_t pieces = rng() % 20;
+    for (size_t p = 0; p < pieces; ++p) expected[i] += "[" + std::to_string(i) + ":" + std::to_string(p) + "]";
+  }
+  std::string out;
+  OrderedSpool spool(kSlots, [&](std::string_view b) { out += b; }, /*memory_budget=*/256);
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < kSlots;) {
+      // Pieces as a worker hands them over: a few at a time.
+      for (size_t at = 0; at < expected[i].size(); at += 9) spool.Append(i, std::string_view(expected[i]).substr(at, 9));
+      spool.Close(i);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 4; ++t) pool.emplace_back(worker);
+  for (std::thread& t : pool) t.join();
+  std::string all;
+  for (const std::string& e : expected) all += e;
+  EXPECT_EQ(out, all);
+  EXPECT_EQ(spool.buffered_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace l4s::core
