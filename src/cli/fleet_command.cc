@@ -187,7 +187,7 @@ void add_fleet_command(CLI::App& app, int& exit_code) {
   imp->add_option("files", im->files, "Report files, or - for stdin")->required();
   imp->add_option("--db", im->db, "SQLite file or postgresql://user@host/db URI")->capture_default_str();
   imp->add_option("--host", im->host,
-                  "Host the reports are about (overrides their own; hunt, canary and probe outputs carry none)");
+                  "Host the reports are about (overrides their own; canary and probe outputs carry none)");
   imp->add_flag("--quiet,-q", im->quiet, "No per-file lines and summary on stderr");
   imp->callback([im, &exit_code] { exit_code = run_import(*im); });
 
