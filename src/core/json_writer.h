@@ -40,7 +40,7 @@ class JsonWriter {
  private:
   JsonWriter& Open(char bracket);
   JsonWriter& Close(char bracket);
-  void BeforeValue();  // the comma and line break before an array element
+  void BeforeValue();  // the comma and line break before a member or an array element
   void NewLine(int depth);
 
   std::string* out_;

@@ -1,16 +1,72 @@
 #include "core/ordered_spool.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace l4s::core {
+namespace {
+
+// An unlinked temporary file: it vanishes with the process, however it ends.
+int OpenSpillFile(std::string* error) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir && *dir ? dir : "/tmp") + "/log4shield-spool.XXXXXX";
+  int fd = mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) {
+    *error = "temporary file for ordered output in " + path.substr(0, path.rfind('/')) + ": " + std::strerror(errno);
+    return -1;
+  }
+  unlink(path.c_str());
+  return fd;
+}
+
+}  // namespace
 
 OrderedSpool::OrderedSpool(size_t slots, std::function<void(std::string_view)> sink, size_t memory_budget)
     : slots_(slots), sink_(std::move(sink)), budget_(memory_budget) {}
 
 OrderedSpool::~OrderedSpool() {
-  for (Slot& s : slots_)
-    if (s.spill) std::fclose(s.spill);
+  if (spill_fd_ >= 0) close(spill_fd_);
+}
+
+void OrderedSpool::Fail(const std::string& what) {
+  if (error_.empty()) error_ = what;
+}
+
+bool OrderedSpool::Spill(Slot& s, std::string_view* bytes) {
+  if (spill_broken_) return false;
+  if (spill_fd_ < 0) {
+    std::string why;
+    spill_fd_ = OpenSpillFile(&why);
+    if (spill_fd_ < 0) {
+      spill_broken_ = true;
+      Fail(why);
+      return false;
+    }
+  }
+  while (!bytes->empty()) {
+    ssize_t n = pwrite(spill_fd_, bytes->data(), bytes->size(), static_cast<off_t>(spill_end_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // A full disk: the rest waits in memory, after what the file holds.
+      spill_broken_ = true;
+      Fail(std::string("writing the temporary file for ordered output: ") + std::strerror(n < 0 ? errno : ENOSPC));
+      return false;
+    }
+    size_t written = static_cast<size_t>(n);
+    if (!s.pieces.empty() && s.pieces.back().offset + s.pieces.back().size == spill_end_) {
+      s.pieces.back().size += written;
+    } else {
+      s.pieces.push_back({spill_end_, written});
+    }
+    spill_end_ += written;
+    spilled_ += written;
+    bytes->remove_prefix(written);
+  }
+  return true;
 }
 
 void OrderedSpool::Append(size_t slot, std::string_view bytes) {
@@ -21,20 +77,10 @@ void OrderedSpool::Append(size_t slot, std::string_view bytes) {
     sink_(bytes);
     return;
   }
-  if (s.spill == nullptr && buffered_ + bytes.size() > budget_ && error_.empty()) {
-    s.spill = std::tmpfile();
-    if (s.spill == nullptr) error_ = std::string("temporary file for ordered output: ") + std::strerror(errno);
-  }
-  if (s.spill != nullptr && !s.spill_failed) {
-    size_t written = std::fwrite(bytes.data(), 1, bytes.size(), s.spill);
-    spilled_ += written;
-    if (written == bytes.size()) return;
-    // A full disk: the rest waits in memory, after what the file holds.
-    s.spill_failed = true;
-    error_ = std::string("writing a temporary file for ordered output: ") + std::strerror(errno);
-    bytes.remove_prefix(written);
-  }
-  (s.spill != nullptr ? s.after_spill : s.memory).append(bytes);
+  // A slot that has spilled keeps spilling, so its bytes stay in order.
+  bool spilling = !s.pieces.empty() || buffered_ + bytes.size() > budget_;
+  if (spilling && Spill(s, &bytes)) return;
+  (s.pieces.empty() ? s.memory : s.after_spill).append(bytes);
   buffered_ += bytes.size();
 }
 
@@ -45,16 +91,30 @@ void OrderedSpool::Flush(Slot& s) {
     std::string().swap(held);
   };
   write(s.memory);
-  if (s.spill != nullptr) {
-    std::fflush(s.spill);
-    std::rewind(s.spill);
-    std::string chunk(1u << 20, '\0');
-    size_t n;
-    while ((n = std::fread(chunk.data(), 1, chunk.size(), s.spill)) > 0) sink_(std::string_view(chunk.data(), n));
-    if (std::ferror(s.spill)) error_ = std::string("reading a temporary file for ordered output: ") + std::strerror(errno);
-    std::fclose(s.spill);
-    s.spill = nullptr;
+  std::string chunk;
+  for (const Piece& p : s.pieces) {
+    chunk.resize(std::min<size_t>(p.size, 1u << 20));
+    for (size_t done = 0; done < p.size;) {
+      ssize_t n = pread(spill_fd_, chunk.data(), std::min(chunk.size(), p.size - done),
+                        static_cast<off_t>(p.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        lost_ = true;
+        Fail(std::string("reading back the temporary file for ordered output: ") +
+             (n < 0 ? std::strerror(errno) : "file shorter than written"));
+        break;
+      }
+      sink_(std::string_view(chunk.data(), static_cast<size_t>(n)));
+      done += static_cast<size_t>(n);
+    }
+#ifdef FALLOC_FL_PUNCH_HOLE
+    // Give the disk space back as the file is read (best effort).
+    fallocate(spill_fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(p.offset),
+              static_cast<off_t>(p.size));
+#endif
   }
+  s.pieces.clear();
+  s.pieces.shrink_to_fit();
   write(s.after_spill);
 }
 
@@ -72,6 +132,11 @@ void OrderedSpool::Close(size_t slot) {
 std::string OrderedSpool::error() const {
   std::lock_guard<std::mutex> lock(mu_);
   return error_;
+}
+
+bool OrderedSpool::lost_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lost_;
 }
 
 size_t OrderedSpool::buffered_bytes() const {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -47,6 +49,57 @@ TEST(OrderedSpool, PastTheBudgetWaitingBytesGoToDisk) {
   EXPECT_EQ(out, "head\n" + expected_tail);
   EXPECT_EQ(spool.error(), "");
   EXPECT_EQ(spool.buffered_bytes(), 0u);
+}
+
+size_t OpenDescriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// Thousands of small logs waiting on the first one must not each hold a
+// temporary file open: the hunt itself needs descriptors to open its logs.
+TEST(OrderedSpool, WaitingSlotsShareOneSpillFile) {
+  constexpr size_t kSlots = 3000;
+  std::string out;
+  OrderedSpool spool(kSlots, [&](std::string_view b) { out += b; }, /*memory_budget=*/16);
+  size_t before = OpenDescriptors();
+  std::string expected;
+  for (size_t i = 1; i < kSlots; ++i) {
+    spool.Append(i, "slot " + std::to_string(i) + ";");
+    spool.Close(i);
+  }
+  EXPECT_LE(OpenDescriptors(), before + 1);
+  EXPECT_GT(spool.spilled_bytes(), 0u);
+  spool.Append(0, "slot 0;");
+  spool.Close(0);
+  for (size_t i = 0; i < kSlots; ++i) expected += "slot " + std::to_string(i) + ";";
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(spool.error(), "");
+  EXPECT_FALSE(spool.lost_bytes());
+}
+
+// No usable temporary folder: the waiting bytes stay in memory, in order,
+// and the reason is given.
+TEST(OrderedSpool, WithoutATemporaryFileBytesStayInMemory) {
+  const char* saved = std::getenv("TMPDIR");
+  std::string restore = saved ? saved : "";
+  setenv("TMPDIR", "/nonexistent/log4shield-test", 1);
+  std::string out;
+  {
+    OrderedSpool spool(2, [&](std::string_view b) { out += b; }, /*memory_budget=*/4);
+    spool.Append(1, "later bytes");
+    spool.Append(1, ", more");
+    EXPECT_NE(spool.error().find("/nonexistent/log4shield-test"), std::string::npos) << spool.error();
+    EXPECT_EQ(spool.buffered_bytes(), 17u);
+    spool.Close(1);
+    spool.Append(0, "first, ");
+    spool.Close(0);
+    EXPECT_FALSE(spool.lost_bytes());
+  }
+  if (saved) setenv("TMPDIR", restore.c_str(), 1);
+  else unsetenv("TMPDIR");
+  EXPECT_EQ(out, "first, later bytes, more");
 }
 
 TEST(OrderedSpool, ManyThreadsSmallBudgetSameBytes) {

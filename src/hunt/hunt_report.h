@@ -112,8 +112,8 @@ bool ParseHuntFormat(const std::string& name, HuntFormat* out);  // text|json|js
 // Writes a run while it goes: Begin with the report's header fields, then
 // the detections in order, then End with the rest (stats, errors, network
 // events) and the tally. Format is const and thread-safe, so workers format
-// their detections in parallel and hand over only bytes; Write takes any
-// concatenation of Format's outputs, in order.
+// their detections in parallel and hand over only bytes; Write takes the
+// concatenation of Format's outputs, in order, cut into pieces anywhere.
 class HuntWriter {
  public:
   HuntWriter(HuntFormat format, std::ostream& out, bool color = false)

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <streambuf>
 
 #include <nlohmann/json.hpp>
 
@@ -181,6 +182,46 @@ void write_text(const ScanReport& r, std::ostream& out, bool color) {
       << " safe, " << r.errors.size() << " errors.\n";
 }
 
+namespace {
+
+// An output buffer over a file descriptor that keeps the errno of the first
+// failed write (an ofstream would only say that something failed).
+class FdStreambuf : public std::streambuf {
+ public:
+  explicit FdStreambuf(int fd) : fd_(fd), buf_(64u << 10) { setp(buf_.data(), buf_.data() + buf_.size()); }
+  int error() const { return error_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!Drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override { return Drain() ? 0 : -1; }
+
+ private:
+  bool Drain() {
+    const char* p = pbase();
+    while (p < pptr() && error_ == 0) {
+      ssize_t n = ::write(fd_, p, static_cast<size_t>(pptr() - p));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) error_ = n < 0 ? errno : EIO;
+      else p += n;
+    }
+    setp(buf_.data(), buf_.data() + buf_.size());
+    return error_ == 0;
+  }
+
+  int fd_;
+  std::vector<char> buf_;
+  int error_ = 0;
+};
+
+}  // namespace
+
 bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& content_writer,
                            std::string* error) {
   struct stat st;
@@ -196,21 +237,25 @@ bool write_file_atomically(const std::string& path, const std::function<void(std
     return true;
   }
   std::string tmp = path + ".tmp.XXXXXX";
-  int fd = mkstemp(tmp.data());
+  int fd = mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) {
     *error = path + ": " + std::strerror(errno);
     return false;
   }
-  // Streamed straight to the temp file: a report may be larger than memory.
-  bool written;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (out) content_writer(out);
+  // Streamed straight to the temp file (a report may be larger than memory),
+  // which goes away again if anything fails or throws on the way.
+  FdStreambuf buf(fd);
+  std::ostream out(&buf);
+  try {
+    content_writer(out);
     out.flush();
-    written = static_cast<bool>(out);
+  } catch (...) {
+    close(fd);
+    unlink(tmp.c_str());
+    throw;
   }
-  if (!written) {
-    *error = path + ": cannot write: " + std::strerror(errno);
+  if (!out || buf.error() != 0) {
+    *error = path + ": cannot write: " + std::strerror(buf.error() != 0 ? buf.error() : EIO);
     close(fd);
     unlink(tmp.c_str());
     return false;

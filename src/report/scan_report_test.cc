@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -106,6 +107,32 @@ TEST(ScanReportTest, AtomicWriteReplacesTheFileWhole) {
   EXPECT_TRUE(S_ISCHR(st.st_mode));
   EXPECT_FALSE(write_file_atomically("/nonexistent-dir/x.json", [](std::ostream& o) {}, &err));
   EXPECT_NE(err.find("/nonexistent-dir/x.json"), std::string::npos);
+}
+
+// A report streamed for minutes may fail half-way: the old file stays,
+// no temp file is left beside it, and a large report arrives whole.
+TEST(ScanReportTest, AtomicWriteLeavesNothingWhenTheWriterFails) {
+  std::string dir = std::string(L4S_TEST_TMP) + "/atomic-write";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/report.json";
+  std::ofstream(path) << "old";
+  std::string err;
+  EXPECT_THROW(write_file_atomically(path, [](std::ostream& o) {
+    o << std::string(200000, 'x');
+    throw std::runtime_error("interrupted");
+  }, &err), std::runtime_error);
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 1u) << "a temp file was left behind";
+  std::ifstream old(path);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(old)), {}), "old");
+
+  std::string big;
+  for (int i = 0; i < 100000; ++i) big += std::to_string(i) + "\n";
+  ASSERT_TRUE(write_file_atomically(path, [&](std::ostream& o) { o << big; }, &err)) << err;
+  std::ifstream in(path);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), big);
 }
 
 }  // namespace
