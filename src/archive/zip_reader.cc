@@ -586,35 +586,14 @@ Result<std::string> ZipReader::read(const ZipEntry& entry, uint64_t max_bytes) c
 }
 
 Status ZipReader::verify(const ZipEntry& entry) const {
-  if (Status s = check_supported(entry); !s.ok()) return s;
-  Result<uint64_t> off = data_offset(entry);
-  if (!off.ok()) return Status::failure(off.error());
-  uLong crc = 0;
-  uint64_t size = 0;
-  if (entry.method == 0) {
-    if (entry.compressed_size != entry.uncompressed_size) {
-      return Status::failure("stored entry sizes disagree");
-    }
-    std::vector<uint8_t> buf(std::min<uint64_t>(entry.compressed_size, kChunk));
-    for (uint64_t pos = 0; pos < entry.compressed_size;) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), entry.compressed_size - pos));
-      if (!source_->read_at(*off + pos, buf.data(), n)) return Status::failure("read error");
-      crc = crc32_z(crc, buf.data(), n);
-      pos += n;
-    }
-    size = entry.compressed_size;
-  } else {
-    Status s = inflate_range(*source_, *off, entry.compressed_size, entry.uncompressed_size,
-                             CapMode::kError, [&](const uint8_t* p, size_t n) {
-                               crc = crc32_z(crc, p, n);
-                               size += n;
-                               return true;
-                             });
-    if (!s.ok()) return s;
+  Result<std::unique_ptr<ZipEntryStream>> stream = ZipEntryStream::open(*this, entry);
+  if (!stream.ok()) return Status::failure(stream.error());
+  std::unique_ptr<uint8_t[]> buf(new uint8_t[kChunk]);
+  for (;;) {
+    Result<size_t> n = (*stream)->read(buf.get(), kChunk);
+    if (!n.ok()) return Status::failure(n.error());
+    if (*n == 0) return Status();
   }
-  if (size != entry.uncompressed_size) return Status::failure("uncompressed size mismatch");
-  if (static_cast<uint32_t>(crc) != entry.crc32) return Status::failure("CRC mismatch");
-  return Status();
 }
 
 Result<std::string> ZipReader::peek(const ZipEntry& entry, size_t n) const {
@@ -666,6 +645,96 @@ Result<SourcePtr> ZipReader::open_entry(const ZipEntry& entry, MemoryBudget& bud
   if (writer.size() != entry.uncompressed_size) return R::failure("uncompressed size mismatch");
   if (static_cast<uint32_t>(crc) != entry.crc32) return R::failure("CRC mismatch");
   return writer.finish();
+}
+
+struct ZipEntryStream::Inflate {
+  Inflater inflater;
+  std::vector<uint8_t> input;
+};
+
+Result<std::unique_ptr<ZipEntryStream>> ZipEntryStream::open(const ZipReader& zip, const ZipEntry& entry) {
+  using R = Result<std::unique_ptr<ZipEntryStream>>;
+  if (Status s = check_supported(entry); !s.ok()) return R::failure(s.error());
+  Result<uint64_t> off = zip.data_offset(entry);
+  if (!off.ok()) return R::failure(off.error());
+  if (entry.method == 0 && entry.compressed_size != entry.uncompressed_size) {
+    return R::failure("stored entry sizes disagree");
+  }
+  std::unique_ptr<ZipEntryStream> stream(new ZipEntryStream(zip, entry, *off));
+  if (entry.method == 8) {
+    stream->inflate_ = std::make_unique<Inflate>();
+    if (!stream->inflate_->inflater.ok()) return R::failure("inflate init failed");
+    stream->inflate_->input.resize(static_cast<size_t>(std::min<uint64_t>(entry.compressed_size, kChunk)));
+  }
+  return stream;
+}
+
+ZipEntryStream::ZipEntryStream(const ZipReader& zip, const ZipEntry& entry, uint64_t data_offset)
+    : source_(*zip.source()), entry_(entry), in_offset_(data_offset), in_left_(entry.compressed_size) {}
+
+ZipEntryStream::~ZipEntryStream() = default;
+
+Status ZipEntryStream::finish() const {
+  if (produced_ != entry_.uncompressed_size) return Status::failure("uncompressed size mismatch");
+  if (static_cast<uint32_t>(crc_) != entry_.crc32) return Status::failure("CRC mismatch");
+  return Status();
+}
+
+Result<size_t> ZipEntryStream::read(void* buf, size_t cap) {
+  using R = Result<size_t>;
+  auto end = [&]() -> R {
+    done_ = true;
+    Status s = finish();
+    if (!s.ok()) return R::failure(s.error());
+    return size_t{0};
+  };
+  if (done_) return end();
+  if (produced_ > entry_.uncompressed_size) return R::failure(too_big(entry_.uncompressed_size));
+  uint8_t* out = static_cast<uint8_t*>(buf);
+  if (!inflate_) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(cap, in_left_));
+    if (n == 0) return end();
+    if (!source_.read_at(in_offset_, out, n)) return R::failure("read error");
+    in_offset_ += n;
+    in_left_ -= n;
+    produced_ += n;
+    crc_ = crc32_z(crc_, out, n);
+    return n;
+  }
+  z_stream* zs = inflate_->inflater.stream();
+  std::vector<uint8_t>& input = inflate_->input;
+  for (;;) {
+    if (zs->avail_in == 0 && in_left_ > 0) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(in_left_, input.size()));
+      if (!source_.read_at(in_offset_, input.data(), n)) return R::failure("read error in compressed data");
+      zs->next_in = input.data();
+      zs->avail_in = static_cast<uInt>(n);
+      in_offset_ += n;
+      in_left_ -= n;
+    }
+    // One byte more than the declared size may come out, so that a stream
+    // longer than its header says is caught rather than cut short.
+    const uint64_t room = sat_add(entry_.uncompressed_size - produced_, 1);
+    const size_t want = static_cast<size_t>(std::min<uint64_t>({cap, room, uint64_t{1} << 30}));
+    const uInt in_before = zs->avail_in;
+    zs->next_out = out;
+    zs->avail_out = static_cast<uInt>(want);
+    const int rc = inflate(zs, Z_NO_FLUSH);
+    const size_t got = want - zs->avail_out;
+    produced_ += got;
+    if (produced_ > entry_.uncompressed_size) return R::failure(too_big(entry_.uncompressed_size));
+    crc_ = crc32_z(crc_, out, got);
+    if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) {
+      return R::failure(std::string("invalid deflate data") + (zs->msg ? ": " + std::string(zs->msg) : ""));
+    }
+    if (rc == Z_STREAM_END) done_ = true;
+    if (got > 0) return got;
+    if (done_) return end();
+    if (zs->avail_in == in_before) {
+      if (in_left_ == 0) return R::failure("truncated deflate data");
+      if (zs->avail_in > 0) return R::failure("inflate made no progress");
+    }
+  }
 }
 
 bool looks_like_zip(const void* data, size_t n) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,39 @@ class ZipReader {
   std::vector<ZipEntry> entries_;
   uint64_t prefix_size_ = 0;
   ZipLayout layout_;
+};
+
+// One entry's decompressed content read front to back in bounded memory
+// (64 KiB of input at a time), for consumers that stream it, such as `hunt`
+// reading logs packed in a zip. Size and CRC are checked when the end is
+// reached: the read that would return 0 fails instead when they are wrong, so
+// a damaged entry is reported after its readable bytes were delivered.
+class ZipEntryStream {
+ public:
+  // Same refusals as ZipReader::read (encrypted, unsupported method, data
+  // outside the archive). The reader must outlive the stream.
+  static Result<std::unique_ptr<ZipEntryStream>> open(const ZipReader& zip, const ZipEntry& entry);
+  ~ZipEntryStream();
+  ZipEntryStream(const ZipEntryStream&) = delete;
+  ZipEntryStream& operator=(const ZipEntryStream&) = delete;
+
+  // Up to cap (> 0) bytes; 0 only at the end of an intact entry. Never yields
+  // more than the declared size: more fails ("entry exceeds N bytes").
+  Result<size_t> read(void* buf, size_t cap);
+
+ private:
+  struct Inflate;
+  ZipEntryStream(const ZipReader& zip, const ZipEntry& entry, uint64_t data_offset);
+  Status finish() const;
+
+  const ByteSource& source_;
+  ZipEntry entry_;
+  uint64_t in_offset_;    // next compressed (or stored) byte to read
+  uint64_t in_left_;      // compressed bytes not yet read
+  uint64_t produced_ = 0;
+  unsigned long crc_ = 0;
+  bool done_ = false;
+  std::unique_ptr<Inflate> inflate_;  // null for STORED entries
 };
 
 // True when the bytes look like the start of a ZIP local header or an empty

@@ -577,6 +577,95 @@ TEST(ZipReader, UnsupportedMethodAndEncryption) {
   EXPECT_EQ(e.error(), "entry is encrypted");
 }
 
+// Reads a whole entry through a ZipEntryStream in `chunk`-byte reads; the
+// error of the read that failed, if one did.
+std::string stream_all(const ZipReader& zr, const ZipEntry& e, size_t chunk, std::string* error) {
+  std::string out;
+  auto stream = ZipEntryStream::open(zr, e);
+  if (!stream.ok()) {
+    *error = stream.error();
+    return out;
+  }
+  std::string buf(chunk, '\0');
+  for (;;) {
+    Result<size_t> n = (*stream)->read(buf.data(), buf.size());
+    if (!n.ok()) {
+      *error = n.error();
+      return out;
+    }
+    if (*n == 0) return out;
+    EXPECT_LE(*n, chunk);
+    out.append(buf, 0, *n);
+  }
+}
+
+TEST(ZipEntryStream, DeliversWhatReadReturnsInAnyChunkSize) {
+  BuiltZip z = build_zip(basic_spec());
+  for (bool resident : {true, false}) {
+    SourcePtr source = src(z.bytes);
+    if (!resident) source = std::make_shared<ReadAtOnly>(source);
+    auto zr = ZipReader::open(source);
+    ASSERT_TRUE(zr.ok()) << zr.error();
+    for (const ZipEntry& e : zr->entries()) {
+      Result<std::string> whole = zr->read(e, 1 << 20);
+      ASSERT_TRUE(whole.ok()) << whole.error();
+      for (size_t chunk : {1, 7, 4096, 1 << 20}) {
+        std::string error;
+        EXPECT_EQ(stream_all(*zr, e, chunk, &error), *whole) << e.name << " in " << chunk;
+        EXPECT_EQ(error, "") << e.name;
+      }
+    }
+  }
+}
+
+TEST(ZipEntryStream, DamageIsReportedAfterTheReadableBytes) {
+  // A wrong CRC: every byte comes out, then the final read fails.
+  BuiltZip z = build_zip(basic_spec());
+  set32(z.bytes, z.central[2] + 16, get32(z.bytes, z.central[2] + 16) ^ 1);
+  auto zr = ZipReader::open(src(z.bytes));
+  ASSERT_TRUE(zr.ok()) << zr.error();
+  std::string error;
+  EXPECT_EQ(stream_all(*zr, zr->entries()[2], 4096, &error), big_text(100000));
+  EXPECT_EQ(error, "CRC mismatch");
+
+  // Declared smaller than it inflates: stops at the declared size.
+  BuiltZip lie = build_zip(basic_spec());
+  set32(lie.bytes, lie.central[2] + 24, 1000);
+  auto zl = ZipReader::open(src(lie.bytes));
+  ASSERT_TRUE(zl.ok()) << zl.error();
+  std::string got = stream_all(*zl, zl->entries()[2], 4096, &error);
+  EXPECT_LE(got.size(), 1000u);
+  EXPECT_EQ(error, "entry exceeds 1000 bytes");
+
+  // Declared larger than it inflates.
+  BuiltZip more = build_zip(basic_spec());
+  set32(more.bytes, more.central[2] + 24, 100001);
+  auto zm = ZipReader::open(src(more.bytes));
+  ASSERT_TRUE(zm.ok()) << zm.error();
+  stream_all(*zm, zm->entries()[2], 4096, &error);
+  EXPECT_EQ(error, "uncompressed size mismatch");
+
+  // Compressed data cut short (the declared compressed size is smaller).
+  BuiltZip cut = build_zip(basic_spec());
+  set32(cut.bytes, cut.central[2] + 20, 100);
+  auto zc = ZipReader::open(src(cut.bytes));
+  ASSERT_TRUE(zc.ok()) << zc.error();
+  stream_all(*zc, zc->entries()[2], 4096, &error);
+  EXPECT_EQ(error, "truncated deflate data");
+}
+
+TEST(ZipEntryStream, RefusesWhatReadRefuses) {
+  ZipSpec spec;
+  spec.entries = {{"bz", "data", 12}, {"enc", "data", 0, 1}};
+  auto zr = ZipReader::open(src(build_zip(spec).bytes));
+  ASSERT_TRUE(zr.ok()) << zr.error();
+  std::string error;
+  stream_all(*zr, zr->entries()[0], 16, &error);
+  EXPECT_EQ(error, "unsupported compression method 12");
+  stream_all(*zr, zr->entries()[1], 16, &error);
+  EXPECT_EQ(error, "entry is encrypted");
+}
+
 TEST(ZipReader, InvalidDeflateData) {
   BuiltZip z = build_zip(basic_spec());
   const size_t data = z.local[2] + 30 + basic_spec().entries[2].name.size();

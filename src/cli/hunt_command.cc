@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <utility>
 
@@ -16,9 +15,8 @@
 #include "cli/walk_flags.h"
 #include "core/ordered_spool.h"
 #include "fs/walker.h"
-#include "hunt/hunt_file.h"
+#include "hunt/hunt_input.h"
 #include "hunt/hunt_report.h"
-#include "pcap/capture.h"
 #include "pcap/report.h"
 #include "report/scan_report.h"
 
@@ -106,8 +104,9 @@ int run_hunt(HuntFlags flags) {
   for (size_t i = 0; i < work.size(); ++i) work[i] = i;
   std::stable_sort(work.begin(), work.end(), [&](size_t a, size_t b) { return inputs[a].size > inputs[b].size; });
 
-  pcap::AnalyzerOptions capture_options;
-  capture_options.correlation_window = flags.pcap_window;
+  hunt::InputOptions input_options;
+  input_options.capture.correlation_window = flags.pcap_window;
+  input_options.force_capture = flags.pcap;
   const bool color = format == hunt::HuntFormat::kText && !flags.no_color && flags.output.empty() && isatty(1);
   const bool keep_iocs = !flags.iocs.first.empty();
   hunt::HuntTally tally(keep_iocs);
@@ -120,8 +119,7 @@ int run_hunt(HuntFlags flags) {
     hunt::HuntWriter writer(format, out, color);
     writer.Begin(rep);
     core::OrderedSpool spool(inputs.size(), [&](std::string_view bytes) { writer.Write(bytes); });
-    std::vector<hunt::FileHunt> logs(inputs.size());
-    std::vector<std::optional<pcap::CaptureResult>> captures(inputs.size());
+    std::vector<hunt::InputHunt> results(inputs.size());
     std::mutex tally_mu;
     std::atomic<size_t> next{0};
     auto worker = [&] {
@@ -138,14 +136,7 @@ int run_hunt(HuntFlags flags) {
             chunk.clear();
           }
         };
-        // Captures (pcap, pcapng, by their magic; every file with --pcap)
-        // go through the packet analyser; libpcap reads '-' as stdin.
-        if (flags.pcap || (path != "-" && pcap::SniffCaptureFile(path) != pcap::CaptureFormat::kNone)) {
-          captures[i] = pcap::HuntCapture(path, capture_options);
-          for (pcap::NetDetection& nd : captures[i]->detections) take(std::move(nd.detection));
-        } else {
-          logs[i] = path == "-" ? hunt::HuntStream(0, "-", {}, take) : hunt::HuntPath(path, {}, take);
-        }
+        results[i] = hunt::HuntInput(path, input_options, take);
         spool.Append(i, chunk);
         chunk.clear();
         spool.Close(i);
@@ -164,17 +155,16 @@ int run_hunt(HuntFlags flags) {
       std::cerr << "log4shield hunt: " << spool.error() << " (the waiting output was kept in memory)\n";
     }
 
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (captures[i]) {
-        pcap::AddContextToHuntReport(std::move(*captures[i]), inputs[i].size, &rep);
-        continue;
+    for (hunt::InputHunt& result : results) {
+      for (hunt::CaptureHunt& c : result.captures) pcap::AddContextToHuntReport(std::move(c.result), c.bytes, &rep);
+      for (const hunt::FileHunt& h : result.logs) {
+        rep.stats.files++;
+        rep.stats.bytes_read += h.bytes_in;
+        rep.stats.bytes_text += h.bytes_text;
+        rep.stats.lines += h.lines;
+        if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
       }
-      const hunt::FileHunt& h = logs[i];
-      rep.stats.files++;
-      rep.stats.bytes_read += h.bytes_in;
-      rep.stats.bytes_text += h.bytes_text;
-      rep.stats.lines += h.lines;
-      if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
+      for (hunt::HuntError& e : result.errors) errors.push_back(std::move(e));
     }
     for (hunt::HuntError& e : rep.errors) errors.push_back(std::move(e));
     std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
@@ -224,8 +214,9 @@ int run_hunt(HuntFlags flags) {
 void add_hunt_command(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<HuntFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "hunt", "Find Log4Shell attempts in logs (plain, gzip, bzip2, xz, zstd; by content), resolved exactly as "
-              "Log4j would, with callback hosts, sources and IOCs. '-' or no PATH: stdin.");
+      "hunt", "Find Log4Shell attempts in logs (plain, gzip, bzip2, xz, zstd; by content) and packet captures, "
+              "also inside zip archives, resolved exactly as Log4j would, with callback hosts, sources and IOCs. "
+              "'-' or no PATH: stdin.");
   cmd->add_option("paths", flags->paths, "Log files or directories (recursive); '-' for stdin");
   cmd->add_option("--format,-f", flags->format, "Output format: text, json, jsonl, csv")->capture_default_str();
   cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
@@ -235,7 +226,8 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "Accepted for symmetry with scan (hunt prints no progress)");
   cmd->add_flag("--pcap", flags->pcap,
-                "Read every PATH as a network capture (pcap/pcapng are recognised by their magic bytes anyway): "
+                "Read every PATH that is not a zip as a network capture (pcap/pcapng are recognised by their magic "
+                "bytes anyway): "
                 "attempts in HTTP and raw payloads, JNDI callbacks (LDAP, RMI, DNS), served payloads, incidents");
   cmd->add_option("--pcap-window", flags->pcap_window,
                   "Seconds after an attempt in which a contact with its callback makes an incident (captures)")

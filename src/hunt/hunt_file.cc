@@ -11,16 +11,21 @@
 
 namespace l4s::hunt {
 
-FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink) {
+namespace {
+
+// Hunts the blocks that `read(on_block, stats)` delivers (ReadBlocks over
+// some input) and returns what it says.
+template <typename ReadFn>
+FileHunt HuntBlocks(const ReadFn& read, const std::string& name, const HuntOptions& options,
+                    const DetectionSink& sink) {
   FileHunt out;
   out.file = name;
   bool first = true;
   LogFormatHints hints;
-  ReadStats stats;
   uint64_t complete_lines = 0;  // lines ended by '\n' so far
   bool open_line = false;       // the last block ended inside a line (an over-long one, or the end)
-  out.status = ReadBlocks(
-      fd,
+  ReadStats stats;
+  out.status = read(
       [&](std::string_view block, uint64_t offset) {
         if (first) {
           hints = SniffLogFormat(block.substr(0, 64 * 1024));
@@ -42,12 +47,26 @@ FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options,
         open_line = !block.empty() && block.back() != '\n';
         complete_lines += counted - (open_line ? 1 : 0);
       },
-      options.read, &stats);
+      &stats);
   out.lines = complete_lines + (open_line ? 1 : 0);
   out.compression = stats.compression;
   out.bytes_in = stats.bytes_in;
   out.bytes_text = stats.bytes_out;
   return out;
+}
+
+}  // namespace
+
+FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink) {
+  return HuntBlocks([&](const BlockSink& on_block, ReadStats* stats) { return ReadBlocks(fd, on_block, options.read, stats); },
+                    name, options, sink);
+}
+
+FileHunt HuntReader(const ByteReader& reader, const std::string& name, const HuntOptions& options,
+                    const DetectionSink& sink) {
+  return HuntBlocks(
+      [&](const BlockSink& on_block, ReadStats* stats) { return ReadBlocks(reader, on_block, options.read, stats); },
+      name, options, sink);
 }
 
 FileHunt HuntPath(const std::string& path, const HuntOptions& options, const DetectionSink& sink) {

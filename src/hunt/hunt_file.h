@@ -39,6 +39,10 @@ using DetectionSink = std::function<void(Detection&&)>;
 // the result's `detections` stays empty.
 FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink);
 
+// The same over any byte stream (a zip member, say), reported as `name`.
+FileHunt HuntReader(const ByteReader& reader, const std::string& name, const HuntOptions& options,
+                    const DetectionSink& sink);
+
 // Opens `path` (never blocking on FIFOs) and hunts it, the same way.
 FileHunt HuntPath(const std::string& path, const HuntOptions& options, const DetectionSink& sink);
 

@@ -20,30 +20,27 @@ namespace {
 
 constexpr size_t kInputChunk = 256 * 1024;
 
-// The file descriptor, with the sniffed header pushed back in front.
+// The input stream (a file descriptor or a ByteReader), with the sniffed
+// header pushed back in front.
 class Input {
  public:
-  explicit Input(int fd, ReadStats* stats) : fd_(fd), stats_(stats) {}
+  Input(int fd, ReadStats* stats) : fd_(fd), stats_(stats) {}
+  Input(const ByteReader* reader, ReadStats* stats) : reader_(reader), stats_(stats) {}
   // Reads from memory instead (bytes_in is not counted again).
-  explicit Input(std::string_view memory) : fd_(-1), stats_(nullptr), head_(memory) {}
+  explicit Input(std::string_view memory) : stats_(nullptr), head_(memory), memory_only_(true) {}
 
   // Reads up to `cap` bytes; 0 at end of file.
   Result<size_t> Read(char* buf, size_t cap) {
-    if (pos_ < head_.size() || fd_ < 0) {
+    if (pos_ < head_.size() || memory_only_) {
       if (pos_ >= head_.size()) return size_t{0};
       size_t n = std::min(cap, head_.size() - pos_);
       std::memcpy(buf, head_.data() + pos_, n);
       pos_ += n;
       return n;
     }
-    for (;;) {
-      ssize_t n = ::read(fd_, buf, cap);
-      if (n >= 0) {
-        stats_->bytes_in += static_cast<uint64_t>(n);
-        return static_cast<size_t>(n);
-      }
-      if (errno != EINTR) return Error{std::string("read: ") + std::strerror(errno)};
-    }
+    Result<size_t> n = ReadMore(buf, cap);
+    if (n) stats_->bytes_in += *n;
+    return n;
   }
 
   // Reads the first bytes for sniffing and keeps them for Read().
@@ -51,13 +48,10 @@ class Input {
     head_.resize(n);
     size_t got = 0;
     while (got < n) {
-      ssize_t r = ::read(fd_, head_.data() + got, n - got);
-      if (r == 0) break;
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return Error{std::string("read: ") + std::strerror(errno)};
-      }
-      got += static_cast<size_t>(r);
+      Result<size_t> r = ReadMore(head_.data() + got, n - got);
+      if (!r) return Error{r.error()};
+      if (*r == 0) break;
+      got += *r;
     }
     head_.resize(got);
     stats_->bytes_in += got;
@@ -65,9 +59,20 @@ class Input {
   }
 
  private:
-  int fd_;
+  Result<size_t> ReadMore(char* buf, size_t cap) {
+    if (reader_ != nullptr) return (*reader_)(buf, cap);
+    for (;;) {
+      ssize_t n = ::read(fd_, buf, cap);
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) return Error{std::string("read: ") + std::strerror(errno)};
+    }
+  }
+
+  int fd_ = -1;
+  const ByteReader* reader_ = nullptr;
   ReadStats* stats_;
   std::string head_;  // the sniffed header (or all the data, for memory input)
+  bool memory_only_ = false;
   size_t pos_ = 0;
 };
 
@@ -400,11 +405,12 @@ Compression SniffCompression(std::string_view head) {
   return Compression::kNone;
 }
 
-Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint64_t offset)>& on_block,
-                  const ReadOptions& options, ReadStats* stats) {
-  ReadStats local;
-  if (stats == nullptr) stats = &local;
-  Input input(fd, stats);
+namespace {
+
+// `fd` is the input's descriptor when it has one (a regular file's gzip can
+// then be inflated whole), else -1.
+Status ReadBlocksFrom(Input& input, int fd, const BlockSink& on_block, const ReadOptions& options,
+                      ReadStats* stats) {
   Result<std::string_view> head = input.Peek(6);
   if (!head) return Status::failure(head.error());
   stats->compression = SniffCompression(*head);
@@ -413,7 +419,8 @@ Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint6
   switch (stats->compression) {
     case Compression::kNone: source = std::make_unique<PlainSource>(&input); break;
     case Compression::kGzip: {
-      Result<std::optional<std::string>> whole = SlurpBounded(fd, *head, options.gzip_whole_limit, stats);
+      Result<std::optional<std::string>> whole =
+          fd >= 0 ? SlurpBounded(fd, *head, options.gzip_whole_limit, stats) : std::optional<std::string>();
       if (!whole) return Status::failure(whole.error());
       if (whole->has_value() && (*whole)->size() >= 18) {
         source = std::make_unique<FastGzipSource>(std::move(**whole), options.gzip_whole_limit);
@@ -473,6 +480,23 @@ Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint6
       return Status();
     }
   }
+}
+
+}  // namespace
+
+Status ReadBlocks(int fd, const BlockSink& on_block, const ReadOptions& options, ReadStats* stats) {
+  ReadStats local;
+  if (stats == nullptr) stats = &local;
+  Input input(fd, stats);
+  return ReadBlocksFrom(input, fd, on_block, options, stats);
+}
+
+Status ReadBlocks(const ByteReader& reader, const BlockSink& on_block, const ReadOptions& options,
+                  ReadStats* stats) {
+  ReadStats local;
+  if (stats == nullptr) stats = &local;
+  Input input(&reader, stats);
+  return ReadBlocksFrom(input, -1, on_block, options, stats);
 }
 
 }  // namespace l4s::hunt

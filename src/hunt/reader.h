@@ -41,12 +41,21 @@ struct ReadStats {
   uint64_t bytes_out = 0;  // decompressed bytes delivered
 };
 
+using BlockSink = std::function<void(std::string_view block, uint64_t offset)>;
+
 // Calls `on_block(block, offset)` with consecutive blocks that end at a line
 // boundary (except the last, and pieces of over-long lines); `offset` is the
 // block's position in the decompressed stream. Returns an error (after
 // delivering all text before the failure) on read errors and corrupt or
 // truncated compressed data.
-Status ReadBlocks(int fd, const std::function<void(std::string_view block, uint64_t offset)>& on_block,
-                  const ReadOptions& options = {}, ReadStats* stats = nullptr);
+Status ReadBlocks(int fd, const BlockSink& on_block, const ReadOptions& options = {}, ReadStats* stats = nullptr);
+
+// Reads up to `cap` bytes into `buf`: the count, 0 at the end, or an error.
+using ByteReader = std::function<Result<size_t>(char* buf, size_t cap)>;
+
+// The same over any byte stream (a zip member, say). gzip streams through
+// zlib here: the whole-member fast path needs a regular file.
+Status ReadBlocks(const ByteReader& reader, const BlockSink& on_block, const ReadOptions& options = {},
+                  ReadStats* stats = nullptr);
 
 }  // namespace l4s::hunt

@@ -300,16 +300,12 @@ class NgResync {
 
 }  // namespace
 
-CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
-  if (options.capture_name.empty()) options.capture_name = path;
-  char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
-  if (!p) {
-    CaptureResult r;
-    r.path = options.capture_name;
-    r.errors.push_back(path + ": " + (err[0] ? err : "cannot open capture"));
-    return r;
-  }
+namespace {
+
+// Reads every packet of an opened capture into the analyser. `resync_path`,
+// when not empty, is the file to reopen for reading on past a damaged record.
+CaptureResult AnalyseCapture(pcap_t* p, const std::string& resync_path, const AnalyzerOptions& options) {
+  const std::string& name = options.capture_name;
   int link = pcap_datalink(p);
   // libpcap reports DLT values; map the ones that differ from LINKTYPE values.
   if (link == DLT_RAW) link = kLinkRaw;
@@ -319,7 +315,7 @@ CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
   CaptureAnalyzer analyzer(link, options);
   std::string error;
   if (!IsSupportedLinkType(link)) {
-    error = path + ": unsupported link type " + LinkTypeName(link) + " (" +
+    error = name + ": unsupported link type " + LinkTypeName(link) + " (" +
             (pcap_datalink_val_to_name(pcap_datalink(p)) ? pcap_datalink_val_to_name(pcap_datalink(p)) : "?") + ")";
   } else {
     struct pcap_pkthdr* hdr = nullptr;
@@ -338,12 +334,14 @@ CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
       }
       if (rc == PCAP_ERROR_BREAK) break;  // end of file
       if (rc == PCAP_ERROR) {
-        error = path + ": " + pcap_geterr(p) + " (the packets before it were analysed";
+        error = name + ": " + pcap_geterr(p) + " (the packets before it were analysed";
         uint64_t skipped = UINT64_MAX;
-        if (std::unique_ptr<ClassicResync> classic = ClassicResync::Open(path))
-          skipped = classic->ReadRest(good_end, last_time, &analyzer);
-        else if (std::unique_ptr<NgResync> ng = NgResync::Open(path, link))
-          skipped = ng->ReadRest(good_end, &analyzer);
+        if (!resync_path.empty()) {
+          if (std::unique_ptr<ClassicResync> classic = ClassicResync::Open(resync_path))
+            skipped = classic->ReadRest(good_end, last_time, &analyzer);
+          else if (std::unique_ptr<NgResync> ng = NgResync::Open(resync_path, link))
+            skipped = ng->ReadRest(good_end, &analyzer);
+        }
         if (skipped != UINT64_MAX)
           error += "; " + std::to_string(skipped) + " byte(s) from offset " + std::to_string(good_end) +
                    " skipped, the records after them read";
@@ -356,6 +354,33 @@ CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
   CaptureResult r = analyzer.Finish();
   if (!error.empty()) r.errors.push_back(error);
   return r;
+}
+
+CaptureResult CannotOpen(const std::string& name, const char* err) {
+  CaptureResult r;
+  r.path = name;
+  r.errors.push_back(name + ": " + (err[0] ? err : "cannot open capture"));
+  return r;
+}
+
+}  // namespace
+
+CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
+  if (options.capture_name.empty()) options.capture_name = path;
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  if (!p) return CannotOpen(options.capture_name, err);
+  return AnalyseCapture(p, path, options);
+}
+
+CaptureResult HuntCaptureStream(FILE* file, const AnalyzerOptions& options) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, err);
+  if (!p) {
+    fclose(file);
+    return CannotOpen(options.capture_name, err);
+  }
+  return AnalyseCapture(p, "", options);
 }
 
 }  // namespace l4s::pcap

@@ -2,6 +2,7 @@
 // nanosecond timestamps) into the analyzer.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,10 @@ CaptureFormat SniffCaptureFile(const std::string& path);
 // stop making sense part-way (truncated, corrupt), gives an entry in
 // `errors`; every packet before that point is still analysed.
 CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options = {});
+
+// The same for a capture read from a stdio stream (a zip member, say), named
+// options.capture_name in the results. Takes ownership of `file`. Reading
+// stops at the first damaged record (there is no file to reopen past it).
+CaptureResult HuntCaptureStream(FILE* file, const AnalyzerOptions& options);
 
 }  // namespace l4s::pcap

@@ -1,0 +1,155 @@
+#include "hunt/hunt_input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "archive/zip_reader.h"
+#include "pcap/capture.h"
+
+namespace l4s::hunt {
+namespace {
+
+// The first bytes of a regular file; empty for anything else (FIFOs and
+// devices are left to HuntPath, which refuses them without blocking).
+std::string FileHead(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return "";
+  struct stat st;
+  std::string head(8, '\0');
+  ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, head.data(), head.size(), 0) : -1;
+  ::close(fd);
+  head.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return head;
+}
+
+bool LooksLikeZip(std::string_view head) { return archive::looks_like_zip(head.data(), head.size()); }
+
+// A zip member as a stdio stream, for libpcap: sequential reads, and ftell.
+class MemberFile {
+ public:
+  explicit MemberFile(archive::ZipEntryStream* stream) : stream_(stream) {}
+
+  // Owned by the caller; this object must outlive it.
+  FILE* Open() {
+    cookie_io_functions_t io{};
+    io.read = [](void* cookie, char* buf, size_t size) -> ssize_t {
+      auto* self = static_cast<MemberFile*>(cookie);
+      Result<size_t> n = self->stream_->read(buf, size);
+      if (!n) {
+        self->error_ = n.error();
+        errno = EIO;
+        return -1;
+      }
+      self->position_ += *n;
+      return static_cast<ssize_t>(*n);
+    };
+    io.seek = [](void* cookie, off64_t* offset, int whence) -> int {
+      auto* self = static_cast<MemberFile*>(cookie);
+      if (whence != SEEK_CUR || *offset != 0) return -1;  // only ftell
+      *offset = static_cast<off64_t>(self->position_);
+      return 0;
+    };
+    return fopencookie(this, "r", io);
+  }
+  const std::string& error() const { return error_; }
+  uint64_t position() const { return position_; }
+
+ private:
+  archive::ZipEntryStream* stream_;
+  uint64_t position_ = 0;
+  std::string error_;
+};
+
+class ZipHunter {
+ public:
+  ZipHunter(const InputOptions& options, const DetectionSink& sink, InputHunt* out)
+      : options_(options), sink_(sink), out_(out), budget_(options.nested_zip_memory) {}
+
+  void AddCapture(CaptureHunt&& hunt) {
+    for (pcap::NetDetection& nd : hunt.result.detections) sink_(std::move(nd.detection));
+    out_->captures.push_back(std::move(hunt));
+  }
+
+  // Hunts every member of the zip in `source`, named `name`.
+  void Hunt(archive::SourcePtr source, const std::string& name, int depth) {
+    Result<archive::ZipReader> zip = archive::ZipReader::open(std::move(source));
+    if (!zip) {
+      out_->errors.push_back({name, "not a readable zip: " + zip.error()});
+      return;
+    }
+    for (const archive::ZipEntry& entry : zip->entries()) {
+      if (entry.is_directory()) continue;
+      HuntMember(*zip, entry, name + "!/" + entry.name, depth);
+    }
+  }
+
+ private:
+  void HuntMember(const archive::ZipReader& zip, const archive::ZipEntry& entry, const std::string& name,
+                  int depth) {
+    Result<std::string> head = zip.peek(entry, 8);
+    if (!head) return out_->errors.push_back({name, head.error()});
+    if (LooksLikeZip(*head)) {
+      if (depth >= options_.max_zip_depth) {
+        return out_->errors.push_back({name, "zip nested deeper than " + std::to_string(options_.max_zip_depth)});
+      }
+      Result<archive::SourcePtr> inner = zip.open_entry(entry, budget_, UINT64_MAX);
+      if (!inner) return out_->errors.push_back({name, inner.error()});
+      return Hunt(std::move(*inner), name, depth + 1);
+    }
+    Result<std::unique_ptr<archive::ZipEntryStream>> stream = archive::ZipEntryStream::open(zip, entry);
+    if (!stream) return out_->errors.push_back({name, stream.error()});
+    if (pcap::SniffCapture(*head) != pcap::CaptureFormat::kNone) {
+      MemberFile file(stream->get());
+      FILE* f = file.Open();
+      if (f == nullptr) return out_->errors.push_back({name, "cannot open as a stream"});
+      pcap::AnalyzerOptions capture = options_.capture;
+      capture.capture_name = name;
+      CaptureHunt hunt{pcap::HuntCaptureStream(f, capture), 0};
+      if (!file.error().empty()) hunt.result.errors.push_back(name + ": " + file.error());
+      hunt.bytes = file.position();
+      return AddCapture(std::move(hunt));
+    }
+    ByteReader reader = [&](char* buf, size_t cap) { return (*stream)->read(buf, cap); };
+    out_->logs.push_back(HuntReader(reader, name, options_.log, sink_));
+  }
+
+  const InputOptions& options_;
+  const DetectionSink& sink_;
+  InputHunt* out_;
+  archive::MemoryBudget budget_;
+};
+
+}  // namespace
+
+InputHunt HuntInput(const std::string& path, const InputOptions& options, const DetectionSink& sink) {
+  InputHunt out;
+  ZipHunter zips(options, sink, &out);
+  const std::string head = path == "-" ? "" : FileHead(path);
+  if (LooksLikeZip(head)) {
+    Result<archive::SourcePtr> source = archive::open_file_source(path);
+    if (!source) {
+      out.errors.push_back({path, source.error()});
+    } else {
+      zips.Hunt(std::move(*source), path, 1);
+    }
+    return out;
+  }
+  // libpcap reads '-' as stdin.
+  if (options.force_capture || pcap::SniffCapture(head) != pcap::CaptureFormat::kNone) {
+    struct stat st;
+    uint64_t bytes = path != "-" && stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    zips.AddCapture({pcap::HuntCapture(path, options.capture), bytes});
+    return out;
+  }
+  out.logs.push_back(path == "-" ? HuntStream(0, "-", options.log, sink) : HuntPath(path, options.log, sink));
+  return out;
+}
+
+}  // namespace l4s::hunt
