@@ -2,6 +2,7 @@
 # hunt throughput beside baselines on the same files, warm cache, same run:
 #   grep -c -F '${'   the literal prefilter baseline (plain text)
 #   gzip -dc          decompression alone (gzip files)
+#   unzip -p          the same logs in one zip
 #   log4shield hunt   with 1 thread and with all cores
 # The corpus: FILES_EACH clean and FILES_EACH attack-sprinkled logs of
 # FILE_MB MiB each (default 8 + 8 x 64 MiB = 1 GiB of text), plain and gzip -6.
@@ -79,12 +80,28 @@ row "gzip -dc (xargs -P $cores)" "$zn"
 row "log4shield hunt -j$cores (.gz)" "$hzn"
 printf 'hunt/gzip -dc: %.2fx on one core, %.2fx on %d cores\n' "$(echo "$z1 / $hz1" | bc -l)" "$(echo "$zn / $hzn" | bc -l)" "$cores"
 
-# The same answer from both: every planted payload line found, nothing in the clean files.
 summary() { tail -n 1 "$1" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["attempts"], s["stats"]["errors"])'; }
+
+# One zip holding every log (deflate -6): a zip is one input, hunted member by
+# member on one core, beside unzip -p of the same archive.
+zip_attempts=skipped
+if command -v zip > /dev/null && command -v unzip > /dev/null; then
+  [ -f "$dir/logs.zip" ] && [ "$dir/logs.zip" -nt "$dir/params" ] || { rm -f "$dir/logs.zip"; zip -q -6 -j "$dir/logs.zip" "$dir"/plain/*; }
+  cat "$dir/logs.zip" > /dev/null
+  echo "-- zip ($(( $(wc -c < "$dir/logs.zip") / 1048576 )) MiB, $((2 * each)) members)"
+  u1=$(best null unzip -p "$dir/logs.zip")
+  hu1=$(best null "$bin" hunt -f jsonl -o "$dir/hunt-zip.jsonl" "$dir/logs.zip")
+  row "unzip -p" "$u1"
+  row "log4shield hunt (.zip)" "$hu1"
+  printf 'hunt/unzip -p: %.2fx\n' "$(echo "$u1 / $hu1" | bc -l)"
+  read -r zip_attempts _ <<< "$(summary "$dir/hunt-zip.jsonl")"
+fi
+
+# The same answer from all: every planted payload line found, nothing in the clean files.
 read -r attempts errors <<< "$(summary "$dir/hunt.jsonl")"
 read -r attempts_gz errors_gz <<< "$(summary "$dir/hunt-gz.jsonl")"
 clean_hits=$(grep -c '"file":"[^"]*/clean-' "$dir/hunt.jsonl" || true)
-echo "planted payload lines: $(cat "$dir/planted"); hunt attempts: $attempts plain, $attempts_gz gzip; errors: $errors/$errors_gz; in clean files: $clean_hits"
+echo "planted payload lines: $(cat "$dir/planted"); hunt attempts: $attempts plain, $attempts_gz gzip, $zip_attempts zip; errors: $errors/$errors_gz; in clean files: $clean_hits"
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "hunt -j$cores peak RSS (.gz): %M KiB" "$bin" hunt -j"$cores" -o /dev/null "$dir/gz" 2>&1 >/dev/null | tail -1 || true
 fi

@@ -9,7 +9,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -125,6 +128,46 @@ TEST(ReaderTest, EveryFormatAndConcatenation) {
       EXPECT_EQ(r.blocks[i].back(), '\n') << "block " << i << " does not end at a line boundary";
     }
   }
+}
+
+// A ByteReader over `data` that hands out at most `chunk` bytes per call and
+// fails with `error` once `fail_at` bytes are out (never, by default).
+ByteReader ChunkedReader(const std::string& data, size_t chunk, size_t fail_at = SIZE_MAX,
+                         std::string error = "") {
+  auto pos = std::make_shared<size_t>(0);
+  return [&data, chunk, fail_at, error, pos](char* buf, size_t cap) -> Result<size_t> {
+    if (*pos >= fail_at) return Error{error};
+    size_t n = std::min({cap, chunk, data.size() - *pos, fail_at - *pos});
+    std::memcpy(buf, data.data() + *pos, n);
+    *pos += n;
+    return n;
+  };
+}
+
+TEST(ReaderTest, AnyByteStreamInEveryFormat) {
+  std::string a = SampleLog(20000), b = "second member ${jndi:ldap://x/a}\n";
+  const std::string inputs[] = {a + b, Gzip(a) + Gzip(b), Bzip2(a) + Bzip2(b), Xz(a) + Xz(b), Zstd(a) + Zstd(b)};
+  for (const std::string& data : inputs) {
+    for (size_t chunk : {1, 4097, 1 << 20}) {
+      std::string text;
+      ReadStats stats;
+      Status s = ReadBlocks(ChunkedReader(data, chunk), [&](std::string_view block, uint64_t) { text += block; },
+                            ReadOptions{64 * 1024, 1 << 20}, &stats);
+      EXPECT_TRUE(s.ok()) << CompressionName(stats.compression) << ": " << s.error();
+      EXPECT_TRUE(text == a + b) << CompressionName(stats.compression) << " in " << chunk << "-byte reads";
+      EXPECT_EQ(stats.bytes_in, data.size());
+    }
+  }
+}
+
+TEST(ReaderTest, AByteStreamErrorEndsTheReadAfterItsText) {
+  std::string log = SampleLog(100);
+  size_t cut = log.find('\n', log.size() / 2) + 1;
+  std::string text;
+  Status s = ReadBlocks(ChunkedReader(log, 100, cut, "CRC mismatch"),
+                        [&](std::string_view block, uint64_t) { text += block; });
+  EXPECT_EQ(s.error(), "CRC mismatch");
+  EXPECT_EQ(text, log.substr(0, cut));
 }
 
 TEST(ReaderTest, GzipTrailingGarbageIsIgnored) {
