@@ -6,8 +6,7 @@
 #   ours                           decode, reassemble, examine HTTP with the Log4j evaluator,
 #                                  recognise LDAP/RMI/DNS, correlate
 # Usage: bench/pcap_bench.sh [SIZE_MB=300] [SCRATCH=build/pcap-bench]
-#   HUNT_PCAP=path overrides the analyser (default: log4shield hunt --pcap if the binary has it,
-#   else build-pcap/src/pcap/hunt-pcap).
+#   LOG4SHIELD=path overrides the binary (default: build/log4shield); it runs hunt --pcap.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 size=${1:-300}
@@ -17,13 +16,7 @@ file="$scratch/http-${size}MB.pcap"
 [ -f "$file" ] || python3 "$here/gen_pcap.py" "$file" "$size" 500
 
 bin=${LOG4SHIELD:-$here/../build/log4shield}
-if [ -n "${HUNT_PCAP:-}" ]; then
-  ours=("$HUNT_PCAP")
-elif [ -x "$bin" ] && "$bin" hunt --help 2>/dev/null | grep -q -- '--pcap'; then
-  ours=("$bin" hunt --format jsonl --pcap)
-else
-  ours=("$here/../build-pcap/src/pcap/hunt-pcap")
-fi
+ours=("$bin" hunt --format jsonl --pcap)
 [ -x "${ours[0]}" ] || { echo "build first: ${ours[0]} missing" >&2; exit 1; }
 
 bytes=$(stat -c %s "$file")

@@ -101,7 +101,7 @@ std::string LinkName(const std::string& tshark) {
   return tshark;  // linux-sll
 }
 
-std::string FlowKey(const FlowEndpoints& f) { return f.src_ip + ">" + f.dst_ip + ":" + std::to_string(f.dst_port); }
+std::string FlowKey(const hunt::NetworkContext& f) { return f.src_ip + ">" + f.dst_ip + ":" + std::to_string(f.dst_port); }
 
 std::set<std::string> ServedKinds(const CaptureResult& r) {
   std::set<std::string> out;
@@ -139,9 +139,9 @@ TEST(PcapAttackData, EveryCaptureMatchesTheTsharkExpectations) {
     EXPECT_EQ(r.link_type, LinkName(e.link));
 
     std::set<std::string> flows, callbacks;
-    for (const NetDetection& d : r.detections) {
-      flows.insert(FlowKey(d.flow));
-      for (const hunt::JndiTarget& t : d.detection.jndi)
+    for (const hunt::Detection& d : r.detections) {
+      flows.insert(FlowKey(*d.network));
+      for (const hunt::JndiTarget& t : d.jndi)
         if (t.remote) callbacks.insert(t.scheme + "://" + t.host + ":" + std::to_string(t.port));
     }
     EXPECT_EQ(flows, e.inbound_flows);
@@ -171,10 +171,10 @@ TEST(PcapAttackData, EveryCaptureMatchesTheTsharkExpectations) {
 
     std::set<std::string> incident_keys;  // attacker connection + callback
     for (const Incident& inc : r.incidents) {
-      const NetDetection& d = r.detections[inc.detection];
-      incident_keys.insert(FlowKey(d.flow) + "/" + std::to_string(d.flow.src_port) + "/" + inc.callback);
+      const hunt::NetworkContext& d = *r.detections[inc.detection].network;
+      incident_keys.insert(FlowKey(d) + "/" + std::to_string(d.src_port) + "/" + inc.callback);
       EXPECT_TRUE(inc.same_host) << inc.summary;
-      EXPECT_TRUE(std::count(e.inbound_flows.begin(), e.inbound_flows.end(), FlowKey(d.flow))) << inc.summary;
+      EXPECT_TRUE(std::count(e.inbound_flows.begin(), e.inbound_flows.end(), FlowKey(d))) << inc.summary;
     }
     EXPECT_EQ(incident_keys.size(), e.incidents);
     EXPECT_EQ(r.incidents.size(), e.incidents);

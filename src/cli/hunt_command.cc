@@ -3,21 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <filesystem>
 #include <iostream>
-#include <mutex>
-#include <thread>
 #include <utility>
 
 #include "cli/commands.h"
 #include "cli/walk_flags.h"
-#include "core/ordered_spool.h"
-#include "fs/walker.h"
-#include "hunt/hunt_input.h"
 #include "hunt/hunt_report.h"
-#include "pcap/report.h"
+#include "ingest/hunt_run.h"
 #include "report/scan_report.h"
 
 namespace l4s::cli {
@@ -70,109 +62,28 @@ int run_hunt(HuntFlags flags) {
   rep.host = host_name();
   rep.started = report::now_iso8601();
   rep.roots = flags.paths;
-  auto t0 = std::chrono::steady_clock::now();
 
-  // The inputs: stdin and every file the walk finds.
-  struct Input {
-    std::string path;  // "-" for stdin
-    uint64_t size = 0;
-  };
-  std::vector<Input> inputs;
-  std::vector<hunt::HuntError> errors;
-  if (stdin_uses) inputs.push_back({"-", 0});
-  fs::WalkOptions walk = flags.walk;
-  for (const std::string& p : flags.paths)
-    if (p != "-") walk.roots.push_back(p);
-  walk.threads = resolved_threads(walk.threads);
-  if (!walk.roots.empty()) {
-    std::mutex mu;
-    fs::WalkCallbacks cb;
-    cb.on_file = [&](const fs::FileVisit& v) {
-      std::lock_guard<std::mutex> l(mu);
-      inputs.push_back({v.path, v.size});
-    };
-    cb.on_error = [&](const std::string& where, const std::string& why) {
-      std::lock_guard<std::mutex> l(mu);
-      errors.push_back({where, why});
-    };
-    fs::walk(walk, cb);
-  }
-  // Reported in path order; hunted largest first (logs are few and large,
-  // so files are shared out one at a time rather than in the walker's batches).
-  std::stable_sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.path < b.path; });
-  std::vector<size_t> work(inputs.size());
-  for (size_t i = 0; i < work.size(); ++i) work[i] = i;
-  std::stable_sort(work.begin(), work.end(), [&](size_t a, size_t b) { return inputs[a].size > inputs[b].size; });
+  ingest::HuntRunOptions options;
+  options.paths = flags.paths;
+  options.walk = flags.walk;
+  options.walk.threads = resolved_threads(options.walk.threads);
+  options.input.capture.correlation_window = flags.pcap_window;
+  options.input.force_capture = flags.pcap;
+  options.keep_iocs = !flags.iocs.first.empty();
+  ingest::HuntRun run(std::move(options));
 
-  hunt::InputOptions input_options;
-  input_options.capture.correlation_window = flags.pcap_window;
-  input_options.force_capture = flags.pcap;
   const bool color = format == hunt::HuntFormat::kText && !flags.no_color && flags.output.empty() && isatty(1);
-  const bool keep_iocs = !flags.iocs.first.empty();
-  hunt::HuntTally tally(keep_iocs);
-  bool hunted = false;             // hunt_all ran to the end
+  bool hunted = false;             // the run went to the end
   bool output_incomplete = false;  // the report lost bytes on the way out
-
-  // Detections are written as they are found (in input order, through the
-  // spool) and only tallied, so memory stays flat however many there are.
   auto hunt_all = [&](std::ostream& out) {
     hunt::HuntWriter writer(format, out, color);
-    writer.Begin(rep);
-    core::OrderedSpool spool(inputs.size(), [&](std::string_view bytes) { writer.Write(bytes); });
-    std::vector<hunt::InputHunt> results(inputs.size());
-    std::mutex tally_mu;
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      hunt::HuntTally mine(keep_iocs);
-      std::string chunk;
-      for (size_t k; (k = next.fetch_add(1)) < work.size();) {
-        const size_t i = work[k];
-        const std::string& path = inputs[i].path;
-        auto take = [&](hunt::Detection&& d) {
-          mine.Add(d);
-          chunk += writer.Format(d);
-          if (chunk.size() >= (64u << 10)) {
-            spool.Append(i, chunk);
-            chunk.clear();
-          }
-        };
-        results[i] = hunt::HuntInput(path, input_options, take);
-        spool.Append(i, chunk);
-        chunk.clear();
-        spool.Close(i);
-      }
-      std::lock_guard<std::mutex> l(tally_mu);
-      tally.Merge(mine);
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < std::min<size_t>(walk.threads, inputs.size()); ++t) pool.emplace_back(worker);
-    worker();
-    for (std::thread& t : pool) t.join();
-    if (spool.lost_bytes()) {
-      std::cerr << "log4shield hunt: " << spool.error() << ": the report misses detections\n";
+    run.run(writer, &rep);
+    if (run.output_lost()) {
+      std::cerr << "log4shield hunt: " << run.output_error() << ": the report misses detections\n";
       output_incomplete = true;
-    } else if (!spool.error().empty()) {
-      std::cerr << "log4shield hunt: " << spool.error() << " (the waiting output was kept in memory)\n";
+    } else if (!run.output_error().empty()) {
+      std::cerr << "log4shield hunt: " << run.output_error() << " (the waiting output was kept in memory)\n";
     }
-
-    for (hunt::InputHunt& result : results) {
-      for (hunt::CaptureHunt& c : result.captures) pcap::AddContextToHuntReport(std::move(c.result), c.bytes, &rep);
-      for (const hunt::FileHunt& h : result.logs) {
-        rep.stats.files++;
-        rep.stats.bytes_read += h.bytes_in;
-        rep.stats.bytes_text += h.bytes_text;
-        rep.stats.lines += h.lines;
-        if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
-      }
-      for (hunt::HuntError& e : result.errors) errors.push_back(std::move(e));
-    }
-    for (hunt::HuntError& e : rep.errors) errors.push_back(std::move(e));
-    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
-    rep.errors = std::move(errors);
-    rep.stats.errors = rep.errors.size();
-    rep.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    rep.finished = report::now_iso8601();
-    writer.End(rep, tally);
     hunted = true;
   };
 
@@ -195,11 +106,11 @@ int run_hunt(HuntFlags flags) {
   // empty IOC export would only overwrite a good one.
   if (!hunted) return kExitIncomplete;
   if (output_incomplete) rc = kExitIncomplete;
-  bool found = tally.attempts() > 0 || !rep.network_events.empty();
+  bool found = run.tally().attempts() > 0 || !rep.network_events.empty();
   rc = std::max(rc, found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete);
   if (!flags.iocs.first.empty()) {
     std::string err;
-    std::vector<hunt::Ioc> iocs = tally.Iocs();
+    std::vector<hunt::Ioc> iocs = run.tally().Iocs();
     auto write_iocs = [&](std::ostream& o) { hunt::WriteIocs(ioc_format, iocs, rep.finished, o); };
     if (!report::write_file_atomically(flags.iocs.second, write_iocs, &err)) {
       std::cerr << "log4shield hunt: cannot write IOCs: " << err << "\n";

@@ -34,6 +34,7 @@ struct NetworkContext {
   std::string src_ip, dst_ip;
   uint16_t src_port = 0, dst_port = 0;
   uint64_t frame = 0;    // 1-based frame that completed the examined bytes
+  double time = 0;       // its capture time, seconds since the epoch (Detection::timestamp in ISO-8601)
   std::string field;     // "request_line", "header", "body", "payload"
   std::string header;    // the header's name when field == "header"
   std::string http_method, http_uri, http_host, http_user_agent;

@@ -231,23 +231,11 @@ struct CaptureAnalyzer::Impl {
     if (!hunt::HasTrigger(text)) return;
     std::optional<hunt::Detection> d = hunt::ExamineLine(text);
     if (!d) return;
-    NetDetection nd;
-    nd.detection = std::move(*d);
-    nd.detection.file = options.capture_name;
-    nd.detection.line = frame;
-    nd.detection.timestamp = IsoTime(now);
-    nd.detection.source_ip = flow.src_ip;
-    nd.flow = flow;
-    nd.time = now;
-    nd.frame = frame;
-    nd.field = std::string(field);
-    nd.header = std::string(header);
-    if (http) {
-      nd.http_method = http->method;
-      nd.http_uri = http->uri;
-      nd.http_host = http->host;
-      nd.http_user_agent = http->user_agent;
-    }
+    hunt::Detection& det = *d;
+    det.file = options.capture_name;
+    det.line = frame;
+    det.timestamp = IsoTime(now);
+    det.source_ip = flow.src_ip;
     hunt::NetworkContext net;
     net.protocol = flow.protocol;
     net.src_ip = flow.src_ip;
@@ -255,16 +243,19 @@ struct CaptureAnalyzer::Impl {
     net.dst_ip = flow.dst_ip;
     net.dst_port = flow.dst_port;
     net.frame = frame;
-    net.field = nd.field;
-    net.header = nd.header;
-    net.http_method = nd.http_method;
-    net.http_uri = nd.http_uri;
-    net.http_host = nd.http_host;
-    net.http_user_agent = nd.http_user_agent;
-    nd.detection.network = std::move(net);
-    result.detections.push_back(std::move(nd));
+    net.time = now;
+    net.field = std::string(field);
+    net.header = std::string(header);
+    if (http) {
+      net.http_method = http->method;
+      net.http_uri = http->uri;
+      net.http_host = http->host;
+      net.http_user_agent = http->user_agent;
+    }
+    det.network = std::move(net);
+    result.detections.push_back(std::move(det));
     size_t before = wanted.size();
-    for (const hunt::JndiTarget& t : result.detections.back().detection.jndi)
+    for (const hunt::JndiTarget& t : result.detections.back().jndi)
       if (t.remote && !t.host.empty()) wanted.insert(HostKey(t.host));
     if (wanted.size() != before) {
       std::deque<NetEvent> rest;
@@ -958,7 +949,7 @@ CaptureResult CaptureAnalyzer::Finish() { return impl_->Finish(); }
 
 // ---- correlation -------------------------------------------------------------
 
-std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, const std::vector<NetEvent>& events,
+std::vector<Incident> Correlate(const std::vector<hunt::Detection>& detections, const std::vector<NetEvent>& events,
                                 double window) {
   std::vector<Incident> incidents;
   struct Seen {
@@ -967,8 +958,10 @@ std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, con
   };
   std::vector<Seen> seen;
   for (size_t di = 0; di < detections.size(); ++di) {
-    const NetDetection& nd = detections[di];
-    for (const hunt::JndiTarget& t : nd.detection.jndi) {
+    const hunt::Detection& d = detections[di];
+    if (!d.network) continue;
+    const hunt::NetworkContext& nd = *d.network;
+    for (const hunt::JndiTarget& t : d.jndi) {
       if (!t.remote || t.host.empty()) continue;
       std::string host = HostKey(t.host);
       IpAddr ip;
@@ -976,7 +969,7 @@ std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, con
       std::string path = t.path.empty() ? "" : net::percent_decode(std::string_view(t.path).substr(1));
       size_t q = path.find('?');
       if (q != std::string::npos) path.resize(q);
-      std::string flow_key = nd.flow.src_ip + ">" + nd.flow.dst_ip + ":" + std::to_string(nd.flow.dst_port);
+      std::string flow_key = nd.src_ip + ">" + nd.dst_ip + ":" + std::to_string(nd.dst_port);
       Seen key{flow_key, t.name};
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
       for (size_t ei = 0; ei < events.size(); ++ei) {
@@ -1017,15 +1010,15 @@ std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, con
         inc.detection = di;
         inc.event = ei;
         inc.callback = t.name;
-        inc.server_ip = nd.flow.dst_ip;
-        inc.same_host = e.flow.src_ip == nd.flow.dst_ip;
+        inc.server_ip = nd.dst_ip;
+        inc.same_host = e.flow.src_ip == nd.dst_ip;
         char delay[32];
         snprintf(delay, sizeof delay, "%.3f", e.time - nd.time);
         if (inc.same_host) {
-          inc.summary = "this server (" + nd.flow.dst_ip + ") evaluated the payload from " + nd.flow.src_ip + ": it " +
+          inc.summary = "this server (" + nd.dst_ip + ") evaluated the payload from " + nd.src_ip + ": it " +
                         how + " " + delay + " s after the attempt";
         } else {
-          inc.summary = "the payload sent to " + nd.flow.dst_ip + " was evaluated: " + e.flow.src_ip + " " + how +
+          inc.summary = "the payload sent to " + nd.dst_ip + " was evaluated: " + e.flow.src_ip + " " + how +
                         " " + delay + " s after the attempt (a log pipeline or another host)";
         }
         incidents.push_back(std::move(inc));

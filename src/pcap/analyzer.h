@@ -41,18 +41,6 @@ struct FlowEndpoints {
   uint16_t dst_port = 0;
 };
 
-// An inbound attempt: hunt's Detection (file = capture name, line = frame
-// number, timestamp, source_ip set) plus where in the traffic it was.
-struct NetDetection {
-  hunt::Detection detection;
-  FlowEndpoints flow;  // sender -> receiver of the bytes holding the payload
-  double time = 0;     // capture time (seconds since the epoch) of the completing packet
-  uint64_t frame = 0;  // 1-based frame number of that packet
-  std::string field;   // "request_line", "header", "body", "payload"
-  std::string header;  // header name when field == "header"
-  std::string http_method, http_uri, http_host, http_user_agent;
-};
-
 enum class EventKind {
   // A JVM performing a JNDI lookup.
   kLdapSearch,      // anonymous bind + search; name = DN
@@ -107,7 +95,9 @@ struct CaptureResult {
   std::string path;
   std::string link_type;
   CaptureStats stats;
-  std::vector<NetDetection> detections;
+  // Inbound attempts: hunt's Detection with `network` set (file = capture
+  // name, line = frame number, timestamp and source_ip from the packet).
+  std::vector<hunt::Detection> detections;
   std::vector<NetEvent> events;     // in time order; context events only near an attempt (see IsContextEvent)
   std::vector<Incident> incidents;
   std::vector<std::string> errors;  // unreadable or corrupt parts; the rest was still read
@@ -140,7 +130,7 @@ class CaptureAnalyzer {
 };
 
 // Incidents from detections and events (both in capture order).
-std::vector<Incident> Correlate(const std::vector<NetDetection>& detections, const std::vector<NetEvent>& events,
+std::vector<Incident> Correlate(const std::vector<hunt::Detection>& detections, const std::vector<NetEvent>& events,
                                 double window_seconds);
 
 // "2021-12-14T16:03:49.123456Z".

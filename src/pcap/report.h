@@ -1,7 +1,6 @@
-// JSON lines for a capture's results, in the shape of `hunt`'s jsonl: one
-// object per line with "type": "detection" (an inbound attempt), "callback"
-// (a JNDI lookup seen leaving a host), "payload_served", "incident", "error",
-// and a final "summary".
+// A capture's results in a `hunt` report: the detections are hunt's own
+// (written by hunt's sinks); callbacks, served payloads and incidents become
+// its network events, formatted here.
 #pragma once
 
 #include <ostream>
@@ -10,11 +9,6 @@
 #include "pcap/analyzer.h"
 
 namespace l4s::pcap {
-
-void WriteCaptureJsonl(const CaptureResult& result, std::ostream& out);
-
-// One line per incident / detection / callback, for people.
-void WriteCaptureText(const CaptureResult& result, std::ostream& out);
 
 // Hands one capture's results to a `hunt` report: the detections (with their
 // network context), callbacks, served payloads and incidents as network

@@ -1,4 +1,4 @@
-#include "hunt/hunt_input.h"
+#include "ingest/input.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include "archive/zip_reader.h"
 #include "pcap/capture.h"
 
-namespace l4s::hunt {
+namespace l4s::ingest {
 namespace {
 
 // The first bytes of a regular file; empty for anything else (FIFOs and
@@ -69,11 +69,12 @@ class MemberFile {
 
 class ZipHunter {
  public:
-  ZipHunter(const InputOptions& options, const DetectionSink& sink, InputHunt* out)
+  ZipHunter(const InputOptions& options, const hunt::DetectionSink& sink, InputHunt* out)
       : options_(options), sink_(sink), out_(out), budget_(options.nested_zip_memory) {}
 
   void AddCapture(CaptureHunt&& hunt) {
-    for (pcap::NetDetection& nd : hunt.result.detections) sink_(std::move(nd.detection));
+    // Copies: the incidents found in the capture still refer to its detections.
+    for (const hunt::Detection& d : hunt.result.detections) sink_(hunt::Detection(d));
     out_->captures.push_back(std::move(hunt));
   }
 
@@ -116,19 +117,19 @@ class ZipHunter {
       hunt.bytes = file.position();
       return AddCapture(std::move(hunt));
     }
-    ByteReader reader = [&](char* buf, size_t cap) { return (*stream)->read(buf, cap); };
-    out_->logs.push_back(HuntReader(reader, name, options_.log, sink_));
+    hunt::ByteReader reader = [&](char* buf, size_t cap) { return (*stream)->read(buf, cap); };
+    out_->logs.push_back(hunt::HuntReader(reader, name, options_.log, sink_));
   }
 
   const InputOptions& options_;
-  const DetectionSink& sink_;
+  const hunt::DetectionSink& sink_;
   InputHunt* out_;
   archive::MemoryBudget budget_;
 };
 
 }  // namespace
 
-InputHunt HuntInput(const std::string& path, const InputOptions& options, const DetectionSink& sink) {
+InputHunt hunt_input(const std::string& path, const InputOptions& options, const hunt::DetectionSink& sink) {
   InputHunt out;
   ZipHunter zips(options, sink, &out);
   const std::string head = path == "-" ? "" : FileHead(path);
@@ -148,8 +149,8 @@ InputHunt HuntInput(const std::string& path, const InputOptions& options, const 
     zips.AddCapture({pcap::HuntCapture(path, options.capture), bytes});
     return out;
   }
-  out.logs.push_back(path == "-" ? HuntStream(0, "-", options.log, sink) : HuntPath(path, options.log, sink));
+  out.logs.push_back(path == "-" ? hunt::HuntStream(0, "-", options.log, sink) : hunt::HuntPath(path, options.log, sink));
   return out;
 }
 
-}  // namespace l4s::hunt
+}  // namespace l4s::ingest

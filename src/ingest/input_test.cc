@@ -1,4 +1,4 @@
-#include "hunt/hunt_input.h"
+#include "ingest/input.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "pcap/test_frames.h"
 #include "remediate/test_zip.h"
 
-namespace l4s::hunt {
+namespace l4s::ingest {
 namespace {
 
 namespace fs = std::filesystem;
@@ -59,24 +59,24 @@ std::string Capture(const std::string& payload) {
 
 struct Hunted {
   InputHunt result;
-  std::vector<Detection> detections;
+  std::vector<hunt::Detection> detections;
 };
 
 Hunted Hunt(const std::string& path, const InputOptions& options = {}) {
   Hunted h;
-  h.result = HuntInput(path, options, [&](Detection&& d) { h.detections.push_back(std::move(d)); });
+  h.result = hunt_input(path, options, [&](hunt::Detection&& d) { h.detections.push_back(std::move(d)); });
   return h;
 }
 
-std::string Names(const std::vector<FileHunt>& logs) {
+std::string Names(const std::vector<hunt::FileHunt>& logs) {
   std::string s;
-  for (const FileHunt& h : logs) s += h.file + (h.status.ok() ? "" : " (" + h.status.error() + ")") + "\n";
+  for (const hunt::FileHunt& h : logs) s += h.file + (h.status.ok() ? "" : " (" + h.status.error() + ")") + "\n";
   return s;
 }
 
-std::string Errors(const std::vector<HuntError>& errors) {
+std::string Errors(const std::vector<hunt::HuntError>& errors) {
   std::string s;
-  for (const HuntError& e : errors) s += e.file + ": " + e.reason + "\n";
+  for (const hunt::HuntError& e : errors) s += e.file + ": " + e.reason + "\n";
   return s;
 }
 
@@ -191,4 +191,4 @@ TEST(HuntInput, LogsAndCapturesOutsideZipsAreReadAsBefore) {
 }
 
 }  // namespace
-}  // namespace l4s::hunt
+}  // namespace l4s::ingest

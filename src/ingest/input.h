@@ -3,6 +3,9 @@
 // rotated logs, published datasets), zips nested in zips included. Each zip
 // member is hunted as an input of its own, named like scan's locations:
 // "bundle.zip!/var/log/app.log.gz", "outer.zip!/inner.zip!/trace.pcap".
+//
+// This layer sits above `hunt` (logs) and `pcap` (captures), which know
+// nothing of each other's inputs.
 #pragma once
 
 #include <cstdint>
@@ -13,10 +16,10 @@
 #include "hunt/hunt_report.h"
 #include "pcap/analyzer.h"
 
-namespace l4s::hunt {
+namespace l4s::ingest {
 
 struct InputOptions {
-  HuntOptions log;
+  hunt::HuntOptions log;
   pcap::AnalyzerOptions capture;
   bool force_capture = false;  // a file that is not a zip is read as a capture (--pcap)
   int max_zip_depth = 8;       // zips inside zips; deeper ones are an error
@@ -30,13 +33,13 @@ struct CaptureHunt {
 };
 
 struct InputHunt {
-  std::vector<FileHunt> logs;         // in archive order for a zip
-  std::vector<CaptureHunt> captures;  // in archive order for a zip
-  std::vector<HuntError> errors;      // a zip or member that could not be opened
+  std::vector<hunt::FileHunt> logs;         // in archive order for a zip
+  std::vector<CaptureHunt> captures;        // in archive order for a zip
+  std::vector<hunt::HuntError> errors;      // a zip or member that could not be opened
 };
 
 // Hunts `path` ("-" for stdin, read as one stream), giving detections to
 // `sink` in input order.
-InputHunt HuntInput(const std::string& path, const InputOptions& options, const DetectionSink& sink);
+InputHunt hunt_input(const std::string& path, const InputOptions& options, const hunt::DetectionSink& sink);
 
-}  // namespace l4s::hunt
+}  // namespace l4s::ingest

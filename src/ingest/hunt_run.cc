@@ -1,0 +1,99 @@
+#include "ingest/hunt_run.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "core/clock.h"
+#include "core/ordered_spool.h"
+#include "pcap/report.h"
+
+namespace l4s::ingest {
+
+HuntRun::HuntRun(HuntRunOptions options)
+    : options_(std::move(options)), tally_(options_.keep_iocs), started_(std::chrono::steady_clock::now()) {
+  fs::WalkOptions& walk = options_.walk;
+  if (walk.threads == 0) walk.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (std::count(options_.paths.begin(), options_.paths.end(), "-")) inputs_.push_back({"-", 0});
+  for (const std::string& p : options_.paths)
+    if (p != "-") walk.roots.push_back(p);
+  if (walk.roots.empty()) return;
+  std::mutex mu;
+  fs::WalkCallbacks cb;
+  cb.on_file = [&](const fs::FileVisit& v) {
+    std::lock_guard<std::mutex> l(mu);
+    inputs_.push_back({v.path, v.size});
+  };
+  cb.on_error = [&](const std::string& where, const std::string& why) {
+    std::lock_guard<std::mutex> l(mu);
+    walk_errors_.push_back({where, why});
+  };
+  fs::walk(walk, cb);
+  std::stable_sort(inputs_.begin(), inputs_.end(), [](const Input& a, const Input& b) { return a.path < b.path; });
+}
+
+void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
+  // Reported in path order; hunted largest first (logs are few and large,
+  // so files are shared out one at a time rather than in the walker's batches).
+  std::vector<size_t> work(inputs_.size());
+  for (size_t i = 0; i < work.size(); ++i) work[i] = i;
+  std::stable_sort(work.begin(), work.end(), [&](size_t a, size_t b) { return inputs_[a].size > inputs_[b].size; });
+
+  writer.Begin(*rep);
+  core::OrderedSpool spool(inputs_.size(), [&](std::string_view bytes) { writer.Write(bytes); });
+  std::vector<InputHunt> results(inputs_.size());
+  std::mutex tally_mu;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    hunt::HuntTally mine(options_.keep_iocs);
+    std::string chunk;
+    for (size_t k; (k = next.fetch_add(1)) < work.size();) {
+      const size_t i = work[k];
+      auto take = [&](hunt::Detection&& d) {
+        mine.Add(d);
+        chunk += writer.Format(d);
+        if (chunk.size() >= (64u << 10)) {
+          spool.Append(i, chunk);
+          chunk.clear();
+        }
+      };
+      results[i] = hunt_input(inputs_[i].path, options_.input, take);
+      spool.Append(i, chunk);
+      chunk.clear();
+      spool.Close(i);
+    }
+    std::lock_guard<std::mutex> l(tally_mu);
+    tally_.Merge(mine);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::min<size_t>(options_.walk.threads, inputs_.size()); ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  output_lost_ = spool.lost_bytes() > 0;
+  output_error_ = spool.error();
+
+  std::vector<hunt::HuntError> errors = std::move(walk_errors_);
+  for (InputHunt& result : results) {
+    for (CaptureHunt& c : result.captures) pcap::AddContextToHuntReport(std::move(c.result), c.bytes, rep);
+    for (const hunt::FileHunt& h : result.logs) {
+      rep->stats.files++;
+      rep->stats.bytes_read += h.bytes_in;
+      rep->stats.bytes_text += h.bytes_text;
+      rep->stats.lines += h.lines;
+      if (!h.status.ok()) errors.push_back({h.file, h.status.error()});
+    }
+    for (hunt::HuntError& e : result.errors) errors.push_back(std::move(e));
+  }
+  for (hunt::HuntError& e : rep->errors) errors.push_back(std::move(e));
+  std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
+  rep->errors = std::move(errors);
+  rep->stats.errors = rep->errors.size();
+  rep->stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  rep->finished = now_iso8601();
+  writer.End(*rep, tally_);
+}
+
+}  // namespace l4s::ingest
