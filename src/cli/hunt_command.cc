@@ -8,7 +8,8 @@
 
 #include "cli/commands.h"
 #include "cli/walk_flags.h"
-#include "hunt/hunt_report.h"
+#include "hunt/hunt_writer.h"
+#include "hunt/ioc_export.h"
 #include "ingest/hunt_run.h"
 #include "report/scan_report.h"
 
@@ -35,12 +36,12 @@ std::string host_name() {
 
 int run_hunt(HuntFlags flags) {
   hunt::HuntFormat format;
-  if (!hunt::ParseHuntFormat(flags.format, &format)) {
+  if (!hunt::parse_hunt_format(flags.format, &format)) {
     std::cerr << "log4shield hunt: unknown --format " << flags.format << " (text, json, jsonl, csv)\n";
     return kExitUsage;
   }
   hunt::IocFormat ioc_format = hunt::IocFormat::kStix;
-  if (!flags.iocs.first.empty() && !hunt::ParseIocFormat(flags.iocs.first, &ioc_format)) {
+  if (!flags.iocs.first.empty() && !hunt::parse_ioc_format(flags.iocs.first, &ioc_format)) {
     std::cerr << "log4shield hunt: unknown --iocs format " << flags.iocs.first << " (stix, misp-csv, csv)\n";
     return kExitUsage;
   }
@@ -110,8 +111,8 @@ int run_hunt(HuntFlags flags) {
   rc = std::max(rc, found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete);
   if (!flags.iocs.first.empty()) {
     std::string err;
-    std::vector<hunt::Ioc> iocs = run.tally().Iocs();
-    auto write_iocs = [&](std::ostream& o) { hunt::WriteIocs(ioc_format, iocs, rep.finished, o); };
+    std::vector<hunt::Ioc> iocs = run.tally().iocs();
+    auto write_iocs = [&](std::ostream& o) { hunt::write_iocs(ioc_format, iocs, rep.finished, o); };
     if (!report::write_file_atomically(flags.iocs.second, write_iocs, &err)) {
       std::cerr << "log4shield hunt: cannot write IOCs: " << err << "\n";
       rc = std::max(rc, kExitIncomplete);

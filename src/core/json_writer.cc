@@ -9,7 +9,7 @@ namespace {
 // *bad_at is then where the maximal invalid part ends (the first byte that
 // may start something new), as the Unicode "maximal subpart" rule and
 // nlohmann's decoder (Hoehrmann's automaton) both have it.
-size_t Utf8Sequence(std::string_view s, size_t i, size_t* bad_at) {
+size_t utf8_sequence(std::string_view s, size_t i, size_t* bad_at) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
   size_t len;
@@ -45,7 +45,7 @@ size_t Utf8Sequence(std::string_view s, size_t i, size_t* bad_at) {
 
 }  // namespace
 
-void AppendJsonString(std::string* out, std::string_view s) {
+void append_json_string(std::string* out, std::string_view s) {
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
@@ -79,7 +79,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
       continue;
     }
     size_t bad_at = 0;
-    size_t len = Utf8Sequence(s, i, &bad_at);
+    size_t len = utf8_sequence(s, i, &bad_at);
     if (len > 0) {
       out->append(s.data() + i, len);
       i += len;
@@ -91,12 +91,12 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void JsonWriter::NewLine(int depth) {
+void JsonWriter::new_line(int depth) {
   out_->push_back('\n');
   out_->append(static_cast<size_t>(depth * indent_), ' ');
 }
 
-void JsonWriter::BeforeValue() {
+void JsonWriter::before_value() {
   if (after_key_) {
     after_key_ = false;
     return;
@@ -104,67 +104,67 @@ void JsonWriter::BeforeValue() {
   if (empty_.empty()) return;  // the top-level value
   if (!empty_.back()) out_->push_back(',');
   empty_.back() = false;
-  if (indent_ >= 0) NewLine(depth_);
+  if (indent_ >= 0) new_line(depth_);
 }
 
-JsonWriter& JsonWriter::Key(std::string_view key) {
-  BeforeValue();
-  AppendJsonString(out_, key);
+JsonWriter& JsonWriter::key(std::string_view key) {
+  before_value();
+  append_json_string(out_, key);
   out_->append(indent_ >= 0 ? ": " : ":");
   after_key_ = true;
   return *this;
 }
 
-JsonWriter& JsonWriter::Open(char bracket) {
-  BeforeValue();
+JsonWriter& JsonWriter::open(char bracket) {
+  before_value();
   out_->push_back(bracket);
   empty_.push_back(true);
   ++depth_;
   return *this;
 }
 
-JsonWriter& JsonWriter::Close(char bracket) {
+JsonWriter& JsonWriter::close(char bracket) {
   --depth_;
-  if (indent_ >= 0 && !empty_.back()) NewLine(depth_);
+  if (indent_ >= 0 && !empty_.back()) new_line(depth_);
   empty_.pop_back();
   out_->push_back(bracket);
   return *this;
 }
 
-JsonWriter& JsonWriter::String(std::string_view s) {
-  BeforeValue();
-  AppendJsonString(out_, s);
+JsonWriter& JsonWriter::string(std::string_view s) {
+  before_value();
+  append_json_string(out_, s);
   return *this;
 }
 
-JsonWriter& JsonWriter::Uint(uint64_t v) {
-  BeforeValue();
+JsonWriter& JsonWriter::uint(uint64_t v) {
+  before_value();
   out_->append(std::to_string(v));
   return *this;
 }
 
-JsonWriter& JsonWriter::Int(int64_t v) {
-  BeforeValue();
+JsonWriter& JsonWriter::integer(int64_t v) {
+  before_value();
   out_->append(std::to_string(v));
   return *this;
 }
 
-JsonWriter& JsonWriter::Bool(bool v) {
-  BeforeValue();
+JsonWriter& JsonWriter::boolean(bool v) {
+  before_value();
   out_->append(v ? "true" : "false");
   return *this;
 }
 
-JsonWriter& JsonWriter::Null() {
-  BeforeValue();
+JsonWriter& JsonWriter::null() {
+  before_value();
   out_->append("null");
   return *this;
 }
 
 JsonWriter& JsonWriter::Strings(const std::vector<std::string>& values) {
-  BeginArray();
-  for (const std::string& v : values) String(v);
-  return EndArray();
+  begin_array();
+  for (const std::string& v : values) string(v);
+  return end_array();
 }
 
 }  // namespace l4s::core

@@ -22,26 +22,26 @@ class JsonWriter {
   explicit JsonWriter(std::string* out, int indent = -1, int base_depth = 0)
       : out_(out), indent_(indent), depth_(base_depth) {}
 
-  JsonWriter& BeginObject() { return Open('{'); }
-  JsonWriter& EndObject() { return Close('}'); }
-  JsonWriter& BeginArray() { return Open('['); }
-  JsonWriter& EndArray() { return Close(']'); }
+  JsonWriter& begin_object() { return open('{'); }
+  JsonWriter& end_object() { return close('}'); }
+  JsonWriter& begin_array() { return open('['); }
+  JsonWriter& end_array() { return close(']'); }
   // The next value belongs to this key (inside an object).
-  JsonWriter& Key(std::string_view key);
+  JsonWriter& key(std::string_view key);
 
-  JsonWriter& String(std::string_view s);
-  JsonWriter& StringOrNull(std::string_view s) { return s.empty() ? Null() : String(s); }
-  JsonWriter& Uint(uint64_t v);
-  JsonWriter& Int(int64_t v);
-  JsonWriter& Bool(bool v);
-  JsonWriter& Null();
+  JsonWriter& string(std::string_view s);
+  JsonWriter& string_or_null(std::string_view s) { return s.empty() ? null() : string(s); }
+  JsonWriter& uint(uint64_t v);
+  JsonWriter& integer(int64_t v);
+  JsonWriter& boolean(bool v);
+  JsonWriter& null();
   JsonWriter& Strings(const std::vector<std::string>& values);  // an array of strings
 
  private:
-  JsonWriter& Open(char bracket);
-  JsonWriter& Close(char bracket);
-  void BeforeValue();  // the comma and line break before a member or an array element
-  void NewLine(int depth);
+  JsonWriter& open(char bracket);
+  JsonWriter& close(char bracket);
+  void before_value();  // the comma and line break before a member or an array element
+  void new_line(int depth);
 
   std::string* out_;
   int indent_;
@@ -51,6 +51,6 @@ class JsonWriter {
 };
 
 // `s` as a JSON string literal (quotes included), escaped as above.
-void AppendJsonString(std::string* out, std::string_view s);
+void append_json_string(std::string* out, std::string_view s);
 
 }  // namespace l4s::core

@@ -10,13 +10,13 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::string Nlohmann(const ordered_json& j, int indent = -1) {
+std::string nlohmann(const ordered_json& j, int indent = -1) {
   return j.dump(indent, ' ', false, ordered_json::error_handler_t::replace);
 }
 
-std::string Ours(std::string_view s) {
+std::string ours(std::string_view s) {
   std::string out;
-  AppendJsonString(&out, s);
+  append_json_string(&out, s);
   return out;
 }
 
@@ -26,7 +26,7 @@ TEST(JsonWriter, EscapesAsNlohmannDoes) {
                         std::string("\x80"), std::string("\xc3"), std::string("\xe2\x82"), std::string("\xe2\x41"),
                         std::string("\xe0\x80\x80"), std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"),
                         std::string("\xf0\x9f\x98"), std::string("\xff\xfe"), std::string("\xc0\xaf")}) {
-    EXPECT_EQ(Ours(s), Nlohmann(s)) << ordered_json(s).dump(-1, ' ', true, ordered_json::error_handler_t::replace);
+    EXPECT_EQ(ours(s), nlohmann(s)) << ordered_json(s).dump(-1, ' ', true, ordered_json::error_handler_t::replace);
   }
 }
 
@@ -39,7 +39,7 @@ TEST(JsonWriter, RandomBytesEscapeAsNlohmannDoes) {
   for (int round = 0; round < 20000; ++round) {
     std::string s(rng() % 12, '\0');
     for (char& c : s) c = static_cast<char>(pool[rng() % sizeof pool]);
-    ASSERT_EQ(Ours(s), Nlohmann(s)) << "round " << round;
+    ASSERT_EQ(ours(s), nlohmann(s)) << "round " << round;
   }
 }
 
@@ -56,13 +56,13 @@ TEST(JsonWriter, DocumentsMatchCompactAndIndented) {
   for (int indent : {-1, 0, 2, 4}) {
     std::string out;
     JsonWriter w(&out, indent);
-    w.BeginObject();
-    w.Key("file").String("/var/log/a.log").Key("line").Uint(7).Key("neg").Int(-3).Key("none").StringOrNull("");
-    w.Key("ok").Bool(true).Key("empty").BeginArray().EndArray().Key("empty_object").BeginObject().EndObject();
-    w.Key("list").Strings({"a", "b"});
-    w.Key("nested").BeginObject().Key("x").Uint(1).Key("y").BeginObject().Key("z").Bool(false).EndObject().EndObject();
-    w.EndObject();
-    EXPECT_EQ(out, Nlohmann(expected, indent)) << "indent " << indent;
+    w.begin_object();
+    w.key("file").string("/var/log/a.log").key("line").uint(7).key("neg").integer(-3).key("none").string_or_null("");
+    w.key("ok").boolean(true).key("empty").begin_array().end_array().key("empty_object").begin_object().end_object();
+    w.key("list").Strings({"a", "b"});
+    w.key("nested").begin_object().key("x").uint(1).key("y").begin_object().key("z").boolean(false).end_object().end_object();
+    w.end_object();
+    EXPECT_EQ(out, nlohmann(expected, indent)) << "indent " << indent;
   }
 }
 
@@ -72,8 +72,8 @@ TEST(JsonWriter, NestedInsideAnIndentedDocument) {
   ordered_json doc{{"items", ordered_json::array({{{"a", 1}, {"b", {"x"}}}})}};
   std::string element;
   JsonWriter w(&element, 2, 2);
-  w.BeginObject().Key("a").Uint(1).Key("b").Strings({"x"}).EndObject();
-  EXPECT_EQ("{\n  \"items\": [\n    " + element + "\n  ]\n}", Nlohmann(doc, 2));
+  w.begin_object().key("a").uint(1).key("b").Strings({"x"}).end_object();
+  EXPECT_EQ("{\n  \"items\": [\n    " + element + "\n  ]\n}", nlohmann(doc, 2));
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace l4s::core {
 namespace {
 
 // An unlinked temporary file: it vanishes with the process, however it ends.
-int OpenSpillFile(std::string* error) {
+int open_spill_file(std::string* error) {
   const char* dir = std::getenv("TMPDIR");
   std::string path = std::string(dir && *dir ? dir : "/tmp") + "/log4shield-spool.XXXXXX";
   int fd = mkostemp(path.data(), O_CLOEXEC);
@@ -32,18 +32,18 @@ OrderedSpool::~OrderedSpool() {
   if (spill_fd_ >= 0) close(spill_fd_);
 }
 
-void OrderedSpool::Fail(const std::string& what) {
+void OrderedSpool::fail(const std::string& what) {
   if (error_.empty()) error_ = what;
 }
 
-bool OrderedSpool::Spill(Slot& s, std::string_view* bytes) {
+bool OrderedSpool::spill(Slot& s, std::string_view* bytes) {
   if (spill_broken_) return false;
   if (spill_fd_ < 0) {
     std::string why;
-    spill_fd_ = OpenSpillFile(&why);
+    spill_fd_ = open_spill_file(&why);
     if (spill_fd_ < 0) {
       spill_broken_ = true;
-      Fail(why);
+      fail(why);
       return false;
     }
   }
@@ -53,7 +53,7 @@ bool OrderedSpool::Spill(Slot& s, std::string_view* bytes) {
     if (n <= 0) {
       // A full disk: the rest waits in memory, after what the file holds.
       spill_broken_ = true;
-      Fail(std::string("writing the temporary file for ordered output: ") + std::strerror(n < 0 ? errno : ENOSPC));
+      fail(std::string("writing the temporary file for ordered output: ") + std::strerror(n < 0 ? errno : ENOSPC));
       return false;
     }
     size_t written = static_cast<size_t>(n);
@@ -69,7 +69,7 @@ bool OrderedSpool::Spill(Slot& s, std::string_view* bytes) {
   return true;
 }
 
-void OrderedSpool::Append(size_t slot, std::string_view bytes) {
+void OrderedSpool::append(size_t slot, std::string_view bytes) {
   if (bytes.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
   Slot& s = slots_[slot];
@@ -79,12 +79,12 @@ void OrderedSpool::Append(size_t slot, std::string_view bytes) {
   }
   // A slot that has spilled keeps spilling, so its bytes stay in order.
   bool spilling = !s.pieces.empty() || buffered_ + bytes.size() > budget_;
-  if (spilling && Spill(s, &bytes)) return;
+  if (spilling && spill(s, &bytes)) return;
   (s.pieces.empty() ? s.memory : s.after_spill).append(bytes);
   buffered_ += bytes.size();
 }
 
-void OrderedSpool::Flush(Slot& s) {
+void OrderedSpool::flush(Slot& s) {
   auto write = [&](std::string& held) {
     if (!held.empty()) sink_(held);
     buffered_ -= held.size();
@@ -100,7 +100,7 @@ void OrderedSpool::Flush(Slot& s) {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         lost_ = true;
-        Fail(std::string("reading back the temporary file for ordered output: ") +
+        fail(std::string("reading back the temporary file for ordered output: ") +
              (n < 0 ? std::strerror(errno) : "file shorter than written"));
         break;
       }
@@ -118,14 +118,14 @@ void OrderedSpool::Flush(Slot& s) {
   write(s.after_spill);
 }
 
-void OrderedSpool::Close(size_t slot) {
+void OrderedSpool::close(size_t slot) {
   std::lock_guard<std::mutex> lock(mu_);
   slots_[slot].closed = true;
   while (head_ < slots_.size() && slots_[head_].closed) {
-    Flush(slots_[head_]);
+    flush(slots_[head_]);
     ++head_;
     // The new head writes through from now on; what it gathered goes first.
-    if (head_ < slots_.size()) Flush(slots_[head_]);
+    if (head_ < slots_.size()) flush(slots_[head_]);
   }
 }
 

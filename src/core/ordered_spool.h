@@ -28,10 +28,10 @@ class OrderedSpool {
   OrderedSpool& operator=(const OrderedSpool&) = delete;
 
   // Thread-safe. Bytes of one slot must come from one thread at a time.
-  void Append(size_t slot, std::string_view bytes);
+  void append(size_t slot, std::string_view bytes);
   // Thread-safe. The slot will get no more bytes; it and any complete slots
   // after it are written once the slots before them are.
-  void Close(size_t slot);
+  void close(size_t slot);
 
   // What went wrong with the temporary file ("" if nothing). When it cannot
   // be written the bytes stay in memory instead, and nothing is lost; when
@@ -52,10 +52,10 @@ class OrderedSpool {
     std::string after_spill;    // then these, if the file stopped taking bytes
     bool closed = false;
   };
-  bool Spill(Slot& slot, std::string_view* bytes);  // false: keep (the rest of) *bytes in memory
+  bool spill(Slot& slot, std::string_view* bytes);  // false: keep (the rest of) *bytes in memory
   // Writes and releases what a slot holds (it is the head, closed or not).
-  void Flush(Slot& slot);
-  void Fail(const std::string& what);
+  void flush(Slot& slot);
+  void fail(const std::string& what);
 
   mutable std::mutex mu_;
   std::vector<Slot> slots_;

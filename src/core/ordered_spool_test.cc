@@ -14,19 +14,19 @@ namespace {
 TEST(OrderedSpool, WritesInSlotOrderWhateverTheOrderOfWork) {
   std::string out;
   OrderedSpool spool(3, [&](std::string_view b) { out += b; });
-  spool.Append(2, "c1");
-  spool.Append(1, "b1");
-  spool.Append(0, "a1");
+  spool.append(2, "c1");
+  spool.append(1, "b1");
+  spool.append(0, "a1");
   EXPECT_EQ(out, "a1") << "the head writes through";
-  spool.Append(2, "c2");
-  spool.Close(2);
-  spool.Append(1, "b2");
+  spool.append(2, "c2");
+  spool.close(2);
+  spool.append(1, "b2");
   EXPECT_EQ(out, "a1");
-  spool.Close(0);
+  spool.close(0);
   EXPECT_EQ(out, "a1b1b2") << "slot 1 became the head and wrote what it had gathered";
-  spool.Append(1, "b3");
+  spool.append(1, "b3");
   EXPECT_EQ(out, "a1b1b2b3");
-  spool.Close(1);
+  spool.close(1);
   EXPECT_EQ(out, "a1b1b2b3c1c2");
   EXPECT_EQ(spool.buffered_bytes(), 0u);
 }
@@ -37,21 +37,21 @@ TEST(OrderedSpool, PastTheBudgetWaitingBytesGoToDisk) {
   std::string expected_tail;
   for (int i = 0; i < 50; ++i) {
     std::string piece = "line " + std::to_string(i) + "\n";
-    spool.Append(1, piece);
+    spool.append(1, piece);
     expected_tail += piece;
     EXPECT_LE(spool.buffered_bytes(), 100u);
   }
   EXPECT_GT(spool.spilled_bytes(), 0u);
-  spool.Append(0, "head\n");
-  spool.Close(1);
+  spool.append(0, "head\n");
+  spool.close(1);
   EXPECT_EQ(out, "head\n");
-  spool.Close(0);
+  spool.close(0);
   EXPECT_EQ(out, "head\n" + expected_tail);
   EXPECT_EQ(spool.error(), "");
   EXPECT_EQ(spool.buffered_bytes(), 0u);
 }
 
-size_t OpenDescriptors() {
+size_t open_descriptors() {
   size_t n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
   return n;
@@ -63,16 +63,16 @@ TEST(OrderedSpool, WaitingSlotsShareOneSpillFile) {
   constexpr size_t kSlots = 3000;
   std::string out;
   OrderedSpool spool(kSlots, [&](std::string_view b) { out += b; }, /*memory_budget=*/16);
-  size_t before = OpenDescriptors();
+  size_t before = open_descriptors();
   std::string expected;
   for (size_t i = 1; i < kSlots; ++i) {
-    spool.Append(i, "slot " + std::to_string(i) + ";");
-    spool.Close(i);
+    spool.append(i, "slot " + std::to_string(i) + ";");
+    spool.close(i);
   }
-  EXPECT_LE(OpenDescriptors(), before + 1);
+  EXPECT_LE(open_descriptors(), before + 1);
   EXPECT_GT(spool.spilled_bytes(), 0u);
-  spool.Append(0, "slot 0;");
-  spool.Close(0);
+  spool.append(0, "slot 0;");
+  spool.close(0);
   for (size_t i = 0; i < kSlots; ++i) expected += "slot " + std::to_string(i) + ";";
   EXPECT_EQ(out, expected);
   EXPECT_EQ(spool.error(), "");
@@ -88,13 +88,13 @@ TEST(OrderedSpool, WithoutATemporaryFileBytesStayInMemory) {
   std::string out;
   {
     OrderedSpool spool(2, [&](std::string_view b) { out += b; }, /*memory_budget=*/4);
-    spool.Append(1, "later bytes");
-    spool.Append(1, ", more");
+    spool.append(1, "later bytes");
+    spool.append(1, ", more");
     EXPECT_NE(spool.error().find("/nonexistent/log4shield-test"), std::string::npos) << spool.error();
     EXPECT_EQ(spool.buffered_bytes(), 17u);
-    spool.Close(1);
-    spool.Append(0, "first, ");
-    spool.Close(0);
+    spool.close(1);
+    spool.append(0, "first, ");
+    spool.close(0);
     EXPECT_FALSE(spool.lost_bytes());
   }
   if (saved) setenv("TMPDIR", restore.c_str(), 1);
@@ -116,8 +116,8 @@ TEST(OrderedSpool, ManyThreadsSmallBudgetSameBytes) {
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < kSlots;) {
       // Pieces as a worker hands them over: a few at a time.
-      for (size_t at = 0; at < expected[i].size(); at += 9) spool.Append(i, std::string_view(expected[i]).substr(at, 9));
-      spool.Close(i);
+      for (size_t at = 0; at < expected[i].size(); at += 9) spool.append(i, std::string_view(expected[i]).substr(at, 9));
+      spool.close(i);
     }
   };
   std::vector<std::thread> pool;

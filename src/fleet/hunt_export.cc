@@ -1,6 +1,6 @@
 #include "fleet/hunt_export.h"
 
-#include "hunt/hunt_report.h"
+#include "hunt/ioc_export.h"
 
 namespace l4s::fleet {
 namespace {
@@ -32,22 +32,22 @@ std::vector<hunt::Ioc> fleet_iocs(const Fleet& fleet) {
     h.decoded_command = d.decoded_command;
     for (auto v : {hunt::Verdict::kInert, hunt::Verdict::kDosOnly, hunt::Verdict::kReachesJndi214,
                    hunt::Verdict::kPasses215Checks})
-      if (hunt::VerdictName(v) == d.verdict) h.verdict = v;
+      if (hunt::verdict_name(v) == d.verdict) h.verdict = v;
     for (auto s : {hunt::Severity::kLow, hunt::Severity::kMedium, hunt::Severity::kHigh, hunt::Severity::kCritical})
-      if (hunt::SeverityName(s) == d.severity) h.severity = s;
-    tally.Add(h);
+      if (hunt::severity_name(s) == d.severity) h.severity = s;
+    tally.add(h);
   }
-  return tally.Iocs();
+  return tally.iocs();
 }
 
 }  // namespace
 
 void write_fleet_stix(const Fleet& fleet, const std::string& now, std::ostream& out) {
-  hunt::WriteIocs(hunt::IocFormat::kStix, fleet_iocs(fleet), now, out);
+  hunt::write_iocs(hunt::IocFormat::kStix, fleet_iocs(fleet), now, out);
 }
 
 void write_fleet_misp_csv(const Fleet& fleet, const std::string& now, std::ostream& out) {
-  hunt::WriteIocs(hunt::IocFormat::kMispCsv, fleet_iocs(fleet), now, out);
+  hunt::write_iocs(hunt::IocFormat::kMispCsv, fleet_iocs(fleet), now, out);
 }
 
 }  // namespace l4s::fleet

@@ -139,20 +139,14 @@ struct Builder {
     d.raw = str(j, "raw");
     d.resolved = str(j, "resolved");
     if (j.contains("layers") && j["layers"].is_array())
-      for (const auto& l : j["layers"]) d.layers.push_back(l.is_string() ? l.get<std::string>() : str(l, "name"));
+      for (const auto& l : j["layers"]) d.layers.push_back(l.is_string() ? l.get<std::string>() : l.dump());
     auto add_jndi = [&](const json& t) {
       if (!t.is_object()) return;
       d.jndi.push_back({str(t, "name"), str(t, "scheme"), str(t, "host"), str(t, "path"), num(t, "port"),
                         t.value("remote", !str(t, "host").empty())});
     };
-    if (j.contains("jndi_targets") && j["jndi_targets"].is_array()) {
+    if (j.contains("jndi_targets") && j["jndi_targets"].is_array())
       for (const auto& t : j["jndi_targets"]) add_jndi(t);
-    } else if (j.contains("jndi")) {
-      if (j["jndi"].is_array())
-        for (const auto& t : j["jndi"]) add_jndi(t);
-      else
-        add_jndi(j["jndi"]);
-    }
     d.techniques = strings(j, "techniques");
     d.exfiltrates = strings(j, "exfiltrates");
     d.decoded_command = str(j, "decoded_command");

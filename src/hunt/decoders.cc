@@ -8,7 +8,7 @@
 namespace l4s::hunt {
 namespace {
 
-int HexValue(char c) {
+int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -16,46 +16,46 @@ int HexValue(char c) {
 }
 
 // Parses `n` hex digits at s[pos]; -1 when they are not all hex.
-long ParseHex(std::string_view s, size_t pos, size_t n) {
+long parse_hex(std::string_view s, size_t pos, size_t n) {
   if (pos + n > s.size()) return -1;
   long v = 0;
   for (size_t i = 0; i < n; ++i) {
-    int d = HexValue(s[pos + i]);
+    int d = hex_value(s[pos + i]);
     if (d < 0) return -1;
     v = v * 16 + d;
   }
   return v;
 }
 
-bool IsSurrogate(long cp) { return cp >= 0xD800 && cp <= 0xDFFF; }
+bool is_surrogate(long cp) { return cp >= 0xD800 && cp <= 0xDFFF; }
 
 // Decodes a UTF-16 escape (value `unit`, at s[pos], `len` bytes long, with a
 // possible low surrogate following in the same notation `prefix`). Appends
 // UTF-8 and returns the bytes consumed, or 0 when it is a lone surrogate.
-size_t AppendUtf16Escape(std::string_view s, size_t pos, size_t len, long unit, std::string_view prefix,
+size_t append_utf16_escape(std::string_view s, size_t pos, size_t len, long unit, std::string_view prefix,
                          std::string* out) {
-  if (!IsSurrogate(unit)) {
+  if (!is_surrogate(unit)) {
     if (unit == 0) return 0;  // Keep NUL escapes visible.
-    AppendUtf8(static_cast<uint32_t>(unit), out);
+    append_utf8(static_cast<uint32_t>(unit), out);
     return len;
   }
   if (unit >= 0xDC00) return 0;
   size_t next = pos + len;
   if (s.substr(next, prefix.size()) != prefix) return 0;
-  long low = ParseHex(s, next + prefix.size(), 4);
+  long low = parse_hex(s, next + prefix.size(), 4);
   if (low < 0xDC00 || low > 0xDFFF) return 0;
-  AppendUtf8(static_cast<uint32_t>(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)), out);
+  append_utf8(static_cast<uint32_t>(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)), out);
   return 2 * len;
 }
 
-bool IsBase64Char(char c) {
+bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
          c == '-' || c == '_';
 }
 
 // Decoded bytes that are worth putting back into the text: readable, and,
 // for tokens found anywhere, holding the start of a lookup in some encoding.
-bool MostlyPrintable(std::string_view s) {
+bool mostly_printable(std::string_view s) {
   if (s.empty()) return false;
   size_t bad = 0;
   for (unsigned char c : s) {
@@ -65,15 +65,15 @@ bool MostlyPrintable(std::string_view s) {
   return bad * 20 <= s.size();
 }
 
-bool HasLookupStart(std::string_view s) {
-  std::string lower = JavaToLowerCase(s);
+bool has_lookup_start(std::string_view s) {
+  std::string lower = java_to_lower_case(s);
   for (std::string_view t : {"${", "%24", "$%7b", "\\u0024", "\\x24", "\\044", "&#36", "&#x24", "&dollar;"}) {
     if (lower.find(t) != std::string::npos) return true;
   }
   return false;
 }
 
-void AddLayer(std::vector<Layer>* layers, Layer layer) {
+void add_layer(std::vector<Layer>* layers, Layer layer) {
   if (std::find(layers->begin(), layers->end(), layer) == layers->end()) layers->push_back(layer);
 }
 
@@ -95,7 +95,7 @@ constexpr NamedEntity kEntities[] = {
 
 }  // namespace
 
-std::string_view LayerName(Layer layer) {
+std::string_view layer_name(Layer layer) {
   switch (layer) {
     case Layer::kUrl: return "url";
     case Layer::kUrlUnicode: return "url_unicode";
@@ -110,13 +110,13 @@ std::string_view LayerName(Layer layer) {
   return "?";
 }
 
-bool DecodePercent(std::string_view in, std::string* out, bool* saw_url, bool* saw_url_unicode) {
+bool decode_percent(std::string_view in, std::string* out, bool* saw_url, bool* saw_url_unicode) {
   out->clear();
   out->reserve(in.size());
   bool changed = false;
   for (size_t i = 0; i < in.size();) {
     if (in[i] == '%') {
-      long v = ParseHex(in, i + 1, 2);
+      long v = parse_hex(in, i + 1, 2);
       if (v >= 0) {
         out->push_back(static_cast<char>(v));
         *saw_url = changed = true;
@@ -124,9 +124,9 @@ bool DecodePercent(std::string_view in, std::string* out, bool* saw_url, bool* s
         continue;
       }
       if (i + 1 < in.size() && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
-        long unit = ParseHex(in, i + 2, 4);
+        long unit = parse_hex(in, i + 2, 4);
         if (unit >= 0) {
-          size_t used = AppendUtf16Escape(in, i, 6, unit, in.substr(i, 2), out);
+          size_t used = append_utf16_escape(in, i, 6, unit, in.substr(i, 2), out);
           if (used) {
             *saw_url_unicode = changed = true;
             i += used;
@@ -140,7 +140,7 @@ bool DecodePercent(std::string_view in, std::string* out, bool* saw_url, bool* s
   return changed;
 }
 
-bool DecodeBackslashEscapes(std::string_view in, std::string* out, std::vector<Layer>* seen) {
+bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector<Layer>* seen) {
   out->clear();
   out->reserve(in.size());
   bool changed = false;
@@ -151,19 +151,19 @@ bool DecodeBackslashEscapes(std::string_view in, std::string* out, std::vector<L
     }
     char c = in[i + 1];
     if (c == 'u') {
-      long unit = ParseHex(in, i + 2, 4);
-      size_t used = unit >= 0 ? AppendUtf16Escape(in, i, 6, unit, "\\u", out) : 0;
+      long unit = parse_hex(in, i + 2, 4);
+      size_t used = unit >= 0 ? append_utf16_escape(in, i, 6, unit, "\\u", out) : 0;
       if (used) {
-        AddLayer(seen, Layer::kUnicodeEscape);
+        add_layer(seen, Layer::kUnicodeEscape);
         changed = true;
         i += used;
         continue;
       }
     } else if (c == 'x' || c == 'X') {
-      long v = ParseHex(in, i + 2, 2);
+      long v = parse_hex(in, i + 2, 2);
       if (v > 0) {
         out->push_back(static_cast<char>(v));
-        AddLayer(seen, Layer::kHexEscape);
+        add_layer(seen, Layer::kHexEscape);
         changed = true;
         i += 4;
         continue;
@@ -179,7 +179,7 @@ bool DecodeBackslashEscapes(std::string_view in, std::string* out, std::vector<L
       }
       if (n >= 2 && v > 0 && v < 0x80) {
         out->push_back(static_cast<char>(v));
-        AddLayer(seen, Layer::kOctalEscape);
+        add_layer(seen, Layer::kOctalEscape);
         changed = true;
         i += 1 + n;
         continue;
@@ -190,7 +190,7 @@ bool DecodeBackslashEscapes(std::string_view in, std::string* out, std::vector<L
       size_t k = kFrom.find(c);
       if (k != std::string_view::npos) {
         out->push_back(kTo[k]);
-        AddLayer(seen, Layer::kJsonEscape);
+        add_layer(seen, Layer::kJsonEscape);
         changed = true;
         i += 2;
         continue;
@@ -201,7 +201,7 @@ bool DecodeBackslashEscapes(std::string_view in, std::string* out, std::vector<L
   return changed;
 }
 
-bool DecodeHtmlEntities(std::string_view in, std::string* out) {
+bool decode_html_entities(std::string_view in, std::string* out) {
   out->clear();
   out->reserve(in.size());
   bool changed = false;
@@ -216,14 +216,14 @@ bool DecodeHtmlEntities(std::string_view in, std::string* out) {
       long cp = 0;
       size_t digits = 0;
       while (j < in.size() && digits < 8) {
-        int d = hex ? HexValue(in[j]) : (in[j] >= '0' && in[j] <= '9' ? in[j] - '0' : -1);
+        int d = hex ? hex_value(in[j]) : (in[j] >= '0' && in[j] <= '9' ? in[j] - '0' : -1);
         if (d < 0) break;
         cp = cp * (hex ? 16 : 10) + d;
         ++digits;
         ++j;
       }
-      if (digits > 0 && cp > 0 && cp <= 0x10FFFF && !IsSurrogate(cp)) {
-        AppendUtf8(static_cast<uint32_t>(cp), out);
+      if (digits > 0 && cp > 0 && cp <= 0x10FFFF && !is_surrogate(cp)) {
+        append_utf8(static_cast<uint32_t>(cp), out);
         if (j < in.size() && in[j] == ';') ++j;  // Browsers accept the reference without ';'.
         changed = true;
         i = j;
@@ -248,7 +248,7 @@ bool DecodeHtmlEntities(std::string_view in, std::string* out) {
   return changed;
 }
 
-bool DecodeBase64(std::string_view in, std::string* out) {
+bool decode_base64(std::string_view in, std::string* out) {
   while (!in.empty() && in.back() == '=') in.remove_suffix(1);
   if (in.size() % 4 == 1) return false;
   out->clear();
@@ -280,23 +280,23 @@ bool DecodeBase64(std::string_view in, std::string* out) {
 }
 
 // The end of the base64 token starting at s[i]: the alphabet run plus up to two '='.
-size_t Base64TokenEnd(std::string_view s, size_t i, size_t* run_end) {
+size_t base64_token_end(std::string_view s, size_t i, size_t* run_end) {
   size_t end = i;
-  while (end < s.size() && IsBase64Char(s[end])) ++end;
+  while (end < s.size() && is_base64_char(s[end])) ++end;
   *run_end = end;
   while (end < s.size() && s[end] == '=' && end - *run_end < 2) ++end;
   return end;
 }
 
 // Whether the token at in[i] follows "Basic " (the Authorization scheme).
-bool FollowsBasic(std::string_view in, size_t i) {
+bool follows_basic(std::string_view in, size_t i) {
   size_t k = i;
   while (k > 0 && in[k - 1] == ' ') --k;
   if (k == i || k < 5) return false;
-  return JavaToLowerCase(in.substr(k - 5, 5)) == "basic" && (k == 5 || !IsBase64Char(in[k - 6]));
+  return java_to_lower_case(in.substr(k - 5, 5)) == "basic" && (k == 5 || !is_base64_char(in[k - 6]));
 }
 
-bool DecodeBase64Tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen) {
+bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen) {
   out->clear();
   out->reserve(in.size());
   size_t copied = 0;  // in[0, copied) has been written to *out
@@ -307,21 +307,21 @@ bool DecodeBase64Tokens(std::string_view in, std::string* out, size_t min_length
     out->append(decoded);
     copied = stop;
     changed = true;
-    AddLayer(seen, layer);
+    add_layer(seen, layer);
   };
   auto is_payload = [&](std::string_view t) {
-    return t.size() >= min_length && DecodeBase64(t, &decoded) && MostlyPrintable(decoded) &&
-           HasLookupStart(decoded);
+    return t.size() >= min_length && decode_base64(t, &decoded) && mostly_printable(decoded) &&
+           has_lookup_start(decoded);
   };
   for (size_t i = 0; i < in.size();) {
-    if (!IsBase64Char(in[i]) || (i > 0 && IsBase64Char(in[i - 1]))) {
+    if (!is_base64_char(in[i]) || (i > 0 && is_base64_char(in[i - 1]))) {
       ++i;
       continue;
     }
     size_t run_end;
-    size_t token_end = Base64TokenEnd(in, i, &run_end);
+    size_t token_end = base64_token_end(in, i, &run_end);
     std::string_view token = in.substr(i, token_end - i);
-    if (FollowsBasic(in, i) && DecodeBase64(token, &decoded) && MostlyPrintable(decoded)) {
+    if (follows_basic(in, i) && decode_base64(token, &decoded) && mostly_printable(decoded)) {
       replace(i, token_end, Layer::kBasicAuth);  // The credentials, whatever they hold.
     } else if (is_payload(token)) {
       replace(i, token_end, Layer::kBase64);
@@ -343,7 +343,7 @@ bool DecodeBase64Tokens(std::string_view in, std::string* out, size_t min_length
   return changed;
 }
 
-std::vector<DecodedText> PeelLayers(std::string_view text, const DecodeLimits& limits) {
+std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& limits) {
   std::vector<DecodedText> variants;
   std::string current(text);
   std::vector<Layer> layers;
@@ -351,23 +351,23 @@ std::vector<DecodedText> PeelLayers(std::string_view text, const DecodeLimits& l
   for (int round = 0; round < limits.max_rounds; ++round) {
     bool changed = false;
     std::vector<Layer> seen;
-    if (DecodeBackslashEscapes(current, &next, &seen)) {
+    if (decode_backslash_escapes(current, &next, &seen)) {
       current.swap(next);
       changed = true;
     }
-    if (DecodeHtmlEntities(current, &next)) {
+    if (decode_html_entities(current, &next)) {
       current.swap(next);
       seen.push_back(Layer::kHtmlEntity);
       changed = true;
     }
     bool url = false, url_unicode = false;
-    if (DecodePercent(current, &next, &url, &url_unicode)) {
+    if (decode_percent(current, &next, &url, &url_unicode)) {
       current.swap(next);
       if (url) seen.push_back(Layer::kUrl);
       if (url_unicode) seen.push_back(Layer::kUrlUnicode);
       changed = true;
     }
-    if (DecodeBase64Tokens(current, &next, limits.min_base64_length, &seen)) {
+    if (decode_base64_tokens(current, &next, limits.min_base64_length, &seen)) {
       current.swap(next);
       changed = true;
     }

@@ -33,7 +33,7 @@ enum class Layer : uint8_t {
 
 // "url", "url_unicode", "unicode_escape", "hex_escape", "octal_escape",
 // "json_escape", "html_entity", "base64", "basic_auth".
-std::string_view LayerName(Layer layer);
+std::string_view layer_name(Layer layer);
 
 struct DecodedText {
   std::string text;
@@ -50,18 +50,18 @@ struct DecodeLimits {
 // decoded form); empty when `text` holds no recognised encoding. Callers
 // evaluate the original text as well: decoding can also damage a payload
 // that was logged verbatim.
-std::vector<DecodedText> PeelLayers(std::string_view text, const DecodeLimits& limits = {});
+std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& limits = {});
 
 // Single-layer decoders, exposed for tests and reuse. Each returns true when
 // it changed something; undecodable sequences are kept verbatim.
-bool DecodePercent(std::string_view in, std::string* out, bool* saw_url, bool* saw_url_unicode);
-bool DecodeBackslashEscapes(std::string_view in, std::string* out, std::vector<Layer>* seen);
-bool DecodeHtmlEntities(std::string_view in, std::string* out);
-bool DecodeBase64Tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen);
+bool decode_percent(std::string_view in, std::string* out, bool* saw_url, bool* saw_url_unicode);
+bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector<Layer>* seen);
+bool decode_html_entities(std::string_view in, std::string* out);
+bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen);
 
 // Tolerant base64 (standard or URL-safe alphabet, padding optional, no
 // whitespace). Returns false on characters outside the alphabet or an
 // impossible length.
-bool DecodeBase64(std::string_view in, std::string* out);
+bool decode_base64(std::string_view in, std::string* out);
 
 }  // namespace l4s::hunt

@@ -10,7 +10,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   l4s::hunt::DecodeLimits limits;
-  std::vector<l4s::hunt::DecodedText> variants = l4s::hunt::PeelLayers(text, limits);
+  std::vector<l4s::hunt::DecodedText> variants = l4s::hunt::peel_layers(text, limits);
   if (variants.size() > static_cast<size_t>(limits.max_rounds)) abort();
   size_t previous = size;
   for (const l4s::hunt::DecodedText& v : variants) {

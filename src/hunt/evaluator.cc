@@ -35,8 +35,8 @@ class Evaluator {
   bool failed() const { return result_->outcome != EvalOutcome::kCompleted; }
 
   // StrSubstitutor.replace(event, source).
-  std::string Replace(std::string source) {
-    Substitute(&source, 0, source.size(), nullptr);
+  std::string replace(std::string source) {
+    substitute(&source, 0, source.size(), nullptr);
     return source;
   }
 
@@ -44,28 +44,28 @@ class Evaluator {
   // if (buf[i] == '$' && buf[i+1] == '{') buf = subst.replace(event, buf);`.
   // `i` counts UTF-16 units of the *current* text, so after a replacement it
   // lands wherever that unit index falls in the new text.
-  std::string MessagePath(std::string text) {
+  std::string message_path(std::string text) {
     std::vector<size_t> units;  // byte offset of each UTF-16 unit; npos for low surrogates
-    IndexUnits(text, &units);
+    index_units(text, &units);
     // Replace() is a pure function of its input: when a pass leaves the text
     // unchanged, every later pass over it repeats the same JNDI calls without
     // changing anything, so we replay the calls instead of recomputing.
     bool stable = false;
     std::vector<std::string> stable_calls;
     for (size_t i = 0; i + 1 < units.size(); ++i) {
-      if (!Spend(1)) return text;
+      if (!spend(1)) return text;
       size_t b = units[i];
       if (b == std::string::npos || text[b] != '$' || units[i + 1] == std::string::npos ||
           text[units[i + 1]] != '{') {
         continue;
       }
       if (stable) {
-        for (const std::string& name : stable_calls) RecordJndiCall(name);
+        for (const std::string& name : stable_calls) record_jndi_call(name);
         continue;
       }
       uint64_t calls_before = result_->jndi_call_count;
       size_t recorded_before = result_->jndi_calls.size();
-      std::string next = Replace(text);
+      std::string next = replace(text);
       if (failed()) return text;
       if (next == text && result_->jndi_call_count - calls_before ==
                               result_->jndi_calls.size() - recorded_before) {
@@ -75,29 +75,29 @@ class Evaluator {
       }
       if (next != text) {
         text = std::move(next);
-        IndexUnits(text, &units);
+        index_units(text, &units);
       }
     }
     return text;
   }
 
  private:
-  void Fail(EvalOutcome outcome) {
+  void fail(EvalOutcome outcome) {
     if (!failed()) result_->outcome = outcome;
   }
 
-  bool Spend(uint64_t n) {
+  bool spend(uint64_t n) {
     steps_ += n;
-    if (steps_ > limits_.max_steps) Fail(EvalOutcome::kBudgetExceeded);
+    if (steps_ > limits_.max_steps) fail(EvalOutcome::kBudgetExceeded);
     return !failed();
   }
 
-  static void IndexUnits(const std::string& text, std::vector<size_t>* units) {
+  static void index_units(const std::string& text, std::vector<size_t>* units) {
     units->clear();
     units->reserve(text.size());
     for (size_t i = 0; i < text.size();) {
       uint32_t cp;
-      int n = static_cast<unsigned char>(text[i]) < 0x80 ? 1 : DecodeUtf8(text, i, &cp);
+      int n = static_cast<unsigned char>(text[i]) < 0x80 ? 1 : decode_utf8(text, i, &cp);
       if (n == 0) n = 1;
       units->push_back(i);
       if (n == 4) units->push_back(std::string::npos);
@@ -105,16 +105,16 @@ class Evaluator {
     }
   }
 
-  static bool IsVarStart(const std::string& buf, size_t pos, size_t end) {
+  static bool is_var_start(const std::string& buf, size_t pos, size_t end) {
     return pos + 2 <= end && buf[pos] == '$' && buf[pos + 1] == '{';
   }
 
   // StrSubstitutor.substitute(event, buf, offset, length, priorVariables).
   // Returns the change in length of buf[offset, offset + length).
-  int64_t Substitute(std::string* buf, size_t offset, size_t length, std::vector<std::string>* prior) {
+  int64_t substitute(std::string* buf, size_t offset, size_t length, std::vector<std::string>* prior) {
     if (++depth_ > limits_.max_depth) {
       result_->techniques |= kTechRecursion;
-      Fail(EvalOutcome::kStackOverflow);
+      fail(EvalOutcome::kStackOverflow);
     }
     int64_t change_total = Scan(buf, offset, length, prior);
     --depth_;
@@ -130,9 +130,9 @@ class Evaluator {
       // Only '$' can start a variable: skip to the next one.
       const void* dollar = std::memchr(buf->data() + pos, '$', end - pos);
       size_t next = dollar ? static_cast<const char*>(dollar) - buf->data() : end;
-      if (!Spend(next - pos + 1)) break;
+      if (!spend(next - pos + 1)) break;
       pos = next;
-      if (!IsVarStart(*buf, pos, end)) {
+      if (!is_var_start(*buf, pos, end)) {
         ++pos;
         continue;
       }
@@ -150,7 +150,7 @@ class Evaluator {
       int nested = 0;
       while (pos < end) {
         char c = (*buf)[pos];
-        if (c == '$' && IsVarStart(*buf, pos, end)) {
+        if (c == '$' && is_var_start(*buf, pos, end)) {
           ++nested;
           pos += 2;
           continue;
@@ -166,21 +166,21 @@ class Evaluator {
         }
         break;
       }
-      if (!Spend(pos - start)) break;
+      if (!spend(pos - start)) break;
       if (pos >= end) break;  // Unclosed: nothing after it is substituted.
 
       // The name is substituted first, on its own (fresh cycle list).
       std::string expr = buf->substr(start + 2, pos - start - 2);
       if (expr.find("${") != std::string::npos) result_->techniques |= kTechNestedLookup;
       size_t data_mark = data_lookups_.size();
-      SubstituteName(&expr);
+      substitute_name(&expr);
       if (failed()) break;
       ++pos;
       size_t end_pos = pos;
 
       std::string name;
       std::optional<std::string> default_value;
-      SplitDefault(expr, &name, &default_value);
+      split_default(expr, &name, &default_value);
 
       if (prior == nullptr) {
         prior = &own_prior;
@@ -188,13 +188,13 @@ class Evaluator {
       }
       if (std::find(prior->begin(), prior->end(), name) != prior->end()) {
         result_->techniques |= kTechRecursion;
-        Fail(EvalOutcome::kInfiniteLoop);
+        fail(EvalOutcome::kInfiniteLoop);
         break;
       }
       prior->push_back(name);
 
       LookupInfo info;
-      std::optional<std::string> value = Lookup(name, data_mark, &info);
+      std::optional<std::string> value = lookup(name, data_mark, &info);
       if (failed()) break;
       if (info.data) data_lookups_.push_back({info.label, value.has_value() || !default_value});
       if (!value && default_value) {
@@ -203,13 +203,13 @@ class Evaluator {
       }
       if (value) {
         size_t var_len = value->size();
-        if (!Spend(buf->size() + var_len)) break;
+        if (!spend(buf->size() + var_len)) break;
         buf->replace(start, end_pos - start, *value);
         if (buf->size() > limits_.max_text) {
-          Fail(EvalOutcome::kBudgetExceeded);
+          fail(EvalOutcome::kBudgetExceeded);
           break;
         }
-        int64_t change = Substitute(buf, start, var_len, prior);
+        int64_t change = substitute(buf, start, var_len, prior);
         if (failed()) break;
         change += static_cast<int64_t>(var_len) - static_cast<int64_t>(end_pos - start);
         pos += change;
@@ -226,25 +226,25 @@ class Evaluator {
   // still being substituted means Java recurses until its stack overflows
   // (e.g. `${${event:Message}}`): report that now instead of spending the
   // budget getting there.
-  void SubstituteName(std::string* expr) {
+  void substitute_name(std::string* expr) {
     size_t hash = std::hash<std::string>{}(*expr);
     for (const auto& [h, active] : active_names_) {
       if (h == hash && *active == *expr) {
         result_->techniques |= kTechRecursion;
-        Fail(EvalOutcome::kStackOverflow);
+        fail(EvalOutcome::kStackOverflow);
         return;
       }
     }
     const std::string entered = *expr;  // `expr` is substituted in place
     active_names_.emplace_back(hash, &entered);
-    Substitute(expr, 0, expr->size(), nullptr);
+    substitute(expr, 0, expr->size(), nullptr);
     active_names_.pop_back();
   }
 
   // The ":-" / ":\-" split of StrSubstitutor.substitute, including its quirks:
   // the first ":-" wins; after ":\-" the name keeps ":" + the rest, or, when a
   // later ":-" exists, ":" + the text between them (the '-' is lost).
-  void SplitDefault(const std::string& expr, std::string* name, std::optional<std::string>* dflt) {
+  void split_default(const std::string& expr, std::string* name, std::optional<std::string>* dflt) {
     *name = expr;
     for (size_t i = 0; i < expr.size(); ++i) {
       if (expr.compare(i, 3, ":\\-") == 0) {
@@ -269,14 +269,14 @@ class Evaluator {
   }
 
   // Interpolator.lookup(event, var).
-  std::optional<std::string> Lookup(std::string_view var, size_t data_mark, LookupInfo* info) {
+  std::optional<std::string> lookup(std::string_view var, size_t data_mark, LookupInfo* info) {
     size_t colon = var.find(':');
     if (colon != std::string_view::npos) {
       std::string_view raw_prefix = var.substr(0, colon);
-      std::string prefix = JavaToLowerCase(raw_prefix);
+      std::string prefix = java_to_lower_case(raw_prefix);
       std::string_view key = var.substr(colon + 1);
       bool known = true;
-      std::optional<std::string> value = PrefixLookup(prefix, raw_prefix, key, data_mark, info, &known);
+      std::optional<std::string> value = prefix_lookup(prefix, raw_prefix, key, data_mark, info, &known);
       if (failed() || value) return value;
       if (!known) result_->techniques |= kTechUnknownPrefix;
       var = key;
@@ -288,13 +288,13 @@ class Evaluator {
     return it->second;
   }
 
-  static std::optional<std::string> Find(const StringMap& map, std::string_view key) {
+  static std::optional<std::string> find(const StringMap& map, std::string_view key) {
     auto it = map.find(key);
     if (it == map.end()) return std::nullopt;
     return it->second;
   }
 
-  std::optional<std::string> PrefixLookup(const std::string& prefix, std::string_view raw_prefix,
+  std::optional<std::string> prefix_lookup(const std::string& prefix, std::string_view raw_prefix,
                                           std::string_view key, size_t data_mark, LookupInfo* info,
                                           bool* known) {
     auto data = [&](std::optional<std::string> v) {
@@ -309,40 +309,40 @@ class Evaluator {
       if (!key.starts_with(kJndiContainerPrefix) && key.find(':') == std::string_view::npos) {
         name.insert(0, kJndiContainerPrefix);
       }
-      RecordExfiltration(data_mark);
-      RecordJndiCall(name);
+      record_exfiltration(data_mark);
+      record_jndi_call(name);
       return std::nullopt;  // The recorder, like a failed lookup, returns nothing.
     }
     if (prefix == "lower" || prefix == "upper") {
       result_->techniques |= kTechCaseLookup;
-      std::string v = prefix == "lower" ? JavaToLowerCase(key) : JavaToUpperCase(key);
-      if (CountAsciiLetters(v) > CountAsciiLetters(key)) result_->techniques |= kTechUnicodeCase;
+      std::string v = prefix == "lower" ? java_to_lower_case(key) : java_to_upper_case(key);
+      if (count_ascii_letters(v) > count_ascii_letters(key)) result_->techniques |= kTechUnicodeCase;
       return v;
     }
     if (prefix == "date") {
       result_->techniques |= kTechDateLookup;
-      return JavaDateLookup(key, env_.time_millis);
+      return java_date_lookup(key, env_.time_millis);
     }
-    if (prefix == "env") return data(Find(env_.environment, key));
+    if (prefix == "env") return data(find(env_.environment, key));
     if (prefix == "sys") {
       if (key == "file.separator" || key == "path.separator" || key == "line.separator") {
         result_->techniques |= kTechSeparatorLookup;
-        return Find(env_.system_properties, key);
+        return find(env_.system_properties, key);
       }
-      return data(Find(env_.system_properties, key));
+      return data(find(env_.system_properties, key));
     }
     if (prefix == "java") {
-      std::optional<std::string> v = Find(env_.java, key);
-      if (!v) Fail(EvalOutcome::kLookupError);  // JavaLookup: IllegalArgumentException(key)
+      std::optional<std::string> v = find(env_.java, key);
+      if (!v) fail(EvalOutcome::kLookupError);  // JavaLookup: IllegalArgumentException(key)
       return data(std::move(v));
     }
-    if (prefix == "ctx") return data(Find(env_.thread_context, key));
+    if (prefix == "ctx") return data(find(env_.thread_context, key));
     if (prefix == "event" && env_.config_file) {
       result_->techniques |= kTechEventLookup;
       if (key == "Message") return data(std::string(message_));
       if (key == "Timestamp") return data(std::to_string(env_.time_millis));
       if (key == "Marker" || key == "Exception") return data(std::nullopt);
-      return data(Find(env_.event, key));
+      return data(find(env_.event, key));
     }
     // Lookups of log4j-core 2.14.1 that read data we model as absent.
     static constexpr std::string_view kAbsent[] = {"main", "marker", "jvmrunargs", "log4j"};
@@ -359,11 +359,11 @@ class Evaluator {
     return std::nullopt;
   }
 
-  static size_t CountAsciiLetters(std::string_view s) {
+  static size_t count_ascii_letters(std::string_view s) {
     return std::count_if(s.begin(), s.end(), [](char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; });
   }
 
-  void RecordJndiCall(const std::string& name) {
+  void record_jndi_call(const std::string& name) {
     ++result_->jndi_call_count;
     if (result_->jndi_calls.size() < limits_.max_recorded_calls) result_->jndi_calls.push_back(name);
     auto& names = result_->jndi_names;
@@ -374,7 +374,7 @@ class Evaluator {
 
   // Environment lookups made while substituting this JNDI lookup's name, whose
   // value (or literal text, when absent) ended up in it.
-  void RecordExfiltration(size_t data_mark) {
+  void record_exfiltration(size_t data_mark) {
     auto& out = result_->exfiltrated;
     for (size_t i = data_mark; i < data_lookups_.size(); ++i) {
       const DataLookup& d = data_lookups_[i];
@@ -396,7 +396,7 @@ class Evaluator {
 
 }  // namespace
 
-std::vector<std::string> TechniqueNames(uint32_t techniques) {
+std::vector<std::string> technique_names(uint32_t techniques) {
   static constexpr const char* kNames[] = {
       "nested_lookup", "default_value",  "escaped_delimiter", "unknown_prefix", "case_lookup",
       "unicode_case",  "date_lookup",    "prefix_case",       "dollar_escape",  "environment_lookup",
@@ -408,7 +408,7 @@ std::vector<std::string> TechniqueNames(uint32_t techniques) {
   return names;
 }
 
-Evaluation EvaluateLookups(std::string_view text, EvalPath path, const LookupEnvironment& env,
+Evaluation evaluate_lookups(std::string_view text, EvalPath path, const LookupEnvironment& env,
                            const EvalLimits& limits) {
   Evaluation result;
   if (text.size() > limits.max_text) {
@@ -416,8 +416,8 @@ Evaluation EvaluateLookups(std::string_view text, EvalPath path, const LookupEnv
     return result;
   }
   Evaluator evaluator(text, env, limits, &result);
-  std::string out = path == EvalPath::kSubstitute ? evaluator.Replace(std::string(text))
-                                                  : evaluator.MessagePath(std::string(text));
+  std::string out = path == EvalPath::kSubstitute ? evaluator.replace(std::string(text))
+                                                  : evaluator.message_path(std::string(text));
   if (result.outcome == EvalOutcome::kCompleted) result.output = std::move(out);
   return result;
 }

@@ -84,7 +84,7 @@ enum class EvalOutcome {
   kBudgetExceeded,  // our max_steps / max_text ran out; Log4j might still have finished
 };
 
-// Techniques seen while evaluating (bit flags; names from TechniqueNames()).
+// Techniques seen while evaluating (bit flags; names from technique_names()).
 enum Technique : uint32_t {
   kTechNestedLookup = 1u << 0,      // a lookup inside a lookup's name: ${${lower:j}ndi:...}
   kTechDefaultValue = 1u << 1,      // the ":-" default of an absent lookup was used: ${::-j}
@@ -103,7 +103,7 @@ enum Technique : uint32_t {
 };
 
 // "nested_lookup", "default_value", ... for each bit set, in bit order.
-std::vector<std::string> TechniqueNames(uint32_t techniques);
+std::vector<std::string> technique_names(uint32_t techniques);
 
 struct Evaluation {
   EvalOutcome outcome = EvalOutcome::kCompleted;
@@ -116,7 +116,7 @@ struct Evaluation {
 };
 
 // Runs one call path over `text`.
-Evaluation EvaluateLookups(std::string_view text, EvalPath path, const LookupEnvironment& env = {},
+Evaluation evaluate_lookups(std::string_view text, EvalPath path, const LookupEnvironment& env = {},
                            const EvalLimits& limits = {});
 
 }  // namespace l4s::hunt

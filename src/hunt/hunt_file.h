@@ -37,17 +37,17 @@ using DetectionSink = std::function<void(Detection&&)>;
 // Hunts an open descriptor, reported as `name` ("-" for stdin). Detections
 // go to `sink` as they are found, so memory does not grow with the hits;
 // the result's `detections` stays empty.
-FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink);
+FileHunt hunt_stream(int fd, const std::string& name, const HuntOptions& options, const DetectionSink& sink);
 
 // The same over any byte stream (a zip member, say), reported as `name`.
-FileHunt HuntReader(const ByteReader& reader, const std::string& name, const HuntOptions& options,
+FileHunt hunt_reader(const ByteReader& reader, const std::string& name, const HuntOptions& options,
                     const DetectionSink& sink);
 
 // Opens `path` (never blocking on FIFOs) and hunts it, the same way.
-FileHunt HuntPath(const std::string& path, const HuntOptions& options, const DetectionSink& sink);
+FileHunt hunt_path(const std::string& path, const HuntOptions& options, const DetectionSink& sink);
 
 // The same, keeping the detections in the result (for small inputs and tests).
-FileHunt HuntStream(int fd, const std::string& name, const HuntOptions& options = {});
-FileHunt HuntPath(const std::string& path, const HuntOptions& options = {});
+FileHunt hunt_stream(int fd, const std::string& name, const HuntOptions& options = {});
+FileHunt hunt_path(const std::string& path, const HuntOptions& options = {});
 
 }  // namespace l4s::hunt

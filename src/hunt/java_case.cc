@@ -19,14 +19,14 @@ struct CaseExpansion {
 #include "hunt/java_case_table.inc"
 
 template <size_t N>
-const CasePair* FindPair(const CasePair (&table)[N], uint32_t cp) {
+const CasePair* find_pair(const CasePair (&table)[N], uint32_t cp) {
   auto it = std::lower_bound(std::begin(table), std::end(table), cp,
                              [](const CasePair& p, uint32_t c) { return p.from < c; });
   return (it != std::end(table) && it->from == cp) ? it : nullptr;
 }
 
 template <size_t N>
-const CaseExpansion* FindExpansion(const CaseExpansion (&table)[N], uint32_t cp) {
+const CaseExpansion* find_expansion(const CaseExpansion (&table)[N], uint32_t cp) {
   for (const CaseExpansion& e : table) {
     if (e.from == cp) return &e;
   }
@@ -35,27 +35,27 @@ const CaseExpansion* FindExpansion(const CaseExpansion (&table)[N], uint32_t cp)
 
 // "Cased" in the Unicode sense, approximated by "has a case mapping or is the
 // target of one"; only used by the final-sigma rule.
-bool IsCased(uint32_t cp) {
+bool is_cased(uint32_t cp) {
   if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-  if (FindPair(kLowerSingle, cp) || FindPair(kUpperSingle, cp)) return true;
-  return FindExpansion(kUpperMulti, cp) != nullptr;
+  if (find_pair(kLowerSingle, cp) || find_pair(kUpperSingle, cp)) return true;
+  return find_expansion(kUpperMulti, cp) != nullptr;
 }
 
-bool IsLetterLike(uint32_t cp) {
+bool is_letter_like(uint32_t cp) {
   if (cp < 0x80) return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') || cp == '\'';
   return true;  // Non-ASCII: treat as part of the word (approximation, see header).
 }
 
 // Java lower-cases U+03A3 to final sigma U+03C2 when a cased letter precedes it
 // in the same word and none follows it.
-bool IsFinalSigma(std::string_view text, size_t pos, size_t len) {
+bool is_final_sigma(std::string_view text, size_t pos, size_t len) {
   bool cased_before = false;
   for (size_t i = pos; i > 0;) {
     size_t start = i - 1;
     while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
     uint32_t cp;
-    if (DecodeUtf8(text, start, &cp) == 0 || !IsLetterLike(cp)) break;
-    if (IsCased(cp)) {
+    if (decode_utf8(text, start, &cp) == 0 || !is_letter_like(cp)) break;
+    if (is_cased(cp)) {
       cased_before = true;
       break;
     }
@@ -64,16 +64,16 @@ bool IsFinalSigma(std::string_view text, size_t pos, size_t len) {
   if (!cased_before) return false;
   for (size_t i = pos + len; i < text.size();) {
     uint32_t cp;
-    int n = DecodeUtf8(text, i, &cp);
-    if (n == 0 || !IsLetterLike(cp)) break;
-    if (IsCased(cp)) return false;
+    int n = decode_utf8(text, i, &cp);
+    if (n == 0 || !is_letter_like(cp)) break;
+    if (is_cased(cp)) return false;
     i += n;
   }
   return true;
 }
 
 template <bool kLower>
-std::string MapCase(std::string_view text) {
+std::string map_case(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
@@ -86,18 +86,18 @@ std::string MapCase(std::string_view text) {
       continue;
     }
     uint32_t cp;
-    int n = DecodeUtf8(text, i, &cp);
+    int n = decode_utf8(text, i, &cp);
     if (n == 0) {  // Malformed: keep the byte.
       out.push_back(text[i]);
       ++i;
       continue;
     }
     if (kLower && cp == 0x3A3) {
-      AppendUtf8(IsFinalSigma(text, i, n) ? 0x3C2 : 0x3C3, &out);
-    } else if (const CasePair* p = kLower ? FindPair(kLowerSingle, cp) : FindPair(kUpperSingle, cp)) {
-      AppendUtf8(p->to, &out);
+      append_utf8(is_final_sigma(text, i, n) ? 0x3C2 : 0x3C3, &out);
+    } else if (const CasePair* p = kLower ? find_pair(kLowerSingle, cp) : find_pair(kUpperSingle, cp)) {
+      append_utf8(p->to, &out);
     } else if (const CaseExpansion* e =
-                   kLower ? FindExpansion(kLowerMulti, cp) : FindExpansion(kUpperMulti, cp)) {
+                   kLower ? find_expansion(kLowerMulti, cp) : find_expansion(kUpperMulti, cp)) {
       out += e->to_utf8;
     } else {
       out.append(text.substr(i, n));
@@ -109,7 +109,7 @@ std::string MapCase(std::string_view text) {
 
 }  // namespace
 
-int DecodeUtf8(std::string_view text, size_t pos, uint32_t* code_point) {
+int decode_utf8(std::string_view text, size_t pos, uint32_t* code_point) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   size_t left = text.size() - pos;
   unsigned char c = s[pos];
@@ -138,7 +138,7 @@ int DecodeUtf8(std::string_view text, size_t pos, uint32_t* code_point) {
   return 0;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
+void append_utf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {
@@ -156,11 +156,11 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-size_t Utf16Length(std::string_view text) {
+size_t utf16_length(std::string_view text) {
   size_t units = 0;
   for (size_t i = 0; i < text.size();) {
     uint32_t cp;
-    int n = DecodeUtf8(text, i, &cp);
+    int n = decode_utf8(text, i, &cp);
     if (n == 0) n = 1;
     units += (n == 4) ? 2 : 1;
     i += n;
@@ -168,7 +168,7 @@ size_t Utf16Length(std::string_view text) {
   return units;
 }
 
-std::string JavaToLowerCase(std::string_view text) { return MapCase<true>(text); }
-std::string JavaToUpperCase(std::string_view text) { return MapCase<false>(text); }
+std::string java_to_lower_case(std::string_view text) { return map_case<true>(text); }
+std::string java_to_upper_case(std::string_view text) { return map_case<false>(text); }
 
 }  // namespace l4s::hunt

@@ -21,20 +21,20 @@
 
 namespace l4s::hunt {
 
-std::string JavaToLowerCase(std::string_view text);
-std::string JavaToUpperCase(std::string_view text);
+std::string java_to_lower_case(std::string_view text);
+std::string java_to_upper_case(std::string_view text);
 
 // Decodes one well-formed UTF-8 sequence at text[pos]. Returns its length (1-4)
 // and stores the code point, or returns 0 when the bytes there are not a
 // well-formed sequence (overlong forms and surrogates are rejected).
-int DecodeUtf8(std::string_view text, size_t pos, uint32_t* code_point);
+int decode_utf8(std::string_view text, size_t pos, uint32_t* code_point);
 
 // Appends the UTF-8 encoding of a code point (<= U+10FFFF).
-void AppendUtf8(uint32_t code_point, std::string* out);
+void append_utf8(uint32_t code_point, std::string* out);
 
 // Number of UTF-16 code units Java uses for text[0, n) when the text was
 // decoded from UTF-8; every malformed byte counts as one unit (as a decoder's
 // replacement character would).
-size_t Utf16Length(std::string_view text);
+size_t utf16_length(std::string_view text);
 
 }  // namespace l4s::hunt

@@ -29,10 +29,10 @@ struct Fields {
   int week_of_month;
 };
 
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 // Days since 1970-01-01 to civil date (proleptic Gregorian; H. Hinnant's algorithm).
-void CivilFromDays(int64_t z, int64_t* y, int* m, int* d) {
+void civil_from_days(int64_t z, int64_t* y, int* m, int* d) {
   z += 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097;
@@ -44,7 +44,7 @@ void CivilFromDays(int64_t z, int64_t* y, int* m, int* d) {
   *y = yoe + era * 400 + (*m <= 2);
 }
 
-Fields ComputeFields(int64_t epoch_millis) {
+Fields compute_fields(int64_t epoch_millis) {
   int64_t days = epoch_millis / 86400000;
   int64_t ms_of_day = epoch_millis % 86400000;
   if (ms_of_day < 0) {
@@ -53,10 +53,10 @@ Fields ComputeFields(int64_t epoch_millis) {
   }
   Fields f{};
   int m1;
-  CivilFromDays(days, &f.year, &m1, &f.day);
+  civil_from_days(days, &f.year, &m1, &f.day);
   f.month = m1 - 1;
   static constexpr int kCumulative[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-  f.day_of_year = kCumulative[f.month] + f.day + (f.month >= 2 && IsLeap(f.year) ? 1 : 0);
+  f.day_of_year = kCumulative[f.month] + f.day + (f.month >= 2 && is_leap(f.year) ? 1 : 0);
   // 1970-01-01 was a Thursday (5).
   f.weekday = static_cast<int>(((days % 7) + 7 + 4) % 7) + 1;
   f.hour = static_cast<int>(ms_of_day / 3600000);
@@ -67,7 +67,7 @@ Fields ComputeFields(int64_t epoch_millis) {
   int jan1_weekday = ((f.weekday - 1 - (f.day_of_year - 1)) % 7 + 7) % 7;  // 0 = Sunday
   f.week_of_year = (f.day_of_year - 1 + jan1_weekday) / 7 + 1;
   f.week_year = f.year;
-  int days_in_year = IsLeap(f.year) ? 366 : 365;
+  int days_in_year = is_leap(f.year) ? 366 : 365;
   if (f.day_of_year + (7 - f.weekday) > days_in_year) {  // This week holds next January 1.
     f.week_of_year = 1;
     f.week_year = f.year + 1;
@@ -79,18 +79,18 @@ Fields ComputeFields(int64_t epoch_millis) {
 
 // SimpleDateFormat.zeroPaddingNumber: at least `min_digits` digits; with
 // max_digits == 2 only the two low-order digits ("yy").
-void ZeroPad(int64_t value, size_t min_digits, bool two_digits_max, std::string* out) {
+void zero_pad(int64_t value, size_t min_digits, bool two_digits_max, std::string* out) {
   std::string digits = std::to_string(value);
   if (two_digits_max && digits.size() > 2) digits = digits.substr(digits.size() - 2);
   if (digits.size() < min_digits) out->append(min_digits - digits.size(), '0');
   *out += digits;
 }
 
-void FormatField(char letter, size_t count, const Fields& f, std::string* out) {
+void format_field(char letter, size_t count, const Fields& f, std::string* out) {
   switch (letter) {
     case 'G': *out += "AD"; break;  // Years before 1 AD cannot come from a log time.
-    case 'y': ZeroPad(f.year, count == 2 ? 2 : count, count == 2, out); break;
-    case 'Y': ZeroPad(f.week_year, count == 2 ? 2 : count, count == 2, out); break;
+    case 'y': zero_pad(f.year, count == 2 ? 2 : count, count == 2, out); break;
+    case 'Y': zero_pad(f.week_year, count == 2 ? 2 : count, count == 2, out); break;
     case 'M':
     case 'L':
       if (count >= 4) {
@@ -98,7 +98,7 @@ void FormatField(char letter, size_t count, const Fields& f, std::string* out) {
       } else if (count == 3) {
         out->append(kMonths[f.month], 3);
       } else {
-        ZeroPad(f.month + 1, count, false, out);
+        zero_pad(f.month + 1, count, false, out);
       }
       break;
     case 'E':
@@ -109,19 +109,19 @@ void FormatField(char letter, size_t count, const Fields& f, std::string* out) {
       }
       break;
     case 'a': *out += f.hour < 12 ? "AM" : "PM"; break;
-    case 'k': ZeroPad(f.hour == 0 ? 24 : f.hour, count, false, out); break;
-    case 'H': ZeroPad(f.hour, count, false, out); break;
-    case 'K': ZeroPad(f.hour % 12, count, false, out); break;
-    case 'h': ZeroPad(f.hour % 12 == 0 ? 12 : f.hour % 12, count, false, out); break;
-    case 'm': ZeroPad(f.minute, count, false, out); break;
-    case 's': ZeroPad(f.second, count, false, out); break;
-    case 'S': ZeroPad(f.millis, count, false, out); break;
-    case 'd': ZeroPad(f.day, count, false, out); break;
-    case 'D': ZeroPad(f.day_of_year, count, false, out); break;
-    case 'F': ZeroPad((f.day - 1) / 7 + 1, count, false, out); break;
-    case 'w': ZeroPad(f.week_of_year, count, false, out); break;
-    case 'W': ZeroPad(f.week_of_month, count, false, out); break;
-    case 'u': ZeroPad(f.weekday == 1 ? 7 : f.weekday - 1, count, false, out); break;
+    case 'k': zero_pad(f.hour == 0 ? 24 : f.hour, count, false, out); break;
+    case 'H': zero_pad(f.hour, count, false, out); break;
+    case 'K': zero_pad(f.hour % 12, count, false, out); break;
+    case 'h': zero_pad(f.hour % 12 == 0 ? 12 : f.hour % 12, count, false, out); break;
+    case 'm': zero_pad(f.minute, count, false, out); break;
+    case 's': zero_pad(f.second, count, false, out); break;
+    case 'S': zero_pad(f.millis, count, false, out); break;
+    case 'd': zero_pad(f.day, count, false, out); break;
+    case 'D': zero_pad(f.day_of_year, count, false, out); break;
+    case 'F': zero_pad((f.day - 1) / 7 + 1, count, false, out); break;
+    case 'w': zero_pad(f.week_of_year, count, false, out); break;
+    case 'W': zero_pad(f.week_of_month, count, false, out); break;
+    case 'u': zero_pad(f.weekday == 1 ? 7 : f.weekday - 1, count, false, out); break;
     case 'z': *out += count >= 4 ? "Coordinated Universal Time" : "UTC"; break;
     case 'Z': *out += "+0000"; break;
     case 'X': *out += "Z"; break;
@@ -137,7 +137,7 @@ struct Element {
 
 // SimpleDateFormat.compile(). Works on UTF-8 bytes: everything Java treats
 // specially is ASCII, and non-ASCII characters are always literal.
-bool Compile(std::string_view p, std::vector<Element>* elements) {
+bool compile(std::string_view p, std::vector<Element>* elements) {
   auto add_literal = [&](std::string_view s) {
     if (!elements->empty() && elements->back().letter == 0) {
       elements->back().text += s;
@@ -189,28 +189,28 @@ bool Compile(std::string_view p, std::vector<Element>* elements) {
 
 }  // namespace
 
-std::optional<std::string> JavaSimpleDateFormat(std::string_view pattern, int64_t epoch_millis) {
+std::optional<std::string> java_simple_date_format(std::string_view pattern, int64_t epoch_millis) {
   std::vector<Element> elements;
-  if (!Compile(pattern, &elements)) return std::nullopt;
-  Fields f = ComputeFields(epoch_millis);
+  if (!compile(pattern, &elements)) return std::nullopt;
+  Fields f = compute_fields(epoch_millis);
   std::string out;
   for (const Element& e : elements) {
     if (e.letter == 0) {
       out += e.text;
     } else {
-      FormatField(e.letter, e.count, f, &out);
+      format_field(e.letter, e.count, f, &out);
     }
   }
   return out;
 }
 
-std::string JavaDefaultDateTime(int64_t epoch_millis) {
-  return *JavaSimpleDateFormat("M/d/yy, h:mm a", epoch_millis);
+std::string java_default_date_time(int64_t epoch_millis) {
+  return *java_simple_date_format("M/d/yy, h:mm a", epoch_millis);
 }
 
-std::string JavaDateLookup(std::string_view pattern, int64_t epoch_millis) {
-  if (auto s = JavaSimpleDateFormat(pattern, epoch_millis)) return *std::move(s);
-  return JavaDefaultDateTime(epoch_millis);
+std::string java_date_lookup(std::string_view pattern, int64_t epoch_millis) {
+  if (auto s = java_simple_date_format(pattern, epoch_millis)) return *std::move(s);
+  return java_default_date_time(epoch_millis);
 }
 
 }  // namespace l4s::hunt

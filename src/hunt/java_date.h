@@ -17,12 +17,12 @@ namespace l4s::hunt {
 // Formats `epoch_millis` with `pattern` (UTF-8). Returns nullopt when Java's
 // SimpleDateFormat constructor would throw IllegalArgumentException: an unquoted
 // ASCII letter that is not a pattern letter, an unterminated quote, or X{4,}.
-std::optional<std::string> JavaSimpleDateFormat(std::string_view pattern, int64_t epoch_millis);
+std::optional<std::string> java_simple_date_format(std::string_view pattern, int64_t epoch_millis);
 
 // DateFormat.getInstance().format(...) for en_US on Java 17: "M/d/yy, h:mm a".
-std::string JavaDefaultDateTime(int64_t epoch_millis);
+std::string java_default_date_time(int64_t epoch_millis);
 
 // What ${date:PATTERN} returns: the pattern's output, or the default format.
-std::string JavaDateLookup(std::string_view pattern, int64_t epoch_millis);
+std::string java_date_lookup(std::string_view pattern, int64_t epoch_millis);
 
 }  // namespace l4s::hunt

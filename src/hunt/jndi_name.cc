@@ -13,7 +13,7 @@ struct Mask {
   constexpr Mask operator|(Mask o) const { return {low | o.low, high | o.high}; }
 };
 
-constexpr Mask Chars(std::string_view s) {
+constexpr Mask chars(std::string_view s) {
   Mask m{0, 0};
   for (char c : s) {
     if (c < 64) {
@@ -25,37 +25,37 @@ constexpr Mask Chars(std::string_view s) {
   return m;
 }
 
-constexpr Mask Range(char a, char b) {
+constexpr Mask range(char a, char b) {
   Mask m{0, 0};
-  for (char c = a; c <= b; ++c) m = m | Chars(std::string_view(&c, 1));
+  for (char c = a; c <= b; ++c) m = m | chars(std::string_view(&c, 1));
   return m;
 }
 
-constexpr Mask kDigit = Range('0', '9');
-constexpr Mask kAlpha = Range('a', 'z') | Range('A', 'Z');
+constexpr Mask kDigit = range('0', '9');
+constexpr Mask kAlpha = range('a', 'z') | range('A', 'Z');
 constexpr Mask kAlphaNum = kDigit | kAlpha;
-constexpr Mask kHex = kDigit | Range('a', 'f') | Range('A', 'F');
+constexpr Mask kHex = kDigit | range('a', 'f') | range('A', 'F');
 constexpr Mask kEscaped{1, 0};  // Java's L_ESCAPED flag: '%XX' and non-ASCII "other" characters
-constexpr Mask kUnreserved = kAlphaNum | Chars("-_.!~*'()");
-constexpr Mask kUric = Chars(";/?:@&=+$,[]") | kUnreserved | kEscaped;
-constexpr Mask kPchar = kUnreserved | kEscaped | Chars(":@&=+$,");
-constexpr Mask kPath = kPchar | Chars(";/");
-constexpr Mask kDash = Chars("-");
-constexpr Mask kDot = Chars(".");
-constexpr Mask kUserInfo = kUnreserved | kEscaped | Chars(";:&=+$,");
-constexpr Mask kRegName = kUnreserved | kEscaped | Chars("$,;:@&=+");
-constexpr Mask kServer = kUserInfo | kAlphaNum | kDash | Chars(".:@[]");
-constexpr Mask kServerPercent = kServer | Chars("%");
-constexpr Mask kScheme = kAlpha | kDigit | Chars("+-.");
-constexpr Mask kScopeId = kAlphaNum | Chars("_.");
+constexpr Mask kUnreserved = kAlphaNum | chars("-_.!~*'()");
+constexpr Mask kUric = chars(";/?:@&=+$,[]") | kUnreserved | kEscaped;
+constexpr Mask kPchar = kUnreserved | kEscaped | chars(":@&=+$,");
+constexpr Mask kPath = kPchar | chars(";/");
+constexpr Mask kDash = chars("-");
+constexpr Mask kDot = chars(".");
+constexpr Mask kUserInfo = kUnreserved | kEscaped | chars(";:&=+$,");
+constexpr Mask kRegName = kUnreserved | kEscaped | chars("$,;:@&=+");
+constexpr Mask kServer = kUserInfo | kAlphaNum | kDash | chars(".:@[]");
+constexpr Mask kServerPercent = kServer | chars("%");
+constexpr Mask kScheme = kAlpha | kDigit | chars("+-.");
+constexpr Mask kScopeId = kAlphaNum | chars("_.");
 
-bool Match(unsigned char c, Mask m) {
+bool match(unsigned char c, Mask m) {
   if (c == 0 || c >= 128) return false;
   return c < 64 ? (m.low >> c) & 1 : (m.high >> (c - 64)) & 1;
 }
 
 // Character.isSpaceChar (Zs, Zl, Zp) for code points >= 0x80.
-bool IsSpaceChar(uint32_t cp) {
+bool is_space_char(uint32_t cp) {
   return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
          cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
@@ -67,25 +67,25 @@ class UriParser {
  public:
   explicit UriParser(std::string_view s) : in_(s) {}
 
-  JavaUri Parse() {
+  JavaUri parse() {
     ok_ = true;
-    ParseAll();
+    parse_all();
     uri_.ok = ok_;
     if (!ok_) return JavaUri{};
     return uri_;
   }
 
  private:
-  void Fail() { ok_ = false; }
+  void fail() { ok_ = false; }
 
-  bool At(size_t p, size_t n, char c) const { return p < n && in_[p] == c; }
-  bool At(size_t p, size_t n, std::string_view s) const { return s.size() <= n - p && in_.substr(p, s.size()) == s; }
+  bool at(size_t p, size_t n, char c) const { return p < n && in_[p] == c; }
+  bool at(size_t p, size_t n, std::string_view s) const { return s.size() <= n - p && in_.substr(p, s.size()) == s; }
 
   // scan(start, end, char): one occurrence of c.
-  size_t ScanChar(size_t p, size_t n, char c) const { return (p < n && in_[p] == c) ? p + 1 : p; }
+  size_t scan_char(size_t p, size_t n, char c) const { return (p < n && in_[p] == c) ? p + 1 : p; }
 
   // scan(start, end, err, stop): npos if an `err` char comes before a `stop` char.
-  size_t ScanStop(size_t p, size_t n, std::string_view err, std::string_view stop) const {
+  size_t scan_stop(size_t p, size_t n, std::string_view err, std::string_view stop) const {
     for (; p < n; ++p) {
       if (err.find(in_[p]) != std::string_view::npos) return std::string_view::npos;
       if (stop.find(in_[p]) != std::string_view::npos) break;
@@ -93,35 +93,35 @@ class UriParser {
     return p;
   }
 
-  size_t ScanStop(size_t p, size_t n, std::string_view stop) const {
+  size_t scan_stop(size_t p, size_t n, std::string_view stop) const {
     while (p < n && stop.find(in_[p]) == std::string_view::npos) ++p;
     return p;
   }
 
   // scanEscape: "%XX" or one allowed non-ASCII character; returns p when neither.
-  size_t ScanEscape(size_t p, size_t n) {
+  size_t scan_escape(size_t p, size_t n) {
     unsigned char c = static_cast<unsigned char>(in_[p]);
     if (c == '%') {
-      if (p + 3 <= n && Match(in_[p + 1], kHex) && Match(in_[p + 2], kHex)) return p + 3;
-      Fail();  // "Malformed escape pair"
+      if (p + 3 <= n && match(in_[p + 1], kHex) && match(in_[p + 2], kHex)) return p + 3;
+      fail();  // "Malformed escape pair"
       return p;
     }
     if (c < 0x80) return p;
     uint32_t cp;
-    int len = DecodeUtf8(in_, p, &cp);
+    int len = decode_utf8(in_, p, &cp);
     if (len == 0) return p + 1;  // Java would see U+FFFD: allowed.
-    if (cp <= 0x9F || IsSpaceChar(cp)) return p;
+    if (cp <= 0x9F || is_space_char(cp)) return p;
     return p + len;
   }
 
   size_t Scan(size_t p, size_t n, Mask m) {
     while (p < n && ok_) {
-      if (Match(in_[p], m)) {
+      if (match(in_[p], m)) {
         ++p;
         continue;
       }
       if (m.low & kEscaped.low) {
-        size_t q = ScanEscape(p, n);
+        size_t q = scan_escape(p, n);
         if (q > p) {
           p = q;
           continue;
@@ -132,69 +132,69 @@ class UriParser {
     return p;
   }
 
-  void CheckChars(size_t p, size_t n, Mask m) {
-    if (Scan(p, n, m) < n) Fail();
+  void check_chars(size_t p, size_t n, Mask m) {
+    if (Scan(p, n, m) < n) fail();
   }
 
-  void ParseAll() {
+  void parse_all() {
     size_t n = in_.size();
-    size_t p = ScanStop(0, n, "/?#", ":");
-    if (p != std::string_view::npos && At(p, n, ':')) {
-      if (p == 0) return Fail();
-      CheckChars(0, 1, kAlpha);
-      CheckChars(1, p, kScheme);
+    size_t p = scan_stop(0, n, "/?#", ":");
+    if (p != std::string_view::npos && at(p, n, ':')) {
+      if (p == 0) return fail();
+      check_chars(0, 1, kAlpha);
+      check_chars(1, p, kScheme);
       if (!ok_) return;
       uri_.scheme = std::string(in_.substr(0, p));
       ++p;
-      if (At(p, n, '/')) {
-        p = ParseHierarchical(p, n);
+      if (at(p, n, '/')) {
+        p = parse_hierarchical(p, n);
       } else {
-        size_t q = ScanStop(p, n, "#");
-        if (q <= p) return Fail();  // Expected scheme-specific part
-        CheckChars(p, q, kUric);
+        size_t q = scan_stop(p, n, "#");
+        if (q <= p) return fail();  // Expected scheme-specific part
+        check_chars(p, q, kUric);
         uri_.opaque = true;
         p = q;
       }
     } else {
-      p = ParseHierarchical(0, n);
+      p = parse_hierarchical(0, n);
     }
     if (!ok_) return;
-    if (At(p, n, '#')) {
-      CheckChars(p + 1, n, kUric);
+    if (at(p, n, '#')) {
+      check_chars(p + 1, n, kUric);
       uri_.fragment = std::string(in_.substr(p + 1));
       p = n;
     }
-    if (p < n) Fail();
+    if (p < n) fail();
   }
 
-  size_t ParseHierarchical(size_t p, size_t n) {
-    if (At(p, n, '/') && At(p + 1, n, '/')) {
+  size_t parse_hierarchical(size_t p, size_t n) {
+    if (at(p, n, '/') && at(p + 1, n, '/')) {
       p += 2;
-      size_t q = ScanStop(p, n, "/?#");
+      size_t q = scan_stop(p, n, "/?#");
       if (q > p) {
-        p = ParseAuthority(p, q);
+        p = parse_authority(p, q);
       } else if (q >= n) {
-        Fail();  // Expected authority
+        fail();  // Expected authority
         return p;
       }
     }
     if (!ok_) return p;
-    size_t q = ScanStop(p, n, "?#");
-    CheckChars(p, q, kPath);
+    size_t q = scan_stop(p, n, "?#");
+    check_chars(p, q, kPath);
     uri_.path = std::string(in_.substr(p, q - p));
     p = q;
-    if (At(p, n, '?')) {
+    if (at(p, n, '?')) {
       ++p;
-      q = ScanStop(p, n, "#");
-      CheckChars(p, q, kUric);
+      q = scan_stop(p, n, "#");
+      check_chars(p, q, kUric);
       uri_.query = std::string(in_.substr(p, q - p));
       p = q;
     }
     return p;
   }
 
-  size_t ParseAuthority(size_t p, size_t n) {
-    bool server_chars = ScanStop(p, n, "]") > p ? Scan(p, n, kServerPercent) == n : Scan(p, n, kServer) == n;
+  size_t parse_authority(size_t p, size_t n) {
+    bool server_chars = scan_stop(p, n, "]") > p ? Scan(p, n, kServerPercent) == n : Scan(p, n, kServer) == n;
     if (!ok_) {  // A malformed escape while classifying is fatal, as in Java.
       return n;
     }
@@ -206,8 +206,8 @@ class UriParser {
     }
     size_t q = p;
     if (server_chars) {
-      q = ParseServer(p, n);
-      if (ok_ && q < n) Fail();  // Expected end of authority
+      q = parse_server(p, n);
+      if (ok_ && q < n) fail();  // Expected end of authority
       if (ok_) {
         uri_.authority = std::string(in_.substr(p, n - p));
       } else {
@@ -223,56 +223,56 @@ class UriParser {
       if (reg_chars) {
         uri_.authority = std::string(in_.substr(p, n - p));
       } else {
-        Fail();  // the server exception, or "Illegal character in authority"
+        fail();  // the server exception, or "Illegal character in authority"
       }
     }
     return n;
   }
 
-  size_t ParseServer(size_t p, size_t n) {
-    size_t q = ScanStop(p, n, "/?#", "@");
-    if (q != std::string_view::npos && At(q, n, '@')) {
-      CheckChars(p, q, kUserInfo);
+  size_t parse_server(size_t p, size_t n) {
+    size_t q = scan_stop(p, n, "/?#", "@");
+    if (q != std::string_view::npos && at(q, n, '@')) {
+      check_chars(p, q, kUserInfo);
       if (!ok_) return p;
       uri_.user_info = std::string(in_.substr(p, q - p));
       p = q + 1;
     }
-    if (At(p, n, '[')) {
+    if (at(p, n, '[')) {
       ++p;
-      q = ScanStop(p, n, "/?#", "]");
-      if (q != std::string_view::npos && q > p && At(q, n, ']')) {
-        size_t r = ScanStop(p, q, "%");
+      q = scan_stop(p, n, "/?#", "]");
+      if (q != std::string_view::npos && q > p && at(q, n, ']')) {
+        size_t r = scan_stop(p, q, "%");
         if (r > p) {
-          ParseIpv6(p, r);
-          if (r + 1 == q) Fail();  // scope id expected
-          CheckChars(r + 1, q, kScopeId);
+          parse_ipv6(p, r);
+          if (r + 1 == q) fail();  // scope id expected
+          check_chars(r + 1, q, kScopeId);
         } else {
-          ParseIpv6(p, q);
+          parse_ipv6(p, q);
         }
         if (!ok_) return p;
         uri_.host = std::string(in_.substr(p - 1, q + 2 - p));
         p = q + 1;
       } else {
-        Fail();  // Expected closing bracket
+        fail();  // Expected closing bracket
         return p;
       }
     } else {
-      q = ParseIpv4Address(p, n);
-      if (q == std::string_view::npos || q <= p) q = ParseHostname(p, n);
+      q = parse_ipv4_address(p, n);
+      if (q == std::string_view::npos || q <= p) q = parse_hostname(p, n);
       if (!ok_) return p;
       p = q;
     }
-    if (At(p, n, ':')) {
+    if (at(p, n, ':')) {
       ++p;
-      q = ScanStop(p, n, "/");
+      q = scan_stop(p, n, "/");
       if (q > p) {
-        CheckChars(p, q, kDigit);
+        check_chars(p, q, kDigit);
         if (!ok_) return p;
         int64_t port = 0;
         for (size_t i = p; i < q; ++i) {
           port = port * 10 + (in_[i] - '0');
           if (port > INT32_MAX) {
-            Fail();  // Malformed port number
+            fail();  // Malformed port number
             return p;
           }
         }
@@ -280,12 +280,12 @@ class UriParser {
         p = q;
       }
     }
-    if (p < n) Fail();  // Expected port number
+    if (p < n) fail();  // Expected port number
     return p;
   }
 
   // scanByte: a decimal 0-255 (leading zeros allowed); returns p when none.
-  size_t ScanByte(size_t p, size_t n) {
+  size_t scan_byte(size_t p, size_t n) {
     size_t q = Scan(p, n, kDigit);
     if (q <= p) return q;
     size_t i = p;
@@ -298,41 +298,41 @@ class UriParser {
   }
 
   // scanIPv4Address; npos for "not an address" (-1 in Java).
-  size_t ScanIpv4(size_t p, size_t n, bool strict) {
+  size_t scan_ipv4(size_t p, size_t n, bool strict) {
     size_t m = Scan(p, n, kDigit | kDot);
     if (m <= p || (strict && m != n)) return std::string_view::npos;
     size_t q = p;
     for (int part = 0; part < 4; ++part) {
       if (part > 0) {
-        if ((q = ScanChar(p, m, '.')) <= p) break;
+        if ((q = scan_char(p, m, '.')) <= p) break;
         p = q;
       }
-      if ((q = ScanByte(p, m)) <= p) break;
+      if ((q = scan_byte(p, m)) <= p) break;
       p = q;
       if (part == 3) {
         if (q < m) break;
         return q;
       }
     }
-    if (strict) Fail();  // Malformed IPv4 address
+    if (strict) fail();  // Malformed IPv4 address
     return std::string_view::npos;
   }
 
-  size_t TakeIpv4(size_t p, size_t n) {
-    size_t q = ScanIpv4(p, n, true);
-    if (q == std::string_view::npos || q <= p) Fail();
+  size_t take_ipv4(size_t p, size_t n) {
+    size_t q = scan_ipv4(p, n, true);
+    if (q == std::string_view::npos || q <= p) fail();
     return q;
   }
 
-  size_t ParseIpv4Address(size_t start, size_t n) {
-    size_t p = ScanIpv4(start, n, false);
+  size_t parse_ipv4_address(size_t start, size_t n) {
+    size_t p = scan_ipv4(start, n, false);
     if (p == std::string_view::npos) return p;
     if (p > start && p < n && in_[p] != ':') return std::string_view::npos;
     if (p > start) uri_.host = std::string(in_.substr(start, p - start));
     return p;
   }
 
-  size_t ParseHostname(size_t start, size_t n) {
+  size_t parse_hostname(size_t start, size_t n) {
     size_t p = start;
     size_t last_label = std::string_view::npos;
     do {
@@ -343,98 +343,98 @@ class UriParser {
       q = Scan(p, n, kAlphaNum | kDash);
       if (q > p) {
         if (in_[q - 1] == '-') {
-          Fail();
+          fail();
           return p;
         }
         p = q;
       }
-      q = ScanChar(p, n, '.');
+      q = scan_char(p, n, '.');
       if (q <= p) break;
       p = q;
     } while (p < n);
-    if (p < n && !At(p, n, ':')) {
-      Fail();  // Illegal character in hostname
+    if (p < n && !at(p, n, ':')) {
+      fail();  // Illegal character in hostname
       return p;
     }
     if (last_label == std::string_view::npos) {
-      Fail();  // Expected hostname
+      fail();  // Expected hostname
       return p;
     }
-    if (last_label > start && !Match(in_[last_label], kAlpha)) {
-      Fail();
+    if (last_label > start && !match(in_[last_label], kAlpha)) {
+      fail();
       return p;
     }
     uri_.host = std::string(in_.substr(start, p - start));
     return p;
   }
 
-  size_t ParseIpv6(size_t start, size_t n) {
+  size_t parse_ipv6(size_t start, size_t n) {
     ipv6_bytes_ = 0;
     size_t p = start;
     bool compressed = false;
-    size_t q = ScanHexSeq(p, n);
+    size_t q = scan_hex_seq(p, n);
     if (!ok_) return p;
     if (q != std::string_view::npos && q > p) {
       p = q;
-      if (At(p, n, "::")) {
+      if (at(p, n, "::")) {
         compressed = true;
-        p = ScanHexPost(p + 2, n);
-      } else if (At(p, n, ':')) {
-        p = TakeIpv4(p + 1, n);
+        p = scan_hex_post(p + 2, n);
+      } else if (at(p, n, ':')) {
+        p = take_ipv4(p + 1, n);
         ipv6_bytes_ += 4;
       }
-    } else if (At(p, n, "::")) {
+    } else if (at(p, n, "::")) {
       compressed = true;
-      p = ScanHexPost(p + 2, n);
+      p = scan_hex_post(p + 2, n);
     }
     if (!ok_) return p;
     if (p < n || ipv6_bytes_ > 16 || (!compressed && ipv6_bytes_ < 16) || (compressed && ipv6_bytes_ == 16)) {
-      Fail();
+      fail();
     }
     return p;
   }
 
-  size_t ScanHexPost(size_t p, size_t n) {
+  size_t scan_hex_post(size_t p, size_t n) {
     if (p == n) return p;
-    size_t q = ScanHexSeq(p, n);
+    size_t q = scan_hex_seq(p, n);
     if (!ok_) return p;
     if (q != std::string_view::npos && q > p) {
       p = q;
-      if (At(p, n, ':')) {
-        p = TakeIpv4(p + 1, n);
+      if (at(p, n, ':')) {
+        p = take_ipv4(p + 1, n);
         ipv6_bytes_ += 4;
       }
     } else {
-      p = TakeIpv4(p, n);
+      p = take_ipv4(p, n);
       ipv6_bytes_ += 4;
     }
     return p;
   }
 
-  size_t ScanHexSeq(size_t p, size_t n) {
+  size_t scan_hex_seq(size_t p, size_t n) {
     size_t q = Scan(p, n, kHex);
     if (q <= p) return std::string_view::npos;
-    if (At(q, n, '.')) return std::string_view::npos;  // An IPv4 address starts here.
+    if (at(q, n, '.')) return std::string_view::npos;  // An IPv4 address starts here.
     if (q > p + 4) {
-      Fail();
+      fail();
       return p;
     }
     ipv6_bytes_ += 2;
     p = q;
     while (p < n) {
-      if (!At(p, n, ':') || At(p + 1, n, ':')) break;
+      if (!at(p, n, ':') || at(p + 1, n, ':')) break;
       ++p;
       q = Scan(p, n, kHex);
       if (q <= p) {
-        Fail();
+        fail();
         return p;
       }
-      if (At(q, n, '.')) {
+      if (at(q, n, '.')) {
         --p;
         break;
       }
       if (q > p + 4) {
-        Fail();
+        fail();
         return p;
       }
       ipv6_bytes_ += 2;
@@ -449,7 +449,7 @@ class UriParser {
   int ipv6_bytes_ = 0;
 };
 
-int DefaultPort(std::string_view scheme) {
+int default_port(std::string_view scheme) {
   if (scheme == "ldap") return 389;
   if (scheme == "ldaps") return 636;
   if (scheme == "rmi") return 1099;
@@ -460,9 +460,9 @@ int DefaultPort(std::string_view scheme) {
 
 }  // namespace
 
-JavaUri ParseJavaUri(std::string_view text) { return UriParser(text).Parse(); }
+JavaUri parse_java_uri(std::string_view text) { return UriParser(text).parse(); }
 
-JndiTarget AnalyzeJndiName(std::string_view name, std::string_view local_host_name) {
+JndiTarget analyze_jndi_name(std::string_view name, std::string_view local_host_name) {
   JndiTarget t;
   t.name = std::string(name);
   // The JDK picks the URL context by the text before the first ':' if it comes before any '/'.
@@ -500,7 +500,7 @@ JndiTarget AnalyzeJndiName(std::string_view name, std::string_view local_host_na
   } else if (size_t s = rest.find('/'); s != std::string_view::npos) {
     t.path = std::string(rest.substr(s));
   }
-  if (t.port < 0) t.port = DefaultPort(t.scheme);
+  if (t.port < 0) t.port = default_port(t.scheme);
 
   static constexpr std::string_view kRemoteSchemes[] = {"ldap", "ldaps", "rmi", "dns", "iiop", "iiopname",
                                                         "corbaname"};
@@ -508,15 +508,15 @@ JndiTarget AnalyzeJndiName(std::string_view name, std::string_view local_host_na
     if (t.scheme == s) t.remote = has_authority && !t.host.empty();
   }
 
-  JavaUri uri = ParseJavaUri(name);
+  JavaUri uri = parse_java_uri(name);
   if (uri.ok && uri.scheme) {
-    std::string scheme = JavaToLowerCase(*uri.scheme);
+    std::string scheme = java_to_lower_case(*uri.scheme);
     if (scheme == "ldap" || scheme == "ldaps") {
       const std::optional<std::string>& h = uri.host;
       t.passes_2_15 = h && (*h == "localhost" || *h == "127.0.0.1" || (!local_host_name.empty() && *h == local_host_name));
     }
   }
-  if (uri.ok && uri.host && JavaToLowerCase(*uri.host) != t.host) t.allowlist_trick = true;
+  if (uri.ok && uri.host && java_to_lower_case(*uri.host) != t.host) t.allowlist_trick = true;
   return t;
 }
 

@@ -3,7 +3,7 @@
 // Log4j 2.15.0's JndiManager first parses the name with java.net.URI and
 // refuses it on URISyntaxException, on a scheme outside java/ldap/ldaps, or,
 // for ldap/ldaps, on a host outside the allow list (localhost, 127.0.0.1 and
-// the machine's own names). ParseJavaUri reproduces `new URI(name)` exactly
+// the machine's own names). parse_java_uri reproduces `new URI(name)` exactly
 // (JDK 17's RFC 2396 parser, checked by tests/log4j_differential), so the
 // 2.15.0 decision, e.g. for the `ldap://127.0.0.1#evil:1389/a` bypass whose
 // host java.net.URI reads as 127.0.0.1, is Java's own.
@@ -30,7 +30,7 @@ struct JavaUri {
   bool opaque = false;  // "scheme:" not followed by '/', e.g. "java:comp/env/x"
 };
 
-JavaUri ParseJavaUri(std::string_view text);
+JavaUri parse_java_uri(std::string_view text);
 
 // A JNDI name as a callback indicator.
 struct JndiTarget {
@@ -54,6 +54,6 @@ struct JndiTarget {
 
 // `local_host_name` extends 2.15.0's allow list beyond localhost and
 // 127.0.0.1 (the victim's own name, when known).
-JndiTarget AnalyzeJndiName(std::string_view name, std::string_view local_host_name = {});
+JndiTarget analyze_jndi_name(std::string_view name, std::string_view local_host_name = {});
 
 }  // namespace l4s::hunt

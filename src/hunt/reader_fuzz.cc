@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   l4s::hunt::ReadStats stats;
   l4s::Status status;
   try {
-    status = l4s::hunt::ReadBlocks(
+    status = l4s::hunt::read_blocks(
       fd,
       [&](std::string_view block, uint64_t offset) {
         if (offset != expect || block.empty() || block.size() > options.block_size + options.max_line + 1024) abort();

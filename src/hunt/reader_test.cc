@@ -19,7 +19,7 @@
 namespace l4s::hunt {
 namespace {
 
-std::string Gzip(const std::string& s) {
+std::string gzip(const std::string& s) {
   z_stream z{};
   deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&z, s.size()) + 32, '\0');
@@ -33,7 +33,7 @@ std::string Gzip(const std::string& s) {
   return out;
 }
 
-std::string Bzip2(const std::string& s) {
+std::string bzip2(const std::string& s) {
   std::string out(s.size() + s.size() / 100 + 1024, '\0');
   unsigned len = static_cast<unsigned>(out.size());
   BZ2_bzBuffToBuffCompress(out.data(), &len, const_cast<char*>(s.data()), static_cast<unsigned>(s.size()), 9, 0, 0);
@@ -41,7 +41,7 @@ std::string Bzip2(const std::string& s) {
   return out;
 }
 
-std::string Xz(const std::string& s) {
+std::string xz(const std::string& s) {
   std::string out(lzma_stream_buffer_bound(s.size()), '\0');
   size_t pos = 0;
   lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, nullptr, reinterpret_cast<const uint8_t*>(s.data()), s.size(),
@@ -50,13 +50,13 @@ std::string Xz(const std::string& s) {
   return out;
 }
 
-std::string Zstd(const std::string& s) {
+std::string zstd(const std::string& s) {
   std::string out(ZSTD_compressBound(s.size()), '\0');
   out.resize(ZSTD_compress(out.data(), out.size(), s.data(), s.size(), 3));
   return out;
 }
 
-// Writes `data` to a temporary file and reads it back through ReadBlocks.
+// Writes `data` to a temporary file and reads it back through read_blocks.
 struct ReadResult {
   Status status;
   std::string text;
@@ -65,7 +65,7 @@ struct ReadResult {
   ReadStats stats;
 };
 
-ReadResult ReadAll(const std::string& data, ReadOptions options = {}) {
+ReadResult read_all(const std::string& data, ReadOptions options = {}) {
   char path[] = "/tmp/l4s_reader_test_XXXXXX";
   int fd = mkstemp(path);
   EXPECT_GE(fd, 0);
@@ -73,7 +73,7 @@ ReadResult ReadAll(const std::string& data, ReadOptions options = {}) {
   lseek(fd, 0, SEEK_SET);
   unlink(path);
   ReadResult r;
-  r.status = ReadBlocks(
+  r.status = read_blocks(
       fd,
       [&](std::string_view block, uint64_t offset) {
         r.blocks.emplace_back(block);
@@ -85,7 +85,7 @@ ReadResult ReadAll(const std::string& data, ReadOptions options = {}) {
   return r;
 }
 
-std::string SampleLog(int lines) {
+std::string sample_log(int lines) {
   std::string s;
   for (int i = 0; i < lines; ++i) {
     s += "10.0.0." + std::to_string(i % 250) + " - - [10/Dec/2021] \"GET /?q=" + std::to_string(i) + " HTTP/1.1\" 200\n";
@@ -94,31 +94,31 @@ std::string SampleLog(int lines) {
 }
 
 TEST(ReaderTest, SniffsByContent) {
-  EXPECT_EQ(SniffCompression(Gzip("x")), Compression::kGzip);
-  EXPECT_EQ(SniffCompression(Bzip2("x")), Compression::kBzip2);
-  EXPECT_EQ(SniffCompression(Xz("x")), Compression::kXz);
-  EXPECT_EQ(SniffCompression(Zstd("x")), Compression::kZstd);
-  EXPECT_EQ(SniffCompression("BZh is a word"), Compression::kNone);
-  EXPECT_EQ(SniffCompression("GET /"), Compression::kNone);
+  EXPECT_EQ(sniff_compression(gzip("x")), Compression::kGzip);
+  EXPECT_EQ(sniff_compression(bzip2("x")), Compression::kBzip2);
+  EXPECT_EQ(sniff_compression(xz("x")), Compression::kXz);
+  EXPECT_EQ(sniff_compression(zstd("x")), Compression::kZstd);
+  EXPECT_EQ(sniff_compression("BZh is a word"), Compression::kNone);
+  EXPECT_EQ(sniff_compression("GET /"), Compression::kNone);
 }
 
 TEST(ReaderTest, EveryFormatAndConcatenation) {
-  std::string a = SampleLog(20000), b = "second member ${jndi:ldap://x/a}\n";
+  std::string a = sample_log(20000), b = "second member ${jndi:ldap://x/a}\n";
   struct Case {
     Compression compression;
     std::string data;
   } cases[] = {
       {Compression::kNone, a + b},
-      {Compression::kGzip, Gzip(a) + Gzip(b)},
-      {Compression::kBzip2, Bzip2(a) + Bzip2(b)},
-      {Compression::kXz, Xz(a) + Xz(b)},
-      {Compression::kZstd, Zstd(a) + Zstd(b)},
+      {Compression::kGzip, gzip(a) + gzip(b)},
+      {Compression::kBzip2, bzip2(a) + bzip2(b)},
+      {Compression::kXz, xz(a) + xz(b)},
+      {Compression::kZstd, zstd(a) + zstd(b)},
   };
   for (const Case& c : cases) {
-    ReadResult r = ReadAll(c.data, ReadOptions{64 * 1024, 1 << 20});
-    EXPECT_TRUE(r.status.ok()) << CompressionName(c.compression) << ": " << r.status.error();
+    ReadResult r = read_all(c.data, ReadOptions{64 * 1024, 1 << 20});
+    EXPECT_TRUE(r.status.ok()) << compression_name(c.compression) << ": " << r.status.error();
     EXPECT_EQ(r.stats.compression, c.compression);
-    EXPECT_TRUE(r.text == a + b) << CompressionName(c.compression) << ": got " << r.text.size() << " bytes, want "
+    EXPECT_TRUE(r.text == a + b) << compression_name(c.compression) << ": got " << r.text.size() << " bytes, want "
                                  << (a + b).size();
     EXPECT_GT(r.blocks.size(), 1u);
     uint64_t expected_offset = 0;
@@ -132,7 +132,7 @@ TEST(ReaderTest, EveryFormatAndConcatenation) {
 
 // A ByteReader over `data` that hands out at most `chunk` bytes per call and
 // fails with `error` once `fail_at` bytes are out (never, by default).
-ByteReader ChunkedReader(const std::string& data, size_t chunk, size_t fail_at = SIZE_MAX,
+ByteReader chunked_reader(const std::string& data, size_t chunk, size_t fail_at = SIZE_MAX,
                          std::string error = "") {
   auto pos = std::make_shared<size_t>(0);
   return [&data, chunk, fail_at, error, pos](char* buf, size_t cap) -> Result<size_t> {
@@ -145,45 +145,45 @@ ByteReader ChunkedReader(const std::string& data, size_t chunk, size_t fail_at =
 }
 
 TEST(ReaderTest, AnyByteStreamInEveryFormat) {
-  std::string a = SampleLog(20000), b = "second member ${jndi:ldap://x/a}\n";
-  const std::string inputs[] = {a + b, Gzip(a) + Gzip(b), Bzip2(a) + Bzip2(b), Xz(a) + Xz(b), Zstd(a) + Zstd(b)};
+  std::string a = sample_log(20000), b = "second member ${jndi:ldap://x/a}\n";
+  const std::string inputs[] = {a + b, gzip(a) + gzip(b), bzip2(a) + bzip2(b), xz(a) + xz(b), zstd(a) + zstd(b)};
   for (const std::string& data : inputs) {
     for (size_t chunk : {1, 4097, 1 << 20}) {
       std::string text;
       ReadStats stats;
-      Status s = ReadBlocks(ChunkedReader(data, chunk), [&](std::string_view block, uint64_t) { text += block; },
+      Status s = read_blocks(chunked_reader(data, chunk), [&](std::string_view block, uint64_t) { text += block; },
                             ReadOptions{64 * 1024, 1 << 20}, &stats);
-      EXPECT_TRUE(s.ok()) << CompressionName(stats.compression) << ": " << s.error();
-      EXPECT_TRUE(text == a + b) << CompressionName(stats.compression) << " in " << chunk << "-byte reads";
+      EXPECT_TRUE(s.ok()) << compression_name(stats.compression) << ": " << s.error();
+      EXPECT_TRUE(text == a + b) << compression_name(stats.compression) << " in " << chunk << "-byte reads";
       EXPECT_EQ(stats.bytes_in, data.size());
     }
   }
 }
 
 TEST(ReaderTest, AByteStreamErrorEndsTheReadAfterItsText) {
-  std::string log = SampleLog(100);
+  std::string log = sample_log(100);
   size_t cut = log.find('\n', log.size() / 2) + 1;
   std::string text;
-  Status s = ReadBlocks(ChunkedReader(log, 100, cut, "CRC mismatch"),
+  Status s = read_blocks(chunked_reader(log, 100, cut, "CRC mismatch"),
                         [&](std::string_view block, uint64_t) { text += block; });
   EXPECT_EQ(s.error(), "CRC mismatch");
   EXPECT_EQ(text, log.substr(0, cut));
 }
 
 TEST(ReaderTest, GzipTrailingGarbageIsIgnored) {
-  ReadResult r = ReadAll(Gzip("line\n") + std::string(512, '\0'));
+  ReadResult r = read_all(gzip("line\n") + std::string(512, '\0'));
   EXPECT_TRUE(r.status.ok()) << r.status.error();
   EXPECT_EQ(r.text, "line\n");
 }
 
 TEST(ReaderTest, DamageIsAnErrorAfterTheGoodPart) {
-  std::string log = SampleLog(50000);
-  for (std::string data : {Gzip(log), Bzip2(log), Xz(log), Zstd(log)}) {
+  std::string log = sample_log(50000);
+  for (std::string data : {gzip(log), bzip2(log), xz(log), zstd(log)}) {
     data.resize(data.size() / 2);
-    ReadResult r = ReadAll(data, ReadOptions{64 * 1024, 1 << 20});
-    EXPECT_FALSE(r.status.ok()) << CompressionName(r.stats.compression);
-    EXPECT_GT(r.text.size(), 0u) << CompressionName(r.stats.compression);
-    EXPECT_TRUE(r.text == log.substr(0, r.text.size())) << CompressionName(r.stats.compression);
+    ReadResult r = read_all(data, ReadOptions{64 * 1024, 1 << 20});
+    EXPECT_FALSE(r.status.ok()) << compression_name(r.stats.compression);
+    EXPECT_GT(r.text.size(), 0u) << compression_name(r.stats.compression);
+    EXPECT_TRUE(r.text == log.substr(0, r.text.size())) << compression_name(r.stats.compression);
   }
 }
 
@@ -192,38 +192,38 @@ TEST(ReaderTest, LongLinesAndAnyBytes) {
   line[1000] = '\0';
   line[2000] = '\xff';
   std::string data = "a\n" + line + "\nb";
-  ReadResult r = ReadAll(data, ReadOptions{4096, 65536});
+  ReadResult r = read_all(data, ReadOptions{4096, 65536});
   EXPECT_TRUE(r.status.ok());
   EXPECT_TRUE(r.text == data);
   for (const std::string& b : r.blocks) EXPECT_LE(b.size(), 65536u + 4096u);
 }
 
 TEST(ReaderTest, GzipFastAndStreamingPathsAgree) {
-  std::string big = SampleLog(60000), small = "tail ${jndi:ldap://x/a}\n";
+  std::string big = sample_log(60000), small = "tail ${jndi:ldap://x/a}\n";
   // The first member is much larger than the last one's ISIZE: the output
   // buffer has to grow.
-  std::string data = Gzip(big) + Gzip(small) + Gzip(big.substr(0, 1000));
+  std::string data = gzip(big) + gzip(small) + gzip(big.substr(0, 1000));
   std::string want = big + small + big.substr(0, 1000);
-  ReadResult fast = ReadAll(data, ReadOptions{64 * 1024, 1 << 20});
-  ReadResult slow = ReadAll(data, ReadOptions{64 * 1024, 1 << 20, 64});  // too large for the whole-member path
-  ReadResult grown = ReadAll(data, ReadOptions{64 * 1024, 1 << 20, 2 * big.size()});
+  ReadResult fast = read_all(data, ReadOptions{64 * 1024, 1 << 20});
+  ReadResult slow = read_all(data, ReadOptions{64 * 1024, 1 << 20, 64});  // too large for the whole-member path
+  ReadResult grown = read_all(data, ReadOptions{64 * 1024, 1 << 20, 2 * big.size()});
   for (const ReadResult* r : {&fast, &slow, &grown}) {
     EXPECT_TRUE(r->status.ok()) << r->status.error();
     EXPECT_TRUE(r->text == want) << r->text.size() << " vs " << want.size();
     EXPECT_EQ(r->stats.bytes_in, data.size());
   }
   // A member larger than the limit switches to zlib for the rest.
-  ReadResult capped = ReadAll(data, ReadOptions{64 * 1024, 1 << 20, big.size() / 2 + data.size()});
+  ReadResult capped = read_all(data, ReadOptions{64 * 1024, 1 << 20, big.size() / 2 + data.size()});
   EXPECT_TRUE(capped.status.ok()) << capped.status.error();
   EXPECT_TRUE(capped.text == want);
 }
 
 TEST(ReaderTest, DamagedSecondMemberKeepsTheFirst) {
-  std::string a = SampleLog(3000), b = SampleLog(40000);
-  std::string second = Gzip(b);
+  std::string a = sample_log(3000), b = sample_log(40000);
+  std::string second = gzip(b);
   second[second.size() / 2] ^= 0x55;
   second[second.size() / 2 + 1] ^= 0x55;
-  ReadResult r = ReadAll(Gzip(a) + second, ReadOptions{64 * 1024, 1 << 20});
+  ReadResult r = read_all(gzip(a) + second, ReadOptions{64 * 1024, 1 << 20});
   EXPECT_FALSE(r.status.ok());
   EXPECT_NE(r.status.error().find("gzip"), std::string::npos) << r.status.error();
   ASSERT_GE(r.text.size(), a.size());
@@ -231,8 +231,8 @@ TEST(ReaderTest, DamagedSecondMemberKeepsTheFirst) {
 }
 
 TEST(ReaderTest, GzipFromAPipeStreams) {
-  std::string log = SampleLog(20000);
-  std::string data = Gzip(log) + Gzip("x\n");
+  std::string log = sample_log(20000);
+  std::string data = gzip(log) + gzip("x\n");
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   pid_t child = fork();
@@ -248,7 +248,7 @@ TEST(ReaderTest, GzipFromAPipeStreams) {
   }
   close(fds[1]);
   std::string text;
-  Status s = ReadBlocks(fds[0], [&](std::string_view block, uint64_t) { text += block; });
+  Status s = read_blocks(fds[0], [&](std::string_view block, uint64_t) { text += block; });
   close(fds[0]);
   int status = 0;
   waitpid(child, &status, 0);
@@ -257,7 +257,7 @@ TEST(ReaderTest, GzipFromAPipeStreams) {
 }
 
 TEST(ReaderTest, EmptyInput) {
-  ReadResult r = ReadAll("");
+  ReadResult r = read_all("");
   EXPECT_TRUE(r.status.ok());
   EXPECT_TRUE(r.blocks.empty());
 }

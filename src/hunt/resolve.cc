@@ -5,11 +5,11 @@
 namespace l4s::hunt {
 namespace {
 
-bool IsDos(EvalOutcome o) {
+bool is_dos(EvalOutcome o) {
   return o == EvalOutcome::kInfiniteLoop || o == EvalOutcome::kStackOverflow || o == EvalOutcome::kBudgetExceeded;
 }
 
-void AddDistinct(const std::vector<std::string>& from, std::vector<std::string>* to) {
+void add_distinct(const std::vector<std::string>& from, std::vector<std::string>* to) {
   for (const std::string& s : from) {
     if (std::find(to->begin(), to->end(), s) == to->end()) to->push_back(s);
   }
@@ -17,7 +17,7 @@ void AddDistinct(const std::vector<std::string>& from, std::vector<std::string>*
 
 }  // namespace
 
-std::string_view VerdictName(Verdict verdict) {
+std::string_view verdict_name(Verdict verdict) {
   switch (verdict) {
     case Verdict::kInert: return "inert";
     case Verdict::kDosOnly: return "dos_only";
@@ -27,9 +27,9 @@ std::string_view VerdictName(Verdict verdict) {
   return "inert";
 }
 
-Resolution Resolve(std::string_view text, const LookupEnvironment& env, const EvalLimits& limits) {
-  Evaluation subst = EvaluateLookups(text, EvalPath::kSubstitute, env, limits);
-  Evaluation message = EvaluateLookups(text, EvalPath::kMessage, env, limits);
+Resolution resolve(std::string_view text, const LookupEnvironment& env, const EvalLimits& limits) {
+  Evaluation subst = evaluate_lookups(text, EvalPath::kSubstitute, env, limits);
+  Evaluation message = evaluate_lookups(text, EvalPath::kMessage, env, limits);
 
   Resolution r;
   r.substitute_outcome = subst.outcome;
@@ -44,18 +44,18 @@ Resolution Resolve(std::string_view text, const LookupEnvironment& env, const Ev
   }
 
   std::vector<std::string> names;
-  AddDistinct(subst.jndi_names, &names);
-  AddDistinct(message.jndi_names, &names);
-  AddDistinct(subst.exfiltrated, &r.exfiltrated);
-  AddDistinct(message.exfiltrated, &r.exfiltrated);
+  add_distinct(subst.jndi_names, &names);
+  add_distinct(message.jndi_names, &names);
+  add_distinct(subst.exfiltrated, &r.exfiltrated);
+  add_distinct(message.exfiltrated, &r.exfiltrated);
   std::string_view host_name;
   if (auto it = env.properties.find("hostName"); it != env.properties.end()) host_name = it->second;
-  for (const std::string& name : names) r.targets.push_back(AnalyzeJndiName(name, host_name));
+  for (const std::string& name : names) r.targets.push_back(analyze_jndi_name(name, host_name));
 
   if (!r.targets.empty()) {
     bool passes = std::any_of(r.targets.begin(), r.targets.end(), [](const JndiTarget& t) { return t.passes_2_15; });
     r.verdict = passes ? Verdict::kPasses215Checks : Verdict::kReachesJndi214;
-  } else if (IsDos(subst.outcome) || IsDos(message.outcome)) {
+  } else if (is_dos(subst.outcome) || is_dos(message.outcome)) {
     r.verdict = Verdict::kDosOnly;
   }
   return r;

@@ -20,7 +20,7 @@ enum class Verdict {
 };
 
 // "inert", "dos_only", "reaches_jndi_2.14", "passes_2.15_checks".
-std::string_view VerdictName(Verdict verdict);
+std::string_view verdict_name(Verdict verdict);
 
 struct Resolution {
   Verdict verdict = Verdict::kInert;
@@ -35,6 +35,6 @@ struct Resolution {
   uint64_t jndi_calls = 0;  // on the %m path (the number of lookups one logged line triggers)
 };
 
-Resolution Resolve(std::string_view text, const LookupEnvironment& env = {}, const EvalLimits& limits = {});
+Resolution resolve(std::string_view text, const LookupEnvironment& env = {}, const EvalLimits& limits = {});
 
 }  // namespace l4s::hunt

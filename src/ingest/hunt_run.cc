@@ -42,8 +42,8 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
   for (size_t i = 0; i < work.size(); ++i) work[i] = i;
   std::stable_sort(work.begin(), work.end(), [&](size_t a, size_t b) { return inputs_[a].size > inputs_[b].size; });
 
-  writer.Begin(*rep);
-  core::OrderedSpool spool(inputs_.size(), [&](std::string_view bytes) { writer.Write(bytes); });
+  writer.begin(*rep);
+  core::OrderedSpool spool(inputs_.size(), [&](std::string_view bytes) { writer.write(bytes); });
   std::vector<InputHunt> results(inputs_.size());
   std::mutex tally_mu;
   std::atomic<size_t> next{0};
@@ -53,20 +53,20 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
     for (size_t k; (k = next.fetch_add(1)) < work.size();) {
       const size_t i = work[k];
       auto take = [&](hunt::Detection&& d) {
-        mine.Add(d);
-        chunk += writer.Format(d);
+        mine.add(d);
+        chunk += writer.format(d);
         if (chunk.size() >= (64u << 10)) {
-          spool.Append(i, chunk);
+          spool.append(i, chunk);
           chunk.clear();
         }
       };
       results[i] = hunt_input(inputs_[i].path, options_.input, take);
-      spool.Append(i, chunk);
+      spool.append(i, chunk);
       chunk.clear();
-      spool.Close(i);
+      spool.close(i);
     }
     std::lock_guard<std::mutex> l(tally_mu);
-    tally_.Merge(mine);
+    tally_.merge(mine);
   };
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < std::min<size_t>(options_.walk.threads, inputs_.size()); ++t) pool.emplace_back(worker);
@@ -77,7 +77,7 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
 
   std::vector<hunt::HuntError> errors = std::move(walk_errors_);
   for (InputHunt& result : results) {
-    for (CaptureHunt& c : result.captures) pcap::AddContextToHuntReport(std::move(c.result), c.bytes, rep);
+    for (CaptureHunt& c : result.captures) pcap::add_context_to_hunt_report(std::move(c.result), c.bytes, rep);
     for (const hunt::FileHunt& h : result.logs) {
       rep->stats.files++;
       rep->stats.bytes_read += h.bytes_in;
@@ -93,7 +93,7 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
   rep->stats.errors = rep->errors.size();
   rep->stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   rep->finished = now_iso8601();
-  writer.End(*rep, tally_);
+  writer.end(*rep, tally_);
 }
 
 }  // namespace l4s::ingest

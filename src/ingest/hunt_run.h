@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fs/walker.h"
-#include "hunt/hunt_report.h"
+#include "hunt/hunt_writer.h"
 #include "ingest/input.h"
 
 namespace l4s::ingest {

@@ -17,8 +17,8 @@ namespace l4s::ingest {
 namespace {
 
 // The first bytes of a regular file; empty for anything else (FIFOs and
-// devices are left to HuntPath, which refuses them without blocking).
-std::string FileHead(const std::string& path) {
+// devices are left to hunt_path, which refuses them without blocking).
+std::string file_head(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return "";
   struct stat st;
@@ -29,7 +29,7 @@ std::string FileHead(const std::string& path) {
   return head;
 }
 
-bool LooksLikeZip(std::string_view head) { return archive::looks_like_zip(head.data(), head.size()); }
+bool looks_like_zip(std::string_view head) { return archive::looks_like_zip(head.data(), head.size()); }
 
 // A zip member as a stdio stream, for libpcap: sequential reads, and ftell.
 class MemberFile {
@@ -37,7 +37,7 @@ class MemberFile {
   explicit MemberFile(archive::ZipEntryStream* stream) : stream_(stream) {}
 
   // Owned by the caller; this object must outlive it.
-  FILE* Open() {
+  FILE* open() {
     cookie_io_functions_t io{};
     io.read = [](void* cookie, char* buf, size_t size) -> ssize_t {
       auto* self = static_cast<MemberFile*>(cookie);
@@ -72,14 +72,14 @@ class ZipHunter {
   ZipHunter(const InputOptions& options, const hunt::DetectionSink& sink, InputHunt* out)
       : options_(options), sink_(sink), out_(out), budget_(options.nested_zip_memory) {}
 
-  void AddCapture(CaptureHunt&& hunt) {
+  void add_capture(CaptureHunt&& hunt) {
     // Copies: the incidents found in the capture still refer to its detections.
     for (const hunt::Detection& d : hunt.result.detections) sink_(hunt::Detection(d));
     out_->captures.push_back(std::move(hunt));
   }
 
   // Hunts every member of the zip in `source`, named `name`.
-  void Hunt(archive::SourcePtr source, const std::string& name, int depth) {
+  void hunt(archive::SourcePtr source, const std::string& name, int depth) {
     Result<archive::ZipReader> zip = archive::ZipReader::open(std::move(source));
     if (!zip) {
       out_->errors.push_back({name, "not a readable zip: " + zip.error()});
@@ -87,38 +87,38 @@ class ZipHunter {
     }
     for (const archive::ZipEntry& entry : zip->entries()) {
       if (entry.is_directory()) continue;
-      HuntMember(*zip, entry, name + "!/" + entry.name, depth);
+      hunt_member(*zip, entry, name + "!/" + entry.name, depth);
     }
   }
 
  private:
-  void HuntMember(const archive::ZipReader& zip, const archive::ZipEntry& entry, const std::string& name,
+  void hunt_member(const archive::ZipReader& zip, const archive::ZipEntry& entry, const std::string& name,
                   int depth) {
     Result<std::string> head = zip.peek(entry, 8);
     if (!head) return out_->errors.push_back({name, head.error()});
-    if (LooksLikeZip(*head)) {
+    if (looks_like_zip(*head)) {
       if (depth >= options_.max_zip_depth) {
         return out_->errors.push_back({name, "zip nested deeper than " + std::to_string(options_.max_zip_depth)});
       }
       Result<archive::SourcePtr> inner = zip.open_entry(entry, budget_, UINT64_MAX);
       if (!inner) return out_->errors.push_back({name, inner.error()});
-      return Hunt(std::move(*inner), name, depth + 1);
+      return hunt(std::move(*inner), name, depth + 1);
     }
     Result<std::unique_ptr<archive::ZipEntryStream>> stream = archive::ZipEntryStream::open(zip, entry);
     if (!stream) return out_->errors.push_back({name, stream.error()});
-    if (pcap::SniffCapture(*head) != pcap::CaptureFormat::kNone) {
+    if (pcap::sniff_capture(*head) != pcap::CaptureFormat::kNone) {
       MemberFile file(stream->get());
-      FILE* f = file.Open();
+      FILE* f = file.open();
       if (f == nullptr) return out_->errors.push_back({name, "cannot open as a stream"});
       pcap::AnalyzerOptions capture = options_.capture;
       capture.capture_name = name;
-      CaptureHunt hunt{pcap::HuntCaptureStream(f, capture), 0};
+      CaptureHunt hunt{pcap::hunt_capture_stream(f, capture), 0};
       if (!file.error().empty()) hunt.result.errors.push_back(name + ": " + file.error());
       hunt.bytes = file.position();
-      return AddCapture(std::move(hunt));
+      return add_capture(std::move(hunt));
     }
     hunt::ByteReader reader = [&](char* buf, size_t cap) { return (*stream)->read(buf, cap); };
-    out_->logs.push_back(hunt::HuntReader(reader, name, options_.log, sink_));
+    out_->logs.push_back(hunt::hunt_reader(reader, name, options_.log, sink_));
   }
 
   const InputOptions& options_;
@@ -132,24 +132,24 @@ class ZipHunter {
 InputHunt hunt_input(const std::string& path, const InputOptions& options, const hunt::DetectionSink& sink) {
   InputHunt out;
   ZipHunter zips(options, sink, &out);
-  const std::string head = path == "-" ? "" : FileHead(path);
-  if (LooksLikeZip(head)) {
+  const std::string head = path == "-" ? "" : file_head(path);
+  if (looks_like_zip(head)) {
     Result<archive::SourcePtr> source = archive::open_file_source(path);
     if (!source) {
       out.errors.push_back({path, source.error()});
     } else {
-      zips.Hunt(std::move(*source), path, 1);
+      zips.hunt(std::move(*source), path, 1);
     }
     return out;
   }
   // libpcap reads '-' as stdin.
-  if (options.force_capture || pcap::SniffCapture(head) != pcap::CaptureFormat::kNone) {
+  if (options.force_capture || pcap::sniff_capture(head) != pcap::CaptureFormat::kNone) {
     struct stat st;
     uint64_t bytes = path != "-" && stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-    zips.AddCapture({pcap::HuntCapture(path, options.capture), bytes});
+    zips.add_capture({pcap::hunt_capture(path, options.capture), bytes});
     return out;
   }
-  out.logs.push_back(path == "-" ? hunt::HuntStream(0, "-", options.log, sink) : hunt::HuntPath(path, options.log, sink));
+  out.logs.push_back(path == "-" ? hunt::hunt_stream(0, "-", options.log, sink) : hunt::hunt_path(path, options.log, sink));
   return out;
 }
 

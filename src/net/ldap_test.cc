@@ -86,7 +86,7 @@ TEST(LdapTest, RejectsIndefiniteOversizedAndForeign) {
   EXPECT_EQ(ldap_frame(B(unhex("3084ffffffff")), &size), ParseStatus::kTooLarge);         // 4 GiB
   EXPECT_EQ(ldap_frame(B(unhex("3083010001")), &size), ParseStatus::kTooLarge);           // 64 KiB + 1
   EXPECT_EQ(ldap_frame(B(std::string("GET / HTTP/1.1\r\n")), &size), ParseStatus::kMalformed);
-  EXPECT_EQ(ldap_frame(B(unhex("160303")), &size), ParseStatus::kMalformed);              // TLS ClientHello (ldaps)
+  EXPECT_EQ(ldap_frame(B(unhex("160303")), &size), ParseStatus::kMalformed);              // TLS client_hello (ldaps)
   // Structurally broken messages.
   EXPECT_FALSE(ldap_parse(B(unhex("3003020101"))).ok());                                  // no protocolOp
   EXPECT_FALSE(ldap_parse(B(unhex("30050200630100"))).ok());                              // empty messageID

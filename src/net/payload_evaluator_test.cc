@@ -40,12 +40,12 @@ TEST(PayloadEvaluatorTest, EveryVariantReachesTheCanaryThroughLog4jsOwnRules) {
       for (bool config_file : {true, false}) {
         hunt::LookupEnvironment env;
         env.config_file = config_file;
-        hunt::Evaluation e = hunt::EvaluateLookups("User-Agent: " + *payload, path, env);
+        hunt::Evaluation e = hunt::evaluate_lookups("User-Agent: " + *payload, path, env);
         ASSERT_EQ(e.outcome, hunt::EvalOutcome::kCompleted) << v.id;
         ASSERT_EQ(e.jndi_names.size(), 1u) << v.id << ": " << *payload;
         const std::string& name = e.jndi_names[0];
         EXPECT_NE(name.find(token), std::string::npos) << v.id << ": " << name;
-        hunt::JndiTarget t = hunt::AnalyzeJndiName(name);
+        hunt::JndiTarget t = hunt::analyze_jndi_name(name);
         const Expected want = expected_target(v.id);
         EXPECT_EQ(t.scheme, want.scheme) << v.id << ": " << name;
         EXPECT_TRUE(t.remote) << v.id << ": " << name;
@@ -65,7 +65,7 @@ TEST(PayloadEvaluatorTest, EveryVariantReachesTheCanaryThroughLog4jsOwnRules) {
 TEST(PayloadEvaluatorTest, LdapInfoSmugglesJavaVersionAndHostName) {
   auto p = make_payload(*find_variant("ldap-info"), PayloadContext{}, "tok");
   ASSERT_TRUE(p.ok());
-  hunt::Evaluation e = hunt::EvaluateLookups(*p, hunt::EvalPath::kSubstitute);
+  hunt::Evaluation e = hunt::evaluate_lookups(*p, hunt::EvalPath::kSubstitute);
   ASSERT_EQ(e.jndi_names.size(), 1u);
   EXPECT_EQ(e.jndi_names[0], "ldap://127.0.0.1:1389/tok/Java version 1.8.0_181/victim-host");
 }

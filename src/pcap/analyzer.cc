@@ -99,22 +99,22 @@ struct Flow {
   Flow(size_t max_ooo) : dir{Direction(max_ooo), Direction(max_ooo)} {}
 };
 
-bool StartsWithCi(std::string_view s, std::string_view prefix) {
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
   return true;
 }
 
-bool IsClassPath(std::string_view uri) {
+bool is_class_path(std::string_view uri) {
   size_t q = uri.find_first_of("?#");
   std::string_view path = uri.substr(0, q);
-  return path.size() >= 6 && StartsWithCi(path.substr(path.size() - 6), ".class");
+  return path.size() >= 6 && starts_with_ci(path.substr(path.size() - 6), ".class");
 }
 
-std::string HostKey(std::string_view host) {
+std::string host_key(std::string_view host) {
   IpAddr ip;
-  if (ParseIpAddr(host, &ip)) return ip.ToString();
+  if (parse_ip_addr(host, &ip)) return ip.to_string();
   std::string h(host);
   std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
   while (!h.empty() && h.back() == '.') h.pop_back();
@@ -123,7 +123,7 @@ std::string HostKey(std::string_view host) {
 
 }  // namespace
 
-std::string_view EventKindName(EventKind kind) {
+std::string_view event_kind_name(EventKind kind) {
   switch (kind) {
     case EventKind::kLdapSearch: return "ldap_search";
     case EventKind::kRmiLookup: return "rmi_lookup";
@@ -138,11 +138,11 @@ std::string_view EventKindName(EventKind kind) {
   return "unknown";
 }
 
-bool IsContextEvent(EventKind kind) {
+bool is_context_event(EventKind kind) {
   return kind == EventKind::kTcpConnect || kind == EventKind::kDnsQuery || kind == EventKind::kTlsClientHello;
 }
 
-std::string IsoTime(double time) {
+std::string iso_time(double time) {
   if (!(time >= 0) || time > 1e11) time = 0;
   time_t secs = static_cast<time_t>(time);
   long micros = static_cast<long>((time - static_cast<double>(secs)) * 1e6 + 0.5);
@@ -161,7 +161,7 @@ std::string IsoTime(double time) {
 struct CaptureAnalyzer::Impl {
   Impl(int link_type, AnalyzerOptions o) : options(std::move(o)), decoder(link_type) {
     result.path = options.capture_name;
-    result.link_type = LinkTypeName(link_type);
+    result.link_type = link_type_name(link_type);
   }
 
   AnalyzerOptions options;
@@ -175,14 +175,14 @@ struct CaptureAnalyzer::Impl {
   // attempt that may follow (clock slack), then go.
   std::vector<NetEvent> context;
   std::deque<NetEvent> recent;
-  std::unordered_set<std::string> wanted;  // HostKey of every remote callback host named so far
+  std::unordered_set<std::string> wanted;  // host_key of every remote callback host named so far
   double now = 0;
   uint64_t frame = 0;
   double last_sweep = 0;
 
   // ---- emitting -----------------------------------------------------------
 
-  FlowEndpoints Endpoints(const Flow& f, int d) const {
+  FlowEndpoints endpoints(const Flow& f, int d) const {
     FlowEndpoints e;
     e.protocol = "tcp";
     e.src_ip = d == 0 ? f.client_text : f.server_text;
@@ -192,7 +192,7 @@ struct CaptureAnalyzer::Impl {
     return e;
   }
 
-  size_t Emit(EventKind kind, FlowEndpoints flow, std::string name, std::string detail, bool served,
+  size_t emit(EventKind kind, FlowEndpoints flow, std::string name, std::string detail, bool served,
               bool fingerprint) {
     NetEvent e;
     e.kind = kind;
@@ -203,8 +203,8 @@ struct CaptureAnalyzer::Impl {
     e.detail = std::move(detail);
     e.served = served;
     e.jndi_fingerprint = fingerprint;
-    if (IsContextEvent(kind)) {
-      if (Wanted(e)) {
+    if (is_context_event(kind)) {
+      if (wanted(e)) {
         context.push_back(std::move(e));
       } else {
         recent.push_back(std::move(e));
@@ -217,24 +217,24 @@ struct CaptureAnalyzer::Impl {
     return result.events.size() - 1;
   }
 
-  bool Wanted(const NetEvent& e) const {
+  bool wanted(const NetEvent& e) const {
     if (wanted.empty()) return false;
-    if (wanted.count(HostKey(e.flow.dst_ip))) return true;
-    return !e.name.empty() && wanted.count(HostKey(e.name));
+    if (wanted.count(host_key(e.flow.dst_ip))) return true;
+    return !e.name.empty() && wanted.count(host_key(e.name));
   }
 
   // Examines one line-sized piece of text; records a detection when Log4j
   // would reach JNDI (or recurse) on it.
-  void Examine(std::string_view text, const FlowEndpoints& flow, std::string_view field, std::string_view header,
+  void examine(std::string_view text, const FlowEndpoints& flow, std::string_view field, std::string_view header,
                const Direction* http) {
     if (text.size() > kMaxLine) text = text.substr(0, kMaxLine);
-    if (!hunt::HasTrigger(text)) return;
-    std::optional<hunt::Detection> d = hunt::ExamineLine(text);
+    if (!hunt::has_trigger(text)) return;
+    std::optional<hunt::Detection> d = hunt::examine_line(text);
     if (!d) return;
     hunt::Detection& det = *d;
     det.file = options.capture_name;
     det.line = frame;
-    det.timestamp = IsoTime(now);
+    det.timestamp = iso_time(now);
     det.source_ip = flow.src_ip;
     hunt::NetworkContext net;
     net.protocol = flow.protocol;
@@ -256,11 +256,11 @@ struct CaptureAnalyzer::Impl {
     result.detections.push_back(std::move(det));
     size_t before = wanted.size();
     for (const hunt::JndiTarget& t : result.detections.back().jndi)
-      if (t.remote && !t.host.empty()) wanted.insert(HostKey(t.host));
+      if (t.remote && !t.host.empty()) wanted.insert(host_key(t.host));
     if (wanted.size() != before) {
       std::deque<NetEvent> rest;
       for (NetEvent& e : recent) {
-        if (e.time >= now - kCorrelationSlack && Wanted(e)) context.push_back(std::move(e));
+        if (e.time >= now - kCorrelationSlack && wanted(e)) context.push_back(std::move(e));
         else rest.push_back(std::move(e));
       }
       recent.swap(rest);
@@ -268,22 +268,22 @@ struct CaptureAnalyzer::Impl {
   }
 
   // Examines text holding several lines (bodies, raw payloads) line by line.
-  void ExamineLines(std::string_view text, const FlowEndpoints& flow, std::string_view field, const Direction* http) {
-    if (!hunt::HasTrigger(text)) return;
+  void examine_lines(std::string_view text, const FlowEndpoints& flow, std::string_view field, const Direction* http) {
+    if (!hunt::has_trigger(text)) return;
     size_t pos = 0;
     while (pos < text.size()) {
       size_t nl = text.find('\n', pos);
       size_t end = nl == std::string_view::npos ? text.size() : nl;
       std::string_view line = text.substr(pos, end - pos);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      for (size_t off = 0; off < line.size(); off += kMaxLine) Examine(line.substr(off, kMaxLine), flow, field, "", http);
+      for (size_t off = 0; off < line.size(); off += kMaxLine) examine(line.substr(off, kMaxLine), flow, field, "", http);
       pos = end + 1;
     }
   }
 
   // ---- TCP ------------------------------------------------------------------
 
-  void OnTcp(const PacketView& p) {
+  void on_tcp(const PacketView& p) {
     FlowKey key;
     bool forward = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
     key.a = forward ? p.src : p.dst;
@@ -297,13 +297,13 @@ struct CaptureAnalyzer::Impl {
       Flow& old = *it->second;
       bool same_client = old.client_ip == p.src && old.client_port == p.src_port;
       if (!same_client || old.dir[0].finished || old.dir[1].finished || old.dir[0].tcp.started()) {
-        CloseFlow(*it->second);
+        close_flow(*it->second);
         flows.erase(it);
         it = flows.end();
       }
     }
     if (it == flows.end()) {
-      if (flows.size() >= options.max_flows) EvictOldest();
+      if (flows.size() >= options.max_flows) evict_oldest();
       auto flow = std::make_unique<Flow>(options.max_stream_buffer);
       // The client: the SYN's sender; for a SYN+ACK its receiver; otherwise
       // the first sender seen (a capture that starts mid-connection).
@@ -312,11 +312,11 @@ struct CaptureAnalyzer::Impl {
       flow->server_ip = src_is_client ? p.dst : p.src;
       flow->client_port = src_is_client ? p.src_port : p.dst_port;
       flow->server_port = src_is_client ? p.dst_port : p.src_port;
-      flow->client_text = flow->client_ip.ToString();
-      flow->server_text = flow->server_ip.ToString();
+      flow->client_text = flow->client_ip.to_string();
+      flow->server_text = flow->server_ip.to_string();
       it = flows.emplace(key, std::move(flow)).first;
       result.stats.tcp_flows++;
-      Emit(EventKind::kTcpConnect, Endpoints(*it->second, 0), "", syn ? "syn" : "mid-stream", false, false);
+      emit(EventKind::kTcpConnect, endpoints(*it->second, 0), "", syn ? "syn" : "mid-stream", false, false);
     }
     Flow& f = *it->second;
     f.last_time = now;
@@ -324,47 +324,47 @@ struct CaptureAnalyzer::Impl {
     Direction& dir = f.dir[d];
     if (!dir.finished) {
       size_t before = dir.buf.size();
-      dir.tcp.Add(p.seq, syn, p.payload, &dir.buf);
-      if (dir.buf.size() != before) Process(f, d);
+      dir.tcp.add(p.seq, syn, p.payload, &dir.buf);
+      if (dir.buf.size() != before) process(f, d);
     }
     if (p.tcp_flags & kTcpRst) {
-      CloseFlow(f);
+      close_flow(f);
       flows.erase(it);
       return;
     }
     if ((p.tcp_flags & kTcpFin) && !dir.finished) {
-      FinishDirection(f, d);
+      finish_direction(f, d);
       if (f.dir[0].finished && f.dir[1].finished) {
         result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
         flows.erase(it);
       }
     }
-    if (now - last_sweep > 30 || now < last_sweep) Sweep();
+    if (now - last_sweep > 30 || now < last_sweep) sweep();
   }
 
-  void FinishDirection(Flow& f, int d) {
+  void finish_direction(Flow& f, int d) {
     Direction& dir = f.dir[d];
     if (dir.finished) return;
-    dir.tcp.Flush(&dir.buf);
+    dir.tcp.flush(&dir.buf);
     // A body cut short (capture end, lost framing) is examined with what came.
-    if (!dir.buf.empty() || !dir.body.empty()) Process(f, d, /*at_end=*/true);
+    if (!dir.buf.empty() || !dir.body.empty()) process(f, d, /*at_end=*/true);
     dir.finished = true;
     dir.buf.clear();
     dir.buf.shrink_to_fit();
     dir.body.clear();
   }
 
-  void CloseFlow(Flow& f) {
-    FinishDirection(f, 0);
-    FinishDirection(f, 1);
+  void close_flow(Flow& f) {
+    finish_direction(f, 0);
+    finish_direction(f, 1);
     result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
   }
 
-  void Sweep() {
+  void sweep() {
     last_sweep = now;
     for (auto it = flows.begin(); it != flows.end();) {
       if (now - it->second->last_time > options.flow_timeout) {
-        CloseFlow(*it->second);
+        close_flow(*it->second);
         it = flows.erase(it);
       } else {
         ++it;
@@ -374,7 +374,7 @@ struct CaptureAnalyzer::Impl {
 
   // At the flow limit: closes the least recently active eighth of the flows
   // at once, so a flood of connections costs O(1) amortised per new flow.
-  void EvictOldest() {
+  void evict_oldest() {
     std::vector<double> times;
     times.reserve(flows.size());
     for (const auto& [key, flow] : flows) times.push_back(flow->last_time);
@@ -385,7 +385,7 @@ struct CaptureAnalyzer::Impl {
     size_t budget = k + 1;
     for (auto it = flows.begin(); it != flows.end() && budget > 0;) {
       if (it->second->last_time <= threshold) {
-        CloseFlow(*it->second);
+        close_flow(*it->second);
         it = flows.erase(it);
         result.stats.dropped_flows++;
         --budget;
@@ -397,10 +397,10 @@ struct CaptureAnalyzer::Impl {
 
   // ---- stream recognition and parsing ----------------------------------------
 
-  void Process(Flow& f, int d, bool at_end = false) {
+  void process(Flow& f, int d, bool at_end = false) {
     Direction& dir = f.dir[d];
     if (dir.mode == Mode::kUnknown) {
-      Mode m = Recognise(f, d, at_end);
+      Mode m = recognise(f, d, at_end);
       if (m == Mode::kUnknown) {
         if (dir.buf.size() > options.max_stream_buffer) dir.mode = Mode::kRaw;
         else return;
@@ -409,12 +409,12 @@ struct CaptureAnalyzer::Impl {
       }
     }
     switch (dir.mode) {
-      case Mode::kHttpRequest: HttpRequest(f, d, at_end); break;
-      case Mode::kHttpResponse: HttpResponse(f, d, at_end); break;
-      case Mode::kLdap: Ldap(f, d); break;
-      case Mode::kJrmpClient: JrmpClient(f, d); break;
-      case Mode::kJrmpServer: JrmpServer(f, d, at_end); break;
-      case Mode::kRaw: Raw(f, d, at_end); break;
+      case Mode::kHttpRequest: http_request(f, d, at_end); break;
+      case Mode::kHttpResponse: http_response(f, d, at_end); break;
+      case Mode::kLdap: ldap(f, d); break;
+      case Mode::kJrmpClient: jrmp_client(f, d); break;
+      case Mode::kJrmpServer: jrmp_server(f, d, at_end); break;
+      case Mode::kRaw: raw(f, d, at_end); break;
       case Mode::kIgnore: dir.buf.clear(); break;
       case Mode::kUnknown: break;
     }
@@ -425,7 +425,7 @@ struct CaptureAnalyzer::Impl {
     }
   }
 
-  Mode Recognise(Flow& f, int d, bool at_end) {
+  Mode recognise(Flow& f, int d, bool at_end) {
     Direction& dir = f.dir[d];
     std::string_view b = dir.buf;
     if (b.empty()) return Mode::kUnknown;
@@ -445,35 +445,35 @@ struct CaptureAnalyzer::Impl {
     }
     if (u.size() >= 6 && u[0] == 0x16 && u[1] == 0x03) {
       std::string sni;
-      net::ParseStatus s = ParseTlsSni(u, &sni);
+      net::ParseStatus s = parse_tls_sni(u, &sni);
       if (s == net::ParseStatus::kNeedMore && !at_end && b.size() < 64 * 1024) return Mode::kUnknown;
       if (s == net::ParseStatus::kOk)
-        Emit(EventKind::kTlsClientHello, Endpoints(f, d), sni, "", false, false);
+        emit(EventKind::kTlsClientHello, endpoints(f, d), sni, "", false, false);
       return Mode::kIgnore;
     }
-    if (LooksLikeHttpResponse(b)) return Mode::kHttpResponse;
+    if (looks_like_http_response(b)) return Mode::kHttpResponse;
     bool complete = true;
-    if (LooksLikeHttpRequest(b, &complete)) return Mode::kHttpRequest;
+    if (looks_like_http_request(b, &complete)) return Mode::kHttpRequest;
     if (!complete && !at_end) return Mode::kUnknown;
     return Mode::kRaw;
   }
 
-  void Raw(Flow& f, int d, bool at_end) {
+  void raw(Flow& f, int d, bool at_end) {
     Direction& dir = f.dir[d];
-    FlowEndpoints ep = Endpoints(f, d);
+    FlowEndpoints ep = endpoints(f, d);
     size_t last_nl = dir.buf.rfind('\n');
     if (at_end || dir.buf.size() >= kMaxLine) {
-      ExamineLines(dir.buf, ep, "payload", nullptr);
+      examine_lines(dir.buf, ep, "payload", nullptr);
       dir.buf.clear();
     } else if (last_nl != std::string::npos) {
-      ExamineLines(std::string_view(dir.buf).substr(0, last_nl + 1), ep, "payload", nullptr);
+      examine_lines(std::string_view(dir.buf).substr(0, last_nl + 1), ep, "payload", nullptr);
       dir.buf.erase(0, last_nl + 1);
     }
   }
 
-  void HttpRequest(Flow& f, int d, bool at_end) {
+  void http_request(Flow& f, int d, bool at_end) {
     Direction& dir = f.dir[d];
-    FlowEndpoints ep = Endpoints(f, d);
+    FlowEndpoints ep = endpoints(f, d);
     while (!dir.buf.empty()) {
       if (dir.http == HttpState::kHead) {
         // Bytes between messages (a stray CRLF) are skipped.
@@ -484,11 +484,11 @@ struct CaptureAnalyzer::Impl {
           dir.head_scan = 0;
           continue;
         }
-        size_t end = FindHeadEnd(dir.buf, dir.head_scan);
+        size_t end = find_head_end(dir.buf, dir.head_scan);
         if (end == std::string::npos) {
           if (dir.buf.size() > kMaxHead || at_end) {
             // Not a head we can read (too long, or cut off): examine it raw.
-            ExamineLines(dir.buf, ep, "payload", nullptr);
+            examine_lines(dir.buf, ep, "payload", nullptr);
             dir.buf.clear();
             dir.head_scan = 0;
             if (!at_end) dir.mode = Mode::kRaw;
@@ -497,26 +497,26 @@ struct CaptureAnalyzer::Impl {
           dir.head_scan = dir.buf.size();
           return;
         }
-        OnRequestHead(f, d, std::string_view(dir.buf).substr(0, end), ep);
+        on_request_head(f, d, std::string_view(dir.buf).substr(0, end), ep);
         dir.buf.erase(0, end);
         dir.head_scan = 0;
         continue;
       }
-      if (!BodyStep(dir, options.max_body)) break;
+      if (!body_step(dir, options.max_body)) break;
       if (dir.http == HttpState::kHead) {  // body complete
-        ExamineLines(dir.body, ep, "body", &dir);
+        examine_lines(dir.body, ep, "body", &dir);
         dir.body.clear();
       }
     }
     if (at_end && !dir.body.empty()) {
-      ExamineLines(dir.body, ep, "body", &dir);
+      examine_lines(dir.body, ep, "body", &dir);
       dir.body.clear();
     }
   }
 
   // Consumes body bytes per the framing in `dir`; keeps up to `keep_limit` of
   // them in dir.body. Returns false when it needs more bytes.
-  bool BodyStep(Direction& dir, size_t keep_limit) {
+  bool body_step(Direction& dir, size_t keep_limit) {
     auto keep = [&](size_t n) {
       if (dir.body.size() < keep_limit) dir.body.append(dir.buf, 0, std::min(n, keep_limit - dir.body.size()));
       dir.buf.erase(0, n);
@@ -589,22 +589,22 @@ struct CaptureAnalyzer::Impl {
     return false;
   }
 
-  void OnRequestHead(Flow& f, int d, std::string_view head, const FlowEndpoints& ep) {
+  void on_request_head(Flow& f, int d, std::string_view head, const FlowEndpoints& ep) {
     Direction& dir = f.dir[d];
     HttpHead h;
-    ParseHttpHead(head, &h);
+    parse_http_head(head, &h);
     dir.method = std::string(h.method.substr(0, 256));
     dir.uri = std::string(h.target.substr(0, 8192));
     dir.host = std::string(h.host.substr(0, 256));
     dir.user_agent = std::string(h.user_agent.substr(0, 1024));
-    if (hunt::HasTrigger(head)) {
-      Examine(h.first_line, ep, "request_line", "", &dir);
-      for (const HttpHeaderLine& line : h.headers) Examine(line.line, ep, "header", line.name, &dir);
+    if (hunt::has_trigger(head)) {
+      examine(h.first_line, ep, "request_line", "", &dir);
+      for (const HttpHeaderLine& line : h.headers) examine(line.line, ep, "header", line.name, &dir);
     }
     f.request_methods.push_back(dir.method);
     if (f.request_methods.size() > 64) f.request_methods.pop_front();
-    if (StartsWithCi(h.user_agent, "Java/") && IsClassPath(h.target)) {
-      size_t e = Emit(EventKind::kJavaClassFetch, ep, std::string(h.target), "User-Agent: " + dir.user_agent, false,
+    if (starts_with_ci(h.user_agent, "Java/") && is_class_path(h.target)) {
+      size_t e = emit(EventKind::kJavaClassFetch, ep, std::string(h.target), "User-Agent: " + dir.user_agent, false,
                       false);
       f.pending_fetches.push_back(e);
       if (f.pending_fetches.size() > 64) f.pending_fetches.pop_front();
@@ -620,7 +620,7 @@ struct CaptureAnalyzer::Impl {
     }
   }
 
-  void HttpResponse(Flow& f, int d, bool at_end) {
+  void http_response(Flow& f, int d, bool at_end) {
     Direction& dir = f.dir[d];
     while (!dir.buf.empty()) {
       if (dir.http == HttpState::kHead) {
@@ -628,9 +628,9 @@ struct CaptureAnalyzer::Impl {
         while (skip < dir.buf.size() && (dir.buf[skip] == '\r' || dir.buf[skip] == '\n')) ++skip;
         dir.buf.erase(0, skip);
         if (dir.buf.empty()) return;
-        size_t end = FindHeadEnd(dir.buf, dir.head_scan);
+        size_t end = find_head_end(dir.buf, dir.head_scan);
         if (end == std::string::npos) {
-          if (dir.buf.size() > kMaxHead || !LooksLikeHttpResponse(dir.buf)) {
+          if (dir.buf.size() > kMaxHead || !looks_like_http_response(dir.buf)) {
             dir.mode = Mode::kIgnore;
             dir.buf.clear();
           } else {
@@ -639,7 +639,7 @@ struct CaptureAnalyzer::Impl {
           return;
         }
         HttpHead h;
-        ParseHttpHead(std::string_view(dir.buf).substr(0, end), &h);
+        parse_http_head(std::string_view(dir.buf).substr(0, end), &h);
         dir.buf.erase(0, end);
         dir.head_scan = 0;
         if (h.status >= 100 && h.status < 200) continue;  // interim response: the real one follows
@@ -675,19 +675,19 @@ struct CaptureAnalyzer::Impl {
       }
       // Body: only the first bytes matter (the magic of a class fetch).
       size_t before = dir.body.size();
-      bool done = BodyStep(dir, 16);
-      if (dir.fetch_event != SIZE_MAX && before < 4 && dir.body.size() >= 4) MarkFetchMagic(dir);
+      bool done = body_step(dir, 16);
+      if (dir.fetch_event != SIZE_MAX && before < 4 && dir.body.size() >= 4) mark_fetch_magic(dir);
       if (dir.body.size() > 16) dir.body.resize(16);
       if (!done) break;
       if (dir.http == HttpState::kHead) {
-        if (dir.fetch_event != SIZE_MAX && dir.body.size() < 4) MarkFetchMagic(dir);
+        if (dir.fetch_event != SIZE_MAX && dir.body.size() < 4) mark_fetch_magic(dir);
         dir.fetch_event = SIZE_MAX;
         dir.body.clear();
       }
     }
   }
 
-  void MarkFetchMagic(Direction& dir) {
+  void mark_fetch_magic(Direction& dir) {
     if (dir.fetch_event >= result.events.size()) return;
     NetEvent& e = result.events[dir.fetch_event];
     Bytes b = net::as_bytes(dir.body);
@@ -700,7 +700,7 @@ struct CaptureAnalyzer::Impl {
     }
   }
 
-  void Ldap(Flow& f, int d) {
+  void ldap(Flow& f, int d) {
     Direction& dir = f.dir[d];
     while (!dir.buf.empty()) {
       Bytes u = net::as_bytes(dir.buf);
@@ -715,12 +715,12 @@ struct CaptureAnalyzer::Impl {
       Bytes whole = u.first(msg.total_size());
       net::BerReader r(msg.value);
       net::BerElement id, op;
-      if (r.expect(net::kBerInteger, &id) && r.next(&op)) OnLdapMessage(f, d, whole, op);
+      if (r.expect(net::kBerInteger, &id) && r.next(&op)) on_ldap_message(f, d, whole, op);
       dir.buf.erase(0, msg.total_size());
     }
   }
 
-  void OnLdapMessage(Flow& f, int d, Bytes whole, const net::BerElement& op) {
+  void on_ldap_message(Flow& f, int d, Bytes whole, const net::BerElement& op) {
     Direction& dir = f.dir[d];
     switch (op.tag) {
       case net::kLdapBindRequest: {
@@ -735,23 +735,23 @@ struct CaptureAnalyzer::Impl {
       }
       case net::kLdapSearchRequest: {
         LdapSearchShape shape;
-        if (!ParseLdapSearch(op.value, &shape)) break;
+        if (!parse_ldap_search(op.value, &shape)) break;
         if (!dir.anonymous_bind && !shape.jndi_shape) break;
         std::string detail = dir.exact_jndi_bind ? "JDK anonymous bind" : dir.anonymous_bind ? "anonymous bind" : "no bind";
         if (shape.jndi_shape) detail += ", JNDI lookup search (base scope, deref always, objectClass=*)";
-        uint16_t port = Endpoints(f, d).dst_port;
+        uint16_t port = endpoints(f, d).dst_port;
         if (port != 389 && port != 636 && port != 3268 && port != 3269)
           detail += ", port " + std::to_string(port) + " is not a directory port";
-        Emit(EventKind::kLdapSearch, Endpoints(f, d), Printable(shape.base_object, 4096), detail, false,
+        emit(EventKind::kLdapSearch, endpoints(f, d), printable(shape.base_object, 4096), detail, false,
              dir.exact_jndi_bind && shape.jndi_shape);
         break;
       }
       case 0x64: {  // SearchResultEntry
         LdapEntryInfo entry;
-        if (!ParseLdapEntry(op.value, &entry) || entry.java_attributes.empty()) break;
+        if (!parse_ldap_entry(op.value, &entry) || entry.java_attributes.empty()) break;
         std::string detail;
         for (const std::string& a : entry.java_attributes) detail += (detail.empty() ? "" : "; ") + a;
-        Emit(EventKind::kLdapJavaEntry, Endpoints(f, 1 - d), Printable(entry.dn, 4096), detail, true, false);
+        emit(EventKind::kLdapJavaEntry, endpoints(f, 1 - d), printable(entry.dn, 4096), detail, true, false);
         break;
       }
       default:
@@ -759,7 +759,7 @@ struct CaptureAnalyzer::Impl {
     }
   }
 
-  void JrmpClient(Flow& f, int d) {
+  void jrmp_client(Flow& f, int d) {
     Direction& dir = f.dir[d];
     while (!dir.buf.empty()) {
       Bytes u = net::as_bytes(dir.buf);
@@ -813,7 +813,7 @@ struct CaptureAnalyzer::Impl {
         std::string detail = lookup ? "registry lookup" : "call op " + std::to_string(call.operation) + " on object " +
                                                               std::to_string(call.object_number);
         if (lookup || call.has_name)
-          Emit(EventKind::kRmiLookup, Endpoints(f, d), Printable(call.name, 4096), detail, false, lookup);
+          emit(EventKind::kRmiLookup, endpoints(f, d), printable(call.name, 4096), detail, false, lookup);
       }
       // Arguments and later calls are not followed.
       dir.mode = Mode::kIgnore;
@@ -822,7 +822,7 @@ struct CaptureAnalyzer::Impl {
     }
   }
 
-  void JrmpServer(Flow& f, int d, bool at_end) {
+  void jrmp_server(Flow& f, int d, bool at_end) {
     Direction& dir = f.dir[d];
     while (!dir.buf.empty()) {
       Bytes u = net::as_bytes(dir.buf);
@@ -847,9 +847,9 @@ struct CaptureAnalyzer::Impl {
           // Wait for enough of the object to name its classes (or the end).
           if (u[1] == 0xac) return;
         }
-        std::string what = DescribeRmiReturn(u);
+        std::string what = describe_rmi_return(u);
         if (!what.empty())
-          Emit(EventKind::kRmiReturn, Endpoints(f, 1 - d), "", "ReturnData: " + what, true, false);
+          emit(EventKind::kRmiReturn, endpoints(f, 1 - d), "", "ReturnData: " + what, true, false);
       }
       dir.mode = Mode::kIgnore;
       dir.buf.clear();
@@ -859,12 +859,12 @@ struct CaptureAnalyzer::Impl {
 
   // ---- UDP ------------------------------------------------------------------
 
-  void OnUdp(const PacketView& p) {
+  void on_udp(const PacketView& p) {
     result.stats.udp_datagrams++;
     FlowEndpoints ep;
     ep.protocol = "udp";
-    ep.src_ip = p.src.ToString();
-    ep.dst_ip = p.dst.ToString();
+    ep.src_ip = p.src.to_string();
+    ep.dst_ip = p.dst.to_string();
     ep.src_port = p.src_port;
     ep.dst_port = p.dst_port;
     if (p.dst_port == 53 || p.dst_port == 5353 || p.src_port == 53) {
@@ -875,24 +875,24 @@ struct CaptureAnalyzer::Impl {
           bool rd = q->flags & 0x0100;
           bool jndi = q->qtype == net::kDnsTypeTxt && rd && !q->has_opt;
           std::string detail = net::dns_type_text(q->qtype) + (rd ? " RD" : "") + (q->has_opt ? " EDNS" : " no-EDNS");
-          Emit(jndi ? EventKind::kDnsTxtQuery : EventKind::kDnsQuery, ep, name, detail, false, jndi);
+          emit(jndi ? EventKind::kDnsTxtQuery : EventKind::kDnsQuery, ep, name, detail, false, jndi);
           return;
         }
       }
       if (p.src_port == 53 || p.dst_port == 53) return;  // responses and malformed DNS are not payload carriers
     }
     std::string_view text = net::as_string_view(p.payload);
-    ExamineLines(text, ep, "payload", nullptr);
+    examine_lines(text, ep, "payload", nullptr);
   }
 
-  void OnFrame(double time, Bytes frame_bytes, uint32_t original_length) {
+  void on_frame(double time, Bytes frame_bytes, uint32_t original_length) {
     now = time;
     ++frame;
     result.stats.frames++;
     result.stats.bytes += frame_bytes.size();
     if (original_length > frame_bytes.size()) result.stats.truncated_frames++;
     PacketView p;
-    switch (decoder.Decode(frame_bytes, time, &p)) {
+    switch (decoder.decode(frame_bytes, time, &p)) {
       case DecodeStatus::kOk:
         break;
       case DecodeStatus::kPending:
@@ -904,10 +904,10 @@ struct CaptureAnalyzer::Impl {
         result.stats.malformed++;
         return;
     }
-    Dispatch(p, time, 0);
+    dispatch(p, time, 0);
   }
 
-  void Dispatch(const PacketView& p, double time, int depth) {
+  void dispatch(const PacketView& p, double time, int depth) {
     // VXLAN (UDP 4789, the I flag set): traffic mirrored from elsewhere (AWS
     // traffic mirroring, overlay networks); its inner Ethernet frame is the
     // traffic to analyse. Nested at most twice.
@@ -915,24 +915,24 @@ struct CaptureAnalyzer::Impl {
         depth < 2) {
       PacketDecoder& inner = depth == 0 ? vxlan_decoder : vxlan_decoder2;
       PacketView q;
-      DecodeStatus st = inner.Decode(p.payload.subspan(8), time, &q);
-      if (st == DecodeStatus::kOk) Dispatch(q, time, depth + 1);
+      DecodeStatus st = inner.decode(p.payload.subspan(8), time, &q);
+      if (st == DecodeStatus::kOk) dispatch(q, time, depth + 1);
       else if (st == DecodeStatus::kMalformed) result.stats.malformed++;
       return;
     }
-    if (p.protocol == kProtoTcp) OnTcp(p);
-    else OnUdp(p);
+    if (p.protocol == kProtoTcp) on_tcp(p);
+    else on_udp(p);
   }
 
-  CaptureResult Finish() {
-    for (auto& [key, flow] : flows) CloseFlow(*flow);
+  CaptureResult finish() {
+    for (auto& [key, flow] : flows) close_flow(*flow);
     flows.clear();
     for (NetEvent& e : context) result.events.push_back(std::move(e));
     context.clear();
     recent.clear();
     std::stable_sort(result.events.begin(), result.events.end(),
                      [](const NetEvent& a, const NetEvent& b) { return a.time < b.time; });
-    result.incidents = Correlate(result.detections, result.events, options.correlation_window);
+    result.incidents = correlate(result.detections, result.events, options.correlation_window);
     return std::move(result);
   }
 };
@@ -941,15 +941,15 @@ CaptureAnalyzer::CaptureAnalyzer(int link_type, AnalyzerOptions options)
     : impl_(std::make_unique<Impl>(link_type, std::move(options))) {}
 CaptureAnalyzer::~CaptureAnalyzer() = default;
 
-void CaptureAnalyzer::AddFrame(double time, Bytes frame, uint32_t original_length) {
-  impl_->OnFrame(time, frame, original_length);
+void CaptureAnalyzer::add_frame(double time, Bytes frame, uint32_t original_length) {
+  impl_->on_frame(time, frame, original_length);
 }
 
-CaptureResult CaptureAnalyzer::Finish() { return impl_->Finish(); }
+CaptureResult CaptureAnalyzer::finish() { return impl_->finish(); }
 
 // ---- correlation -------------------------------------------------------------
 
-std::vector<Incident> Correlate(const std::vector<hunt::Detection>& detections, const std::vector<NetEvent>& events,
+std::vector<Incident> correlate(const std::vector<hunt::Detection>& detections, const std::vector<NetEvent>& events,
                                 double window) {
   std::vector<Incident> incidents;
   struct Seen {
@@ -963,9 +963,9 @@ std::vector<Incident> Correlate(const std::vector<hunt::Detection>& detections, 
     const hunt::NetworkContext& nd = *d.network;
     for (const hunt::JndiTarget& t : d.jndi) {
       if (!t.remote || t.host.empty()) continue;
-      std::string host = HostKey(t.host);
+      std::string host = host_key(t.host);
       IpAddr ip;
-      bool host_is_ip = ParseIpAddr(t.host, &ip);
+      bool host_is_ip = parse_ip_addr(t.host, &ip);
       std::string path = t.path.empty() ? "" : net::percent_decode(std::string_view(t.path).substr(1));
       size_t q = path.find('?');
       if (q != std::string::npos) path.resize(q);
@@ -977,7 +977,7 @@ std::vector<Incident> Correlate(const std::vector<hunt::Detection>& detections, 
         if (e.time < nd.time - kCorrelationSlack || e.time > nd.time + window) continue;
         if (e.kind == EventKind::kJavaClassFetch || e.kind == EventKind::kLdapJavaEntry || e.kind == EventKind::kRmiReturn)
           continue;
-        bool to_host = host_is_ip ? HostKey(e.flow.dst_ip) == host : false;
+        bool to_host = host_is_ip ? host_key(e.flow.dst_ip) == host : false;
         bool port_ok = t.port < 0 || e.flow.dst_port == t.port;
         bool match = false;
         std::string how;
@@ -994,12 +994,12 @@ std::vector<Incident> Correlate(const std::vector<hunt::Detection>& detections, 
             break;
           case EventKind::kDnsTxtQuery:
           case EventKind::kDnsQuery:
-            match = (!host_is_ip && HostKey(e.name) == host) ||
+            match = (!host_is_ip && host_key(e.name) == host) ||
                     (t.scheme == "dns" && to_host && port_ok);
             how = "DNS " + e.detail + " query for " + e.name + " to " + e.flow.dst_ip;
             break;
           case EventKind::kTlsClientHello:
-            match = (!host_is_ip && HostKey(e.name) == host && port_ok) || (to_host && port_ok);
+            match = (!host_is_ip && host_key(e.name) == host && port_ok) || (to_host && port_ok);
             how = "TLS ClientHello for \"" + e.name + "\" to " + e.flow.dst_ip + ":" + std::to_string(e.flow.dst_port);
             break;
           default:

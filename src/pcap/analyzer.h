@@ -2,10 +2,10 @@
 // that went out, the payloads that were served, and the incidents that tie
 // them together.
 //
-// Frames go in one at a time (CaptureAnalyzer::AddFrame); TCP is reassembled
+// Frames go in one at a time (CaptureAnalyzer::add_frame); TCP is reassembled
 // per direction and each direction is recognised by its first bytes:
 //   HTTP request    request line, every header line and the body (Content-Length
-//                   or chunked) are examined with hunt::ExamineLine, the same
+//                   or chunked) are examined with hunt::examine_line, the same
 //                   decoders and Log4j evaluator as for logs; a `Java/` user
 //                   agent fetching a `.class` is a second-stage fetch
 //   HTTP response   status, type and first body bytes of those fetches
@@ -14,7 +14,7 @@
 //                   javaSerializedData (a payload served)
 //   JRMP            "JRMI" handshake and the registry lookup's name; ReturnData
 //                   `51 ac ed` / `51 ca fe ba be` (a payload served)
-//   TLS             the ClientHello's server name (to correlate ldaps:// callbacks)
+//   TLS             the client_hello's server name (to correlate ldaps:// callbacks)
 //   anything else   examined line by line (SMTP, syslog, ...)
 // UDP: DNS queries (a TXT query with RD and no EDNS is JNDI's dns://), other
 // datagrams examined raw.
@@ -56,8 +56,8 @@ enum class EventKind {
   kTlsClientHello,  // name = server name (SNI)
 };
 
-std::string_view EventKindName(EventKind kind);  // "ldap_search", "rmi_lookup", ...
-bool IsContextEvent(EventKind kind);
+std::string_view event_kind_name(EventKind kind);  // "ldap_search", "rmi_lookup", ...
+bool is_context_event(EventKind kind);
 
 struct NetEvent {
   EventKind kind = EventKind::kTcpConnect;
@@ -98,7 +98,7 @@ struct CaptureResult {
   // Inbound attempts: hunt's Detection with `network` set (file = capture
   // name, line = frame number, timestamp and source_ip from the packet).
   std::vector<hunt::Detection> detections;
-  std::vector<NetEvent> events;     // in time order; context events only near an attempt (see IsContextEvent)
+  std::vector<NetEvent> events;     // in time order; context events only near an attempt (see is_context_event)
   std::vector<Incident> incidents;
   std::vector<std::string> errors;  // unreadable or corrupt parts; the rest was still read
 };
@@ -120,9 +120,9 @@ class CaptureAnalyzer {
   CaptureAnalyzer& operator=(const CaptureAnalyzer&) = delete;
 
   // One captured frame: `time` in seconds, `original_length` as on the wire.
-  void AddFrame(double time, net::Bytes frame, uint32_t original_length);
+  void add_frame(double time, net::Bytes frame, uint32_t original_length);
   // Closes every flow, correlates, and hands the results over. Call once.
-  CaptureResult Finish();
+  CaptureResult finish();
 
  private:
   struct Impl;
@@ -130,10 +130,10 @@ class CaptureAnalyzer {
 };
 
 // Incidents from detections and events (both in capture order).
-std::vector<Incident> Correlate(const std::vector<hunt::Detection>& detections, const std::vector<NetEvent>& events,
+std::vector<Incident> correlate(const std::vector<hunt::Detection>& detections, const std::vector<NetEvent>& events,
                                 double window_seconds);
 
 // "2021-12-14T16:03:49.123456Z".
-std::string IsoTime(double time);
+std::string iso_time(double time);
 
 }  // namespace l4s::pcap

@@ -16,7 +16,7 @@
 
 namespace l4s::pcap {
 
-CaptureFormat SniffCapture(std::string_view h) {
+CaptureFormat sniff_capture(std::string_view h) {
   if (h.size() < 4) return CaptureFormat::kNone;
   auto is = [&](uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
     return static_cast<uint8_t>(h[0]) == a && static_cast<uint8_t>(h[1]) == b && static_cast<uint8_t>(h[2]) == c &&
@@ -28,11 +28,11 @@ CaptureFormat SniffCapture(std::string_view h) {
   return CaptureFormat::kNone;
 }
 
-CaptureFormat SniffCaptureFile(const std::string& path) {
+CaptureFormat sniff_capture_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char buf[4] = {};
   if (!in.read(buf, 4)) return CaptureFormat::kNone;
-  return SniffCapture(std::string_view(buf, 4));
+  return sniff_capture(std::string_view(buf, 4));
 }
 
 namespace {
@@ -42,13 +42,13 @@ namespace {
 // another one, or by the end of the file) is where reading resumes.
 class ClassicResync {
  public:
-  static std::unique_ptr<ClassicResync> Open(const std::string& path) {
+  static std::unique_ptr<ClassicResync> open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nullptr;
     auto r = std::unique_ptr<ClassicResync>(new ClassicResync(fd));
     uint8_t h[24];
     struct stat st {};
-    if (fstat(fd, &st) != 0 || !r->Read(0, h, 24)) return nullptr;
+    if (fstat(fd, &st) != 0 || !r->read(0, h, 24)) return nullptr;
     r->size_ = static_cast<uint64_t>(st.st_size);
     uint32_t magic = uint32_t{h[0]} | uint32_t{h[1]} << 8 | uint32_t{h[2]} << 16 | uint32_t{h[3]} << 24;
     if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) r->swapped_ = false;
@@ -61,22 +61,22 @@ class ClassicResync {
 
   // Reads on from `from` (the end of the last good record) to the end of the
   // file; returns the bytes skipped over corrupt stretches.
-  uint64_t ReadRest(uint64_t from, double last_time, CaptureAnalyzer* analyzer) {
+  uint64_t read_rest(uint64_t from, double last_time, CaptureAnalyzer* analyzer) {
     uint64_t skipped = 0;
     uint64_t pos = from;
     std::string frame;
     while (pos + 16 <= size_) {
       Header h;
-      if (!HeaderAt(pos, last_time, &h)) {
-        uint64_t next = Find(pos + 1, last_time);
+      if (!header_at(pos, last_time, &h)) {
+        uint64_t next = find(pos + 1, last_time);
         if (next == UINT64_MAX) return skipped + (size_ - pos);
         skipped += next - pos;
         pos = next;
         continue;
       }
       frame.resize(h.caplen);
-      if (!Read(pos + 16, reinterpret_cast<uint8_t*>(frame.data()), h.caplen)) break;
-      analyzer->AddFrame(h.time, net::as_bytes(frame), h.len);
+      if (!read(pos + 16, reinterpret_cast<uint8_t*>(frame.data()), h.caplen)) break;
+      analyzer->add_frame(h.time, net::as_bytes(frame), h.len);
       last_time = h.time;
       pos += 16 + h.caplen;
     }
@@ -93,7 +93,7 @@ class ClassicResync {
 
   explicit ClassicResync(int fd) : fd_(fd) {}
 
-  bool Read(uint64_t at, uint8_t* out, size_t n) const {
+  bool read(uint64_t at, uint8_t* out, size_t n) const {
     size_t done = 0;
     while (done < n) {
       ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(at + done));
@@ -109,9 +109,9 @@ class ClassicResync {
   }
 
   // A record header at `pos` whose record fits in the file.
-  bool HeaderAt(uint64_t pos, double last_time, Header* h) const {
+  bool header_at(uint64_t pos, double last_time, Header* h) const {
     uint8_t b[16];
-    if (pos + 16 > size_ || !Read(pos, b, 16)) return false;
+    if (pos + 16 > size_ || !read(pos, b, 16)) return false;
     uint32_t sec = U32(b), frac = U32(b + 4);
     h->caplen = U32(b + 8);
     h->len = U32(b + 12);
@@ -124,12 +124,12 @@ class ClassicResync {
   }
 
   // The next offset after `from` holding a header followed by another header or the end.
-  uint64_t Find(uint64_t from, double last_time) const {
+  uint64_t find(uint64_t from, double last_time) const {
     for (uint64_t pos = from; pos + 16 <= size_ && pos - from < kMaxSearch; ++pos) {
       Header h, next;
-      if (!HeaderAt(pos, last_time, &h)) continue;
+      if (!header_at(pos, last_time, &h)) continue;
       uint64_t after = pos + 16 + h.caplen;
-      if (after == size_ || HeaderAt(after, h.time, &next)) return pos;
+      if (after == size_ || header_at(after, h.time, &next)) return pos;
     }
     return UINT64_MAX;
   }
@@ -146,13 +146,13 @@ class ClassicResync {
 // leading and trailing lengths agree, and the next block (or the end) follows.
 class NgResync {
  public:
-  static std::unique_ptr<NgResync> Open(const std::string& path, int link_type) {
+  static std::unique_ptr<NgResync> open(const std::string& path, int link_type) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nullptr;
     auto r = std::unique_ptr<NgResync>(new NgResync(fd, link_type));
     struct stat st {};
     uint8_t h[12];
-    if (fstat(fd, &st) != 0 || !r->Read(0, h, 12)) return nullptr;
+    if (fstat(fd, &st) != 0 || !r->read(0, h, 12)) return nullptr;
     r->size_ = static_cast<uint64_t>(st.st_size);
     if (!(h[0] == 0x0a && h[1] == 0x0d && h[2] == 0x0d && h[3] == 0x0a)) return nullptr;
     if (h[8] == 0x4d && h[9] == 0x3c && h[10] == 0x2b && h[11] == 0x1a) r->big_ = false;
@@ -162,12 +162,12 @@ class NgResync {
   }
   ~NgResync() { ::close(fd_); }
 
-  uint64_t ReadRest(uint64_t from, CaptureAnalyzer* analyzer) {
+  uint64_t read_rest(uint64_t from, CaptureAnalyzer* analyzer) {
     // Learn the interfaces from the blocks libpcap read.
     for (uint64_t pos = 0; pos < from;) {
       uint32_t type = 0, len = 0;
-      if (!BlockAt(pos, &type, &len)) break;
-      Learn(pos, type, len);
+      if (!block_at(pos, &type, &len)) break;
+      learn(pos, type, len);
       pos += len;
     }
     uint64_t skipped = 0;
@@ -175,15 +175,15 @@ class NgResync {
     std::string frame;
     while (pos + 12 <= size_) {
       uint32_t type = 0, len = 0;
-      if (!BlockAt(pos, &type, &len)) {
-        uint64_t next = Find(pos + 1);
+      if (!block_at(pos, &type, &len)) {
+        uint64_t next = find(pos + 1);
         if (next == UINT64_MAX) return skipped + (size_ - pos);
         skipped += next - pos;
         pos = next;
         continue;
       }
-      Learn(pos, type, len);
-      Packet(pos, type, len, &frame, analyzer);
+      learn(pos, type, len);
+      packet(pos, type, len, &frame, analyzer);
       pos += len;
     }
     return skipped;
@@ -198,7 +198,7 @@ class NgResync {
 
   NgResync(int fd, int link_type) : fd_(fd), link_type_(link_type) {}
 
-  bool Read(uint64_t at, uint8_t* out, size_t n) const {
+  bool read(uint64_t at, uint8_t* out, size_t n) const {
     size_t done = 0;
     while (done < n) {
       ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(at + done));
@@ -216,36 +216,36 @@ class NgResync {
   }
 
   // A well-formed block at `pos`: known type, sane length, trailer matches.
-  bool BlockAt(uint64_t pos, uint32_t* type, uint32_t* len) const {
+  bool block_at(uint64_t pos, uint32_t* type, uint32_t* len) const {
     uint8_t h[8], t[4];
-    if (pos + 12 > size_ || !Read(pos, h, 8)) return false;
+    if (pos + 12 > size_ || !read(pos, h, 8)) return false;
     *type = U32(h);
     *len = U32(h + 4);
     bool known = *type == 0x0a0d0d0a || (*type >= 1 && *type <= 10) || *type == 0x0bad;
     if (!known || *len < 12 || *len % 4 != 0 || *len > (16u << 20) || pos + *len > size_) return false;
-    if (!Read(pos + *len - 4, t, 4) || U32(t) != *len) return false;
+    if (!read(pos + *len - 4, t, 4) || U32(t) != *len) return false;
     return true;
   }
 
-  uint64_t Find(uint64_t from) const {
+  uint64_t find(uint64_t from) const {
     constexpr uint64_t kMaxSearch = 64ull << 20;
     for (uint64_t pos = from; pos + 12 <= size_ && pos - from < kMaxSearch; ++pos) {
       uint32_t type, len, t2, l2;
-      if (!BlockAt(pos, &type, &len)) continue;
+      if (!block_at(pos, &type, &len)) continue;
       if (type == 0x0a0d0d0a) continue;  // a new section needs its own byte order; not resumed
-      if (pos + len == size_ || BlockAt(pos + len, &t2, &l2)) return pos;
+      if (pos + len == size_ || block_at(pos + len, &t2, &l2)) return pos;
     }
     return UINT64_MAX;
   }
 
-  void Learn(uint64_t pos, uint32_t type, uint32_t len) {
+  void learn(uint64_t pos, uint32_t type, uint32_t len) {
     if (type == 0x0a0d0d0a) {
       interfaces_.clear();
       return;
     }
     if (type != 1 || len < 20) return;
     std::string b(len - 12, '\0');
-    if (!Read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
+    if (!read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
     const uint8_t* d = reinterpret_cast<const uint8_t*>(b.data());
     Interface itf;
     itf.link_type = U16(d);
@@ -262,10 +262,10 @@ class NgResync {
     interfaces_.push_back(itf);
   }
 
-  void Packet(uint64_t pos, uint32_t type, uint32_t len, std::string* frame, CaptureAnalyzer* analyzer) {
+  void packet(uint64_t pos, uint32_t type, uint32_t len, std::string* frame, CaptureAnalyzer* analyzer) {
     if (type != 6 && type != 3) return;
     std::string b(len - 12, '\0');
-    if (!Read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
+    if (!read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
     const uint8_t* d = reinterpret_cast<const uint8_t*>(b.data());
     uint32_t ifid = 0, caplen = 0, origlen = 0;
     double time = 0;
@@ -288,7 +288,7 @@ class NgResync {
     if (ifid >= interfaces_.size() || interfaces_[ifid].link_type != link_type_) return;
     if (data_at + caplen > b.size()) return;
     frame->assign(b, data_at, caplen);
-    analyzer->AddFrame(time, net::as_bytes(*frame), std::max(origlen, caplen));
+    analyzer->add_frame(time, net::as_bytes(*frame), std::max(origlen, caplen));
   }
 
   int fd_;
@@ -304,7 +304,7 @@ namespace {
 
 // Reads every packet of an opened capture into the analyser. `resync_path`,
 // when not empty, is the file to reopen for reading on past a damaged record.
-CaptureResult AnalyseCapture(pcap_t* p, const std::string& resync_path, const AnalyzerOptions& options) {
+CaptureResult analyse_capture(pcap_t* p, const std::string& resync_path, const AnalyzerOptions& options) {
   const std::string& name = options.capture_name;
   int link = pcap_datalink(p);
   // libpcap reports DLT values; map the ones that differ from LINKTYPE values.
@@ -314,8 +314,8 @@ CaptureResult AnalyseCapture(pcap_t* p, const std::string& resync_path, const An
 #endif
   CaptureAnalyzer analyzer(link, options);
   std::string error;
-  if (!IsSupportedLinkType(link)) {
-    error = name + ": unsupported link type " + LinkTypeName(link) + " (" +
+  if (!is_supported_link_type(link)) {
+    error = name + ": unsupported link type " + link_type_name(link) + " (" +
             (pcap_datalink_val_to_name(pcap_datalink(p)) ? pcap_datalink_val_to_name(pcap_datalink(p)) : "?") + ")";
   } else {
     struct pcap_pkthdr* hdr = nullptr;
@@ -327,7 +327,7 @@ CaptureResult AnalyseCapture(pcap_t* p, const std::string& resync_path, const An
       int rc = pcap_next_ex(p, &hdr, &data);
       if (rc == 1) {
         double t = static_cast<double>(hdr->ts.tv_sec) + static_cast<double>(hdr->ts.tv_usec) * 1e-9;
-        analyzer.AddFrame(t, net::Bytes(data, hdr->caplen), hdr->len);
+        analyzer.add_frame(t, net::Bytes(data, hdr->caplen), hdr->len);
         if (file) good_end = static_cast<uint64_t>(ftell(file));
         last_time = t;
         continue;
@@ -337,10 +337,10 @@ CaptureResult AnalyseCapture(pcap_t* p, const std::string& resync_path, const An
         error = name + ": " + pcap_geterr(p) + " (the packets before it were analysed";
         uint64_t skipped = UINT64_MAX;
         if (!resync_path.empty()) {
-          if (std::unique_ptr<ClassicResync> classic = ClassicResync::Open(resync_path))
-            skipped = classic->ReadRest(good_end, last_time, &analyzer);
-          else if (std::unique_ptr<NgResync> ng = NgResync::Open(resync_path, link))
-            skipped = ng->ReadRest(good_end, &analyzer);
+          if (std::unique_ptr<ClassicResync> classic = ClassicResync::open(resync_path))
+            skipped = classic->read_rest(good_end, last_time, &analyzer);
+          else if (std::unique_ptr<NgResync> ng = NgResync::open(resync_path, link))
+            skipped = ng->read_rest(good_end, &analyzer);
         }
         if (skipped != UINT64_MAX)
           error += "; " + std::to_string(skipped) + " byte(s) from offset " + std::to_string(good_end) +
@@ -351,12 +351,12 @@ CaptureResult AnalyseCapture(pcap_t* p, const std::string& resync_path, const An
     }
   }
   pcap_close(p);
-  CaptureResult r = analyzer.Finish();
+  CaptureResult r = analyzer.finish();
   if (!error.empty()) r.errors.push_back(error);
   return r;
 }
 
-CaptureResult CannotOpen(const std::string& name, const char* err) {
+CaptureResult cannot_open(const std::string& name, const char* err) {
   CaptureResult r;
   r.path = name;
   r.errors.push_back(name + ": " + (err[0] ? err : "cannot open capture"));
@@ -365,22 +365,22 @@ CaptureResult CannotOpen(const std::string& name, const char* err) {
 
 }  // namespace
 
-CaptureResult HuntCapture(const std::string& path, AnalyzerOptions options) {
+CaptureResult hunt_capture(const std::string& path, AnalyzerOptions options) {
   if (options.capture_name.empty()) options.capture_name = path;
   char err[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
-  if (!p) return CannotOpen(options.capture_name, err);
-  return AnalyseCapture(p, path, options);
+  if (!p) return cannot_open(options.capture_name, err);
+  return analyse_capture(p, path, options);
 }
 
-CaptureResult HuntCaptureStream(FILE* file, const AnalyzerOptions& options) {
+CaptureResult hunt_capture_stream(FILE* file, const AnalyzerOptions& options) {
   char err[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, err);
   if (!p) {
     fclose(file);
-    return CannotOpen(options.capture_name, err);
+    return cannot_open(options.capture_name, err);
   }
-  return AnalyseCapture(p, "", options);
+  return analyse_capture(p, "", options);
 }
 
 }  // namespace l4s::pcap

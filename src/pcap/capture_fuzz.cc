@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   l4s::pcap::AnalyzerOptions options;
   options.max_flows = 16;
-  l4s::pcap::CaptureResult r = l4s::pcap::HuntCapture("/proc/self/fd/" + std::to_string(fd), options);
+  l4s::pcap::CaptureResult r = l4s::pcap::hunt_capture("/proc/self/fd/" + std::to_string(fd), options);
   for (const l4s::pcap::Incident& i : r.incidents)
     if (i.detection >= r.detections.size() || i.event >= r.events.size()) __builtin_trap();
   return 0;

@@ -18,7 +18,7 @@ constexpr uint16_t kEtherQinQOld = 0x9100;
 
 }  // namespace
 
-bool IsSupportedLinkType(int t) {
+bool is_supported_link_type(int t) {
   switch (t) {
     case kLinkNull: case kLinkEthernet: case kLinkRaw: case kLinkRawDlt12: case kLinkRawDlt14:
     case kLinkLoop: case kLinkLinuxSll: case kLinkIpv4: case kLinkIpv6: case kLinkLinuxSll2:
@@ -28,7 +28,7 @@ bool IsSupportedLinkType(int t) {
   }
 }
 
-std::string LinkTypeName(int t) {
+std::string link_type_name(int t) {
   switch (t) {
     case kLinkNull: return "null";
     case kLinkEthernet: return "ethernet";
@@ -42,14 +42,14 @@ std::string LinkTypeName(int t) {
   }
 }
 
-std::string IpAddr::ToString() const {
+std::string IpAddr::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   if (family == 4) inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
   else if (family == 6) inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
   return buf;
 }
 
-bool ParseIpAddr(std::string_view text, IpAddr* out) {
+bool parse_ip_addr(std::string_view text, IpAddr* out) {
   if (text.size() >= INET6_ADDRSTRLEN) return false;
   std::string s(text);
   if (!s.empty() && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
@@ -67,7 +67,7 @@ bool ParseIpAddr(std::string_view text, IpAddr* out) {
 
 PacketDecoder::PacketDecoder(int link_type, DecodeLimits limits) : link_type_(link_type), limits_(limits) {}
 
-DecodeStatus PacketDecoder::Decode(Bytes f, double time, PacketView* out) {
+DecodeStatus PacketDecoder::decode(Bytes f, double time, PacketView* out) {
   switch (link_type_) {
     case kLinkEthernet: {
       if (f.size() < 14) return DecodeStatus::kMalformed;
@@ -80,19 +80,19 @@ DecodeStatus PacketDecoder::Decode(Bytes f, double time, PacketView* out) {
         off += 4;
       }
       if (type != kEtherIpv4 && type != kEtherIpv6) return DecodeStatus::kIgnored;
-      return DecodeIp(f.subspan(off), time, out);
+      return decode_ip(f.subspan(off), time, out);
     }
     case kLinkLinuxSll: {
       if (f.size() < 16) return DecodeStatus::kMalformed;
       uint16_t type = load_be16(f.data() + 14);
       if (type != kEtherIpv4 && type != kEtherIpv6) return DecodeStatus::kIgnored;
-      return DecodeIp(f.subspan(16), time, out);
+      return decode_ip(f.subspan(16), time, out);
     }
     case kLinkLinuxSll2: {
       if (f.size() < 20) return DecodeStatus::kMalformed;
       uint16_t type = load_be16(f.data());
       if (type != kEtherIpv4 && type != kEtherIpv6) return DecodeStatus::kIgnored;
-      return DecodeIp(f.subspan(20), time, out);
+      return decode_ip(f.subspan(20), time, out);
     }
     case kLinkNull:
     case kLinkLoop: {
@@ -102,8 +102,8 @@ DecodeStatus PacketDecoder::Decode(Bytes f, double time, PacketView* out) {
       uint32_t be = load_be32(f.data());
       uint32_t le = uint32_t{f[0]} | uint32_t{f[1]} << 8 | uint32_t{f[2]} << 16 | uint32_t{f[3]} << 24;
       uint32_t af = be < 256 ? be : le;
-      if (af == 2) return DecodeIp(f.subspan(4), time, out);  // AF_INET everywhere
-      if (af == 10 || af == 24 || af == 28 || af == 30) return DecodeIp(f.subspan(4), time, out);  // AF_INET6
+      if (af == 2) return decode_ip(f.subspan(4), time, out);  // AF_INET everywhere
+      if (af == 10 || af == 24 || af == 28 || af == 30) return decode_ip(f.subspan(4), time, out);  // AF_INET6
       return DecodeStatus::kIgnored;
     }
     case kLinkRaw:
@@ -111,22 +111,22 @@ DecodeStatus PacketDecoder::Decode(Bytes f, double time, PacketView* out) {
     case kLinkRawDlt14:
     case kLinkIpv4:
     case kLinkIpv6:
-      return DecodeIp(f, time, out);
+      return decode_ip(f, time, out);
     default:
       return DecodeStatus::kIgnored;
   }
 }
 
-DecodeStatus PacketDecoder::DecodeIp(Bytes ip, double time, PacketView* out) {
+DecodeStatus PacketDecoder::decode_ip(Bytes ip, double time, PacketView* out) {
   if (ip.empty()) return DecodeStatus::kMalformed;
   switch (ip[0] >> 4) {
-    case 4: return DecodeIpv4(ip, time, out);
-    case 6: return DecodeIpv6(ip, time, out);
+    case 4: return decode_ipv4(ip, time, out);
+    case 6: return decode_ipv6(ip, time, out);
     default: return DecodeStatus::kMalformed;
   }
 }
 
-DecodeStatus PacketDecoder::DecodeIpv4(Bytes ip, double time, PacketView* out) {
+DecodeStatus PacketDecoder::decode_ipv4(Bytes ip, double time, PacketView* out) {
   if (ip.size() < 20) return DecodeStatus::kMalformed;
   size_t ihl = size_t{ip[0] & 0x0fu} * 4;
   size_t total = load_be16(ip.data() + 2);
@@ -151,14 +151,14 @@ DecodeStatus PacketDecoder::DecodeIpv4(Bytes ip, double time, PacketView* out) {
   Bytes payload = ip.subspan(ihl, total - ihl);
   if (more || offset != 0) {
     if (protocol != kProtoTcp && protocol != kProtoUdp) return DecodeStatus::kIgnored;
-    if (!AddFragment(out->src, out->dst, load_be16(ip.data() + 4), protocol, offset, more, payload, time))
+    if (!add_fragment(out->src, out->dst, load_be16(ip.data() + 4), protocol, offset, more, payload, time))
       return DecodeStatus::kPending;
-    return DecodeTransport(protocol, net::as_bytes(reassembled_), out);
+    return decode_transport(protocol, net::as_bytes(reassembled_), out);
   }
-  return DecodeTransport(protocol, payload, out);
+  return decode_transport(protocol, payload, out);
 }
 
-DecodeStatus PacketDecoder::DecodeIpv6(Bytes ip, double time, PacketView* out) {
+DecodeStatus PacketDecoder::decode_ipv6(Bytes ip, double time, PacketView* out) {
   if (ip.size() < 40) return DecodeStatus::kMalformed;
   size_t plen = load_be16(ip.data() + 4);
   out->src = IpAddr{};
@@ -173,7 +173,7 @@ DecodeStatus PacketDecoder::DecodeIpv6(Bytes ip, double time, PacketView* out) {
     switch (next) {
       case kProtoTcp:
       case kProtoUdp:
-        return DecodeTransport(next, rest, out);
+        return decode_transport(next, rest, out);
       case 0:    // hop-by-hop options
       case 43:   // routing
       case 60: { // destination options
@@ -192,9 +192,9 @@ DecodeStatus PacketDecoder::DecodeIpv6(Bytes ip, double time, PacketView* out) {
         bool more = fo & 1;
         uint32_t id = load_be32(rest.data() + 4);
         if (inner != kProtoTcp && inner != kProtoUdp) return DecodeStatus::kIgnored;
-        if (!AddFragment(out->src, out->dst, id, inner, offset, more, rest.subspan(8), time))
+        if (!add_fragment(out->src, out->dst, id, inner, offset, more, rest.subspan(8), time))
           return DecodeStatus::kPending;
-        return DecodeTransport(inner, net::as_bytes(reassembled_), out);
+        return decode_transport(inner, net::as_bytes(reassembled_), out);
       }
       default:
         return DecodeStatus::kIgnored;
@@ -203,7 +203,7 @@ DecodeStatus PacketDecoder::DecodeIpv6(Bytes ip, double time, PacketView* out) {
   return DecodeStatus::kMalformed;
 }
 
-DecodeStatus PacketDecoder::DecodeTransport(uint8_t protocol, Bytes d, PacketView* out) {
+DecodeStatus PacketDecoder::decode_transport(uint8_t protocol, Bytes d, PacketView* out) {
   out->protocol = protocol;
   if (protocol == kProtoTcp) {
     if (d.size() < 20) return DecodeStatus::kMalformed;
@@ -231,7 +231,7 @@ DecodeStatus PacketDecoder::DecodeTransport(uint8_t protocol, Bytes d, PacketVie
   return DecodeStatus::kIgnored;
 }
 
-void PacketDecoder::ExpireFragments(double time) {
+void PacketDecoder::expire_fragments(double time) {
   if (time - last_expiry_ < 1 && time >= last_expiry_) return;
   last_expiry_ = time;
   for (auto it = fragments_.begin(); it != fragments_.end();) {
@@ -244,9 +244,9 @@ void PacketDecoder::ExpireFragments(double time) {
   }
 }
 
-bool PacketDecoder::AddFragment(const IpAddr& src, const IpAddr& dst, uint32_t id, uint8_t protocol,
+bool PacketDecoder::add_fragment(const IpAddr& src, const IpAddr& dst, uint32_t id, uint8_t protocol,
                                 size_t offset, bool more, Bytes data, double time) {
-  ExpireFragments(time);
+  expire_fragments(time);
   FragmentKey key{src, dst, id, protocol};
   auto it = fragments_.find(key);
   if (it == fragments_.end()) {

@@ -35,18 +35,18 @@ enum LinkType : int {
   kLinkLinuxSll2 = 276,
 };
 
-bool IsSupportedLinkType(int link_type);
-std::string LinkTypeName(int link_type);  // "ethernet", "linux-sll", ... or "linktype-N"
+bool is_supported_link_type(int link_type);
+std::string link_type_name(int link_type);  // "ethernet", "linux-sll", ... or "linktype-N"
 
 struct IpAddr {
   uint8_t family = 0;  // 4 or 6; 0 = unset
   std::array<uint8_t, 16> bytes{};
-  std::string ToString() const;  // dotted quad or RFC 5952 text
+  std::string to_string() const;  // dotted quad or RFC 5952 text
   auto operator<=>(const IpAddr&) const = default;
 };
 
 // Parses dotted-quad IPv4 or IPv6 text; false when `text` is not an address.
-bool ParseIpAddr(std::string_view text, IpAddr* out);
+bool parse_ip_addr(std::string_view text, IpAddr* out);
 
 inline constexpr uint8_t kProtoTcp = 6;
 inline constexpr uint8_t kProtoUdp = 17;
@@ -84,20 +84,20 @@ class PacketDecoder {
 
   // Decodes one captured frame seen at `time` (seconds). On kOk the view may
   // point into `frame` or into a reassembly buffer owned by the decoder.
-  DecodeStatus Decode(Bytes frame, double time, PacketView* out);
+  DecodeStatus decode(Bytes frame, double time, PacketView* out);
 
   size_t pending_datagrams() const { return fragments_.size(); }
   uint64_t dropped_fragments() const { return dropped_fragments_; }
 
  private:
-  DecodeStatus DecodeIp(Bytes ip, double time, PacketView* out);
-  DecodeStatus DecodeIpv4(Bytes ip, double time, PacketView* out);
-  DecodeStatus DecodeIpv6(Bytes ip, double time, PacketView* out);
-  DecodeStatus DecodeTransport(uint8_t protocol, Bytes data, PacketView* out);
+  DecodeStatus decode_ip(Bytes ip, double time, PacketView* out);
+  DecodeStatus decode_ipv4(Bytes ip, double time, PacketView* out);
+  DecodeStatus decode_ipv6(Bytes ip, double time, PacketView* out);
+  DecodeStatus decode_transport(uint8_t protocol, Bytes data, PacketView* out);
   // Adds a fragment; on completion returns true with the datagram in reassembled_.
-  bool AddFragment(const IpAddr& src, const IpAddr& dst, uint32_t id, uint8_t protocol, size_t offset,
+  bool add_fragment(const IpAddr& src, const IpAddr& dst, uint32_t id, uint8_t protocol, size_t offset,
                    bool more, Bytes data, double time);
-  void ExpireFragments(double time);
+  void expire_fragments(double time);
 
   struct FragmentKey {
     IpAddr src, dst;

@@ -26,10 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     t += data[pos + 2] * 0.5;
     pos += 3;
     if (len > size - pos) len = size - pos;
-    analyzer.AddFrame(t, l4s::net::Bytes(data + pos, len), static_cast<uint32_t>(len));
+    analyzer.add_frame(t, l4s::net::Bytes(data + pos, len), static_cast<uint32_t>(len));
     pos += len;
   }
-  CaptureResult r = analyzer.Finish();
+  CaptureResult r = analyzer.finish();
   for (const Incident& i : r.incidents) {
     if (i.detection >= r.detections.size() || i.event >= r.events.size()) __builtin_trap();
   }

@@ -13,8 +13,8 @@ namespace l4s::pcap {
 // Hands one capture's results to a `hunt` report: the detections (with their
 // network context), callbacks, served payloads and incidents as network
 // events, the errors, and the file in the stats.
-void AddToHuntReport(CaptureResult&& result, uint64_t file_size, hunt::HuntReport* report);
+void add_to_hunt_report(CaptureResult&& result, uint64_t file_size, hunt::HuntReport* report);
 // The same without the detections (for a caller that has written them already).
-void AddContextToHuntReport(CaptureResult&& result, uint64_t file_size, hunt::HuntReport* report);
+void add_context_to_hunt_report(CaptureResult&& result, uint64_t file_size, hunt::HuntReport* report);
 
 }  // namespace l4s::pcap

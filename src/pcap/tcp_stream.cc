@@ -2,7 +2,7 @@
 
 namespace l4s::pcap {
 
-void TcpDirection::Add(uint32_t seq, bool syn, net::Bytes payload, std::string* out) {
+void TcpDirection::add(uint32_t seq, bool syn, net::Bytes payload, std::string* out) {
   if (syn) {
     if (!started_) {
       started_ = true;
@@ -27,7 +27,7 @@ void TcpDirection::Add(uint32_t seq, bool syn, net::Bytes payload, std::string* 
     out->append(net::as_string_view(payload));
     next_ += static_cast<uint32_t>(payload.size());
     delivered_ += payload.size();
-    Drain(out);
+    drain(out);
     return;
   }
   uint64_t at = delivered_ + static_cast<uint64_t>(diff);
@@ -40,10 +40,10 @@ void TcpDirection::Add(uint32_t seq, bool syn, net::Bytes payload, std::string* 
     ooo_.emplace(at, std::string(net::as_string_view(payload)));
   }
   ooo_bytes_ += payload.size();
-  while (ooo_bytes_ > max_ooo_ && !ooo_.empty()) SkipToFirstPending(out);
+  while (ooo_bytes_ > max_ooo_ && !ooo_.empty()) skip_to_first_pending(out);
 }
 
-void TcpDirection::Drain(std::string* out) {
+void TcpDirection::drain(std::string* out) {
   while (!ooo_.empty()) {
     auto it = ooo_.begin();
     if (it->first > delivered_) return;
@@ -59,7 +59,7 @@ void TcpDirection::Drain(std::string* out) {
   }
 }
 
-void TcpDirection::SkipToFirstPending(std::string* out) {
+void TcpDirection::skip_to_first_pending(std::string* out) {
   if (ooo_.empty()) return;
   uint64_t at = ooo_.begin()->first;
   if (at > delivered_) {
@@ -68,11 +68,11 @@ void TcpDirection::SkipToFirstPending(std::string* out) {
     next_ += static_cast<uint32_t>(at - delivered_);
     delivered_ = at;
   }
-  Drain(out);
+  drain(out);
 }
 
-void TcpDirection::Flush(std::string* out) {
-  while (!ooo_.empty()) SkipToFirstPending(out);
+void TcpDirection::flush(std::string* out) {
+  while (!ooo_.empty()) skip_to_first_pending(out);
 }
 
 }  // namespace l4s::pcap

@@ -23,10 +23,10 @@ class TcpDirection {
   // Adds one segment. In-order bytes that became deliverable are appended to
   // `*out` (the caller consumes them). A SYN sets the initial sequence number;
   // without one the first segment seen starts the stream.
-  void Add(uint32_t seq, bool syn, net::Bytes payload, std::string* out);
+  void add(uint32_t seq, bool syn, net::Bytes payload, std::string* out);
 
   // Delivers whatever waits beyond holes (end of stream or of the capture).
-  void Flush(std::string* out);
+  void flush(std::string* out);
 
   uint64_t gaps() const { return gaps_; }          // holes skipped
   uint64_t gap_bytes() const { return gap_bytes_; }
@@ -34,8 +34,8 @@ class TcpDirection {
   bool started() const { return started_; }
 
  private:
-  void Drain(std::string* out);
-  void SkipToFirstPending(std::string* out);
+  void drain(std::string* out);
+  void skip_to_first_pending(std::string* out);
 
   size_t max_ooo_;
   bool started_ = false;

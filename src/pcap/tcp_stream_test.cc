@@ -10,20 +10,20 @@ net::Bytes B(std::string_view s) { return net::as_bytes(s); }
 TEST(TcpDirection, InOrderAfterSyn) {
   TcpDirection t;
   std::string out;
-  t.Add(1000, true, {}, &out);
-  t.Add(1001, false, B("hello "), &out);
-  t.Add(1007, false, B("world"), &out);
+  t.add(1000, true, {}, &out);
+  t.add(1001, false, B("hello "), &out);
+  t.add(1007, false, B("world"), &out);
   EXPECT_EQ(out, "hello world");
 }
 
 TEST(TcpDirection, OutOfOrderWaitsForTheHole) {
   TcpDirection t;
   std::string out;
-  t.Add(100, true, {}, &out);
-  t.Add(107, false, B("world"), &out);
+  t.add(100, true, {}, &out);
+  t.add(107, false, B("world"), &out);
   EXPECT_EQ(out, "");
   EXPECT_EQ(t.buffered(), 5u);
-  t.Add(101, false, B("hello "), &out);
+  t.add(101, false, B("hello "), &out);
   EXPECT_EQ(out, "hello world");
   EXPECT_EQ(t.buffered(), 0u);
 }
@@ -31,30 +31,30 @@ TEST(TcpDirection, OutOfOrderWaitsForTheHole) {
 TEST(TcpDirection, RetransmissionsAndOverlapsAreTrimmed) {
   TcpDirection t;
   std::string out;
-  t.Add(0, false, B("abcdef"), &out);   // no SYN seen: the first segment starts the stream
-  t.Add(0, false, B("abcdef"), &out);   // exact retransmission
-  t.Add(3, false, B("defghi"), &out);   // overlaps three delivered bytes
-  t.Add(12, false, B("mno"), &out);     // beyond a hole
-  t.Add(8, false, B("ijklm"), &out);    // fills the hole, overlapping both sides
+  t.add(0, false, B("abcdef"), &out);   // no SYN seen: the first segment starts the stream
+  t.add(0, false, B("abcdef"), &out);   // exact retransmission
+  t.add(3, false, B("defghi"), &out);   // overlaps three delivered bytes
+  t.add(12, false, B("mno"), &out);     // beyond a hole
+  t.add(8, false, B("ijklm"), &out);    // fills the hole, overlapping both sides
   EXPECT_EQ(out, "abcdefghijklmno");
 }
 
 TEST(TcpDirection, SequenceWrapAround) {
   TcpDirection t;
   std::string out;
-  t.Add(0xfffffffeu, true, {}, &out);          // data starts at 0xffffffff
-  t.Add(0x00000003u, false, B("DEF"), &out);   // after the wrap, out of order
-  t.Add(0xffffffffu, false, B("ABCD"), &out);  // crosses the wrap
+  t.add(0xfffffffeu, true, {}, &out);          // data starts at 0xffffffff
+  t.add(0x00000003u, false, B("DEF"), &out);   // after the wrap, out of order
+  t.add(0xffffffffu, false, B("ABCD"), &out);  // crosses the wrap
   EXPECT_EQ(out, "ABCDDEF");
 }
 
 TEST(TcpDirection, LostSegmentIsSkippedAtFlush) {
   TcpDirection t;
   std::string out;
-  t.Add(0, true, {}, &out);
-  t.Add(1, false, B("GET / HTTP/1.1\r\n"), &out);
-  t.Add(100, false, B("after loss"), &out);
-  t.Flush(&out);
+  t.add(0, true, {}, &out);
+  t.add(1, false, B("GET / HTTP/1.1\r\n"), &out);
+  t.add(100, false, B("after loss"), &out);
+  t.flush(&out);
   EXPECT_EQ(out, "GET / HTTP/1.1\r\nafter loss");
   EXPECT_EQ(t.gaps(), 1u);
   EXPECT_EQ(t.gap_bytes(), 100u - 17u);
@@ -63,11 +63,11 @@ TEST(TcpDirection, LostSegmentIsSkippedAtFlush) {
 TEST(TcpDirection, OutOfOrderStoreIsBounded) {
   TcpDirection t(/*max_out_of_order=*/64);
   std::string out;
-  t.Add(0, true, {}, &out);
+  t.add(0, true, {}, &out);
   std::string chunk(40, 'x');
-  t.Add(1000, false, B(chunk), &out);
+  t.add(1000, false, B(chunk), &out);
   EXPECT_EQ(t.buffered(), 40u);
-  t.Add(1040, false, B(chunk), &out);  // 80 > 64: the hole before 1000 is given up
+  t.add(1040, false, B(chunk), &out);  // 80 > 64: the hole before 1000 is given up
   EXPECT_LE(t.buffered(), 64u);
   EXPECT_EQ(out, chunk + chunk);
   EXPECT_EQ(t.gaps(), 1u);

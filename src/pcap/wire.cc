@@ -13,18 +13,18 @@ using net::BerElement;
 using net::BerReader;
 using net::Bytes;
 
-std::string_view Trim(std::string_view s) {
+std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
+bool i_equals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
-bool IContains(std::string_view hay, std::string_view needle) {
+bool i_contains(std::string_view hay, std::string_view needle) {
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                      [](char x, char y) { return std::tolower(x) == std::tolower(y); }) != hay.end();
 }
@@ -35,7 +35,7 @@ constexpr std::string_view kJavaAttributes[] = {"javaClassName",   "javaCodeBase
 
 }  // namespace
 
-size_t FindHeadEnd(std::string_view data, size_t from) {
+size_t find_head_end(std::string_view data, size_t from) {
   size_t i = from > 3 ? from - 3 : 0;
   for (size_t nl; (nl = data.find('\n', i)) != std::string_view::npos; i = nl + 1) {
     if (nl + 1 < data.size() && data[nl + 1] == '\n') return nl + 2;
@@ -44,9 +44,9 @@ size_t FindHeadEnd(std::string_view data, size_t from) {
   return std::string_view::npos;
 }
 
-bool LooksLikeHttpResponse(std::string_view data) { return data.substr(0, 7) == "HTTP/1."; }
+bool looks_like_http_response(std::string_view data) { return data.substr(0, 7) == "HTTP/1."; }
 
-bool LooksLikeHttpRequest(std::string_view data, bool* complete) {
+bool looks_like_http_request(std::string_view data, bool* complete) {
   *complete = true;
   // The first line must end in " HTTP/1.x", whatever precedes it (Fox-IT's
   // captures send a payload as the method); SMTP's "EHLO x" is not HTTP.
@@ -57,11 +57,11 @@ bool LooksLikeHttpRequest(std::string_view data, bool* complete) {
     if (data.find('\0') != std::string_view::npos) *complete = true;
     return false;
   }
-  std::string_view line = Trim(data.substr(0, nl));
+  std::string_view line = trim(data.substr(0, nl));
   return line.size() >= 9 && line.substr(line.size() - 9, 7) == " HTTP/1";
 }
 
-bool ParseHttpHead(std::string_view head, HttpHead* out) {
+bool parse_http_head(std::string_view head, HttpHead* out) {
   *out = HttpHead{};
   if (head.empty()) return false;
   size_t pos = 0;
@@ -103,20 +103,20 @@ bool ParseHttpHead(std::string_view head, HttpHead* out) {
     HttpHeaderLine h{line, {}, {}};
     size_t colon = line.find(':');
     if (colon != std::string_view::npos) {
-      h.name = Trim(line.substr(0, colon));
-      h.value = Trim(line.substr(colon + 1));
+      h.name = trim(line.substr(0, colon));
+      h.value = trim(line.substr(colon + 1));
     }
-    if (IEquals(h.name, "Content-Length")) {
+    if (i_equals(h.name, "Content-Length")) {
       int64_t n = -1;
       auto [p, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), n);
       if (ec == std::errc() && n >= 0) out->content_length = n;
-    } else if (IEquals(h.name, "Transfer-Encoding")) {
-      if (IContains(h.value, "chunked")) out->chunked = true;
-    } else if (IEquals(h.name, "Host")) {
+    } else if (i_equals(h.name, "Transfer-Encoding")) {
+      if (i_contains(h.value, "chunked")) out->chunked = true;
+    } else if (i_equals(h.name, "Host")) {
       out->host = h.value;
-    } else if (IEquals(h.name, "User-Agent")) {
+    } else if (i_equals(h.name, "User-Agent")) {
       out->user_agent = h.value;
-    } else if (IEquals(h.name, "Content-Type")) {
+    } else if (i_equals(h.name, "Content-Type")) {
       out->content_type = h.value;
     }
     out->headers.push_back(h);
@@ -124,7 +124,7 @@ bool ParseHttpHead(std::string_view head, HttpHead* out) {
   return true;
 }
 
-bool ParseLdapSearch(Bytes op_value, LdapSearchShape* out) {
+bool parse_ldap_search(Bytes op_value, LdapSearchShape* out) {
   BerReader r(op_value);
   BerElement e;
   if (!r.expect(net::kBerOctetString, &e)) return false;
@@ -142,7 +142,7 @@ bool ParseLdapSearch(Bytes op_value, LdapSearchShape* out) {
   return true;
 }
 
-bool ParseLdapEntry(Bytes op_value, LdapEntryInfo* out) {
+bool parse_ldap_entry(Bytes op_value, LdapEntryInfo* out) {
   BerReader r(op_value);
   BerElement dn, attrs;
   if (!r.expect(net::kBerOctetString, &dn) || !r.expect(net::kBerSequence, &attrs)) return false;
@@ -161,24 +161,24 @@ bool ParseLdapEntry(Bytes op_value, LdapEntryInfo* out) {
     bool has_value = v.expect(net::kBerOctetString, &val);
     if (has_value) first = std::string(net::as_string_view(val.value));
     bool java = false;
-    for (std::string_view j : kJavaAttributes) java = java || IEquals(name, j);
-    if (IEquals(name, "objectClass") && has_value && IContains(first, "java")) java = true;
+    for (std::string_view j : kJavaAttributes) java = java || i_equals(name, j);
+    if (i_equals(name, "objectClass") && has_value && i_contains(first, "java")) java = true;
     if (!java) continue;
     std::string text(name);
     text += '=';
-    if (IEquals(name, "javaSerializedData")) {
+    if (i_equals(name, "javaSerializedData")) {
       text += std::to_string(first.size()) + " bytes";
       if (first.size() >= 4 && static_cast<uint8_t>(first[0]) == 0xac && static_cast<uint8_t>(first[1]) == 0xed)
         text += ", serialized Java object (gadget chain)";
     } else {
-      text += Printable(first, 256);
+      text += printable(first, 256);
     }
     out->java_attributes.push_back(std::move(text));
   }
   return true;
 }
 
-net::ParseStatus ParseTlsSni(Bytes d, std::string* server_name) {
+net::ParseStatus parse_tls_sni(Bytes d, std::string* server_name) {
   server_name->clear();
   if (d.size() < 6) return net::ParseStatus::kNeedMore;
   if (d[0] != 0x16 || d[1] != 0x03 || d[5] != 0x01) return net::ParseStatus::kMalformed;
@@ -220,7 +220,7 @@ net::ParseStatus ParseTlsSni(Bytes d, std::string* server_name) {
   return net::ParseStatus::kOk;
 }
 
-std::string DescribeRmiReturn(Bytes d) {
+std::string describe_rmi_return(Bytes d) {
   if (d.size() < 3 || d[0] != 0x51) return "";
   if (d[1] == 0xac && d[2] == 0xed) {
     std::string_view text = net::as_string_view(d.subspan(0, std::min<size_t>(d.size(), 4096)));
@@ -249,7 +249,7 @@ std::string DescribeRmiReturn(Bytes d) {
   return "";
 }
 
-std::string Printable(std::string_view bytes, size_t max) {
+std::string printable(std::string_view bytes, size_t max) {
   static const char kHex[] = "0123456789abcdef";
   std::string out;
   for (size_t i = 0; i < bytes.size() && i < max; ++i) {

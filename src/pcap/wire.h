@@ -1,6 +1,6 @@
 // Small parsers for what the pcap analyzer reads off the wire beyond the
 // net/ codecs: HTTP/1.x heads (requests and responses), LDAP SearchRequest
-// shape and SearchResultEntry attributes, JRMP ReturnData, TLS ClientHello
+// shape and SearchResultEntry attributes, JRMP ReturnData, TLS client_hello
 // server name. All bounds-checked, none allocates beyond its output.
 #pragma once
 
@@ -32,17 +32,17 @@ struct HttpHead {
 
 // Offset just past the blank line ending a head at the start of `data`
 // ("\r\n\r\n" or "\n\n"), searching from `from`; npos when not there yet.
-size_t FindHeadEnd(std::string_view data, size_t from = 0);
+size_t find_head_end(std::string_view data, size_t from = 0);
 
 // Whether `data` starts like an HTTP request (a first line ending in
 // " HTTP/1.x", whatever precedes it) or response ("HTTP/1."). `complete` is
 // false when more bytes are needed to decide.
-bool LooksLikeHttpRequest(std::string_view data, bool* complete);
-bool LooksLikeHttpResponse(std::string_view data);
+bool looks_like_http_request(std::string_view data, bool* complete);
+bool looks_like_http_response(std::string_view data);
 
 // Parses a head (without the blank line). Header lines without ':' are kept
 // with an empty name. Returns false only for an empty head.
-bool ParseHttpHead(std::string_view head, HttpHead* out);
+bool parse_http_head(std::string_view head, HttpHead* out);
 
 // The JNDI lookup's SearchRequest shape: scope baseObject(0), derefAliases
 // always(3), filter (objectClass=*). `op_value` is the SearchRequest's content.
@@ -50,7 +50,7 @@ struct LdapSearchShape {
   std::string base_object;
   bool jndi_shape = false;
 };
-bool ParseLdapSearch(net::Bytes op_value, LdapSearchShape* out);
+bool parse_ldap_search(net::Bytes op_value, LdapSearchShape* out);
 
 // A SearchResultEntry (`op_value` = its content): the DN and the JDK's Java
 // object attributes found in it ("javaClassName=Foo", "javaCodeBase=http://...",
@@ -59,20 +59,20 @@ struct LdapEntryInfo {
   std::string dn;
   std::vector<std::string> java_attributes;
 };
-bool ParseLdapEntry(net::Bytes op_value, LdapEntryInfo* out);
+bool parse_ldap_entry(net::Bytes op_value, LdapEntryInfo* out);
 
-// The server name of a TLS ClientHello record at the start of `data`.
+// The server name of a TLS client_hello record at the start of `data`.
 // kNeedMore until the whole record is there; kMalformed when it is not a
-// ClientHello; kOk with "" when it carries no server_name.
-net::ParseStatus ParseTlsSni(net::Bytes data, std::string* server_name);
+// client_hello; kOk with "" when it carries no server_name.
+net::ParseStatus parse_tls_sni(net::Bytes data, std::string* server_name);
 
 // What a JRMP ReturnData (0x51 ...) carries, from its first bytes:
 // "serialized object (javax.naming.Reference ...)" / "class file"; "" when
 // `data` does not start with 0x51 followed by ac ed or ca fe ba be.
-std::string DescribeRmiReturn(net::Bytes data);
+std::string describe_rmi_return(net::Bytes data);
 
 // Printable text for a report: bytes outside printable ASCII as \xHH, at most
 // `max` input bytes.
-std::string Printable(std::string_view bytes, size_t max = 512);
+std::string printable(std::string_view bytes, size_t max = 512);
 
 }  // namespace l4s::pcap

@@ -193,17 +193,17 @@ class FdStreambuf : public std::streambuf {
 
  protected:
   int_type overflow(int_type c) override {
-    if (!Drain()) return traits_type::eof();
+    if (!drain()) return traits_type::eof();
     if (!traits_type::eq_int_type(c, traits_type::eof())) {
       *pptr() = traits_type::to_char_type(c);
       pbump(1);
     }
     return traits_type::not_eof(c);
   }
-  int sync() override { return Drain() ? 0 : -1; }
+  int sync() override { return drain() ? 0 : -1; }
 
  private:
-  bool Drain() {
+  bool drain() {
     const char* p = pbase();
     while (p < pptr() && error_ == 0) {
       ssize_t n = ::write(fd_, p, static_cast<size_t>(pptr() - p));

@@ -35,12 +35,12 @@ namespace {
 constexpr uint64_t kDefaultSeed = 20211210;
 constexpr size_t kPayloads = 12000;
 
-uint64_t Seed() {
+uint64_t seed() {
   const char* s = std::getenv("L4S_DIFFERENTIAL_SEED");
   return s ? std::strtoull(s, nullptr, 10) : kDefaultSeed;
 }
 
-std::string Escape(std::string_view s) {
+std::string escape(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     if (c >= 0x20 && c < 0x7F && c != '\\' && c != '\t') {
@@ -55,7 +55,7 @@ std::string Escape(std::string_view s) {
 }
 
 // Returns nullopt for the "\N" null marker.
-std::optional<std::string> Unescape(std::string_view s) {
+std::optional<std::string> unescape(std::string_view s) {
   if (s == "\\N") return std::nullopt;
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -69,7 +69,7 @@ std::optional<std::string> Unescape(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> SplitTabs(std::string_view line) {
+std::vector<std::string_view> split_tabs(std::string_view line) {
   std::vector<std::string_view> fields;
   size_t start = 0;
   for (size_t i = 0; i <= line.size(); ++i) {
@@ -81,40 +81,40 @@ std::vector<std::string_view> SplitTabs(std::string_view line) {
   return fields;
 }
 
-uint64_t Fnv1a(std::string_view s) {
+uint64_t fnv1a(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
   return h;
 }
 
-bool IsExecutable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
+bool is_executable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
 
-bool FileExists(const std::string& path) {
+bool file_exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 // Finds a fixture by file name through MANIFEST.tsv (first column: path).
-std::string FindFixtureJar(const std::string& fixtures, const std::string& file_name) {
+std::string find_fixture_jar(const std::string& fixtures, const std::string& file_name) {
   std::ifstream manifest(fixtures + "/MANIFEST.tsv");
   std::string line;
   while (std::getline(manifest, line)) {
     std::string path = line.substr(0, line.find('\t'));
     size_t slash = path.rfind('/');
     if (path.substr(slash == std::string::npos ? 0 : slash + 1) == file_name &&
-        FileExists(fixtures + "/" + path)) {
+        file_exists(fixtures + "/" + path)) {
       return fixtures + "/" + path;
     }
   }
   return {};
 }
 
-int RunShell(const std::string& command) {
+int run_shell(const std::string& command) {
   int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string ReadFile(const std::string& path) {
+std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -141,7 +141,7 @@ struct OracleRun {
   std::map<std::string, UriResult> uris;
 };
 
-std::string OutcomeName(EvalOutcome o) {
+std::string outcome_name(EvalOutcome o) {
   switch (o) {
     case EvalOutcome::kCompleted: return "OK";
     case EvalOutcome::kInfiniteLoop: return "LOOP";
@@ -160,32 +160,32 @@ class Log4jDifferentialTest : public ::testing::Test {
   // first process pays for the JVM.
   static void SetUpTestSuite() {
     std::string java = L4S_JAVA, javac = L4S_JAVAC;
-    if (!IsExecutable(java) || !IsExecutable(javac)) {
+    if (!is_executable(java) || !is_executable(javac)) {
       skip_ = "java/javac not found (install openjdk-17-jdk-headless)";
       return;
     }
     std::string fixtures = L4S_FIXTURES_DIR;
-    std::string core = FindFixtureJar(fixtures, "log4j-core-2.14.1.jar");
-    std::string api = FindFixtureJar(fixtures, "log4j-api-2.14.1.jar");
+    std::string core = find_fixture_jar(fixtures, "log4j-core-2.14.1.jar");
+    std::string api = find_fixture_jar(fixtures, "log4j-api-2.14.1.jar");
     if (core.empty() || api.empty()) {
       skip_ = "log4j-core/api 2.14.1 jars not found via " + fixtures + "/MANIFEST.tsv";
       return;
     }
     std::string classpath = core + ":" + api;
 
-    testing::PayloadGenerator gen(Seed());
+    testing::PayloadGenerator gen(seed());
     std::string corpus;
     for (size_t i = 0; i < kPayloads; ++i) {
-      int64_t time = gen.TimeMillis();
-      std::string line = gen.Line();
-      corpus += std::to_string(time) + '\t' + Escape(line) + '\n';
+      int64_t time = gen.time_millis();
+      std::string line = gen.line();
+      corpus += std::to_string(time) + '\t' + escape(line) + '\n';
       times_.push_back(time);
       payloads_.push_back(std::move(line));
     }
-    std::string source = ReadFile(L4S_ORACLE_SOURCE);
+    std::string source = read_file(L4S_ORACLE_SOURCE);
     char key[32];
     std::snprintf(key, sizeof key, "%016llx",
-                  static_cast<unsigned long long>(Fnv1a(corpus + '\0' + source + '\0' + classpath)));
+                  static_cast<unsigned long long>(fnv1a(corpus + '\0' + source + '\0' + classpath)));
     std::string dir = std::string(L4S_TEST_TMP) + "/log4j_differential/" + key;
     std::string pid = std::to_string(getpid());
 
@@ -193,34 +193,34 @@ class Log4jDifferentialTest : public ::testing::Test {
       OracleRun& run = std::string(mode) == "file" ? file_run_ : default_run_;
       run.env.config_file = std::string(mode) == "file";
       std::string out = dir + "/oracle-" + mode + ".tsv";
-      if (!FileExists(out)) {
-        if (!FileExists(dir + "/payloads.tsv")) {
-          RunShell("mkdir -p '" + dir + "/classes-" + pid + "'");
+      if (!file_exists(out)) {
+        if (!file_exists(dir + "/payloads.tsv")) {
+          run_shell("mkdir -p '" + dir + "/classes-" + pid + "'");
           std::ofstream(dir + "/payloads.tsv." + pid, std::ios::binary) << corpus;
           std::rename((dir + "/payloads.tsv." + pid).c_str(), (dir + "/payloads.tsv").c_str());
         }
         std::string classes = dir + "/classes-" + pid;
-        RunShell("mkdir -p '" + classes + "'");
-        if (RunShell("'" + javac + "' -nowarn -d '" + classes + "' -cp '" + classpath + "' '" + L4S_ORACLE_SOURCE +
+        run_shell("mkdir -p '" + classes + "'");
+        if (run_shell("'" + javac + "' -nowarn -d '" + classes + "' -cp '" + classpath + "' '" + L4S_ORACLE_SOURCE +
                      "' 2> '" + classes + "/javac.log'") != 0) {
-          failure_ = "javac failed: " + ReadFile(classes + "/javac.log");
+          failure_ = "javac failed: " + read_file(classes + "/javac.log");
           return;
         }
         // The locale and zone fix ${date:} output.
         std::string cmd = "'" + java + "' -Xmx1g -Duser.timezone=UTC -Duser.language=en -Duser.country=US -cp '" +
                           classpath + ":" + classes + "' Log4jOracle " + mode + " '" + dir + "/payloads.tsv' '" +
                           out + "." + pid + "' 2> '" + dir + "/oracle-" + mode + ".log'";
-        if (RunShell(cmd) != 0) {
+        if (run_shell(cmd) != 0) {
           failure_ = "oracle failed, see " + dir + "/oracle-" + mode + ".log";
           return;
         }
         std::rename((out + "." + pid).c_str(), out.c_str());
       }
-      if (!Parse(ReadFile(out), &run)) return;
+      if (!parse(read_file(out), &run)) return;
     }
   }
 
-  static bool Parse(const std::string& text, OracleRun* run) {
+  static bool parse(const std::string& text, OracleRun* run) {
     run->env.properties.clear();
     run->env.java.clear();
     run->env.system_properties.clear();
@@ -228,7 +228,7 @@ class Log4jDifferentialTest : public ::testing::Test {
     std::istringstream lines(text);
     std::string line;
     while (std::getline(lines, line)) {
-      std::vector<std::string_view> f = SplitTabs(line);
+      std::vector<std::string_view> f = split_tabs(line);
       if (f[0] == "#lookups") {
         run->lookups = std::string(f[1]);
       } else if (f[0] == "#property" || f[0] == "#java" || f[0] == "#sys" || f[0] == "#event") {
@@ -236,24 +236,24 @@ class Log4jDifferentialTest : public ::testing::Test {
                        : f[0] == "#java"   ? run->env.java
                        : f[0] == "#sys"    ? run->env.system_properties
                                            : run->env.event;
-        m[std::string(f[1])] = Unescape(f[2]).value_or("");
+        m[std::string(f[1])] = unescape(f[2]).value_or("");
       } else if (f[0] == "R" && f.size() >= 6) {
         OracleResult r;
         r.outcome = std::string(f[3]);
         r.call_count = std::stoull(std::string(f[4]));
-        r.output = Unescape(f[5]);
-        for (size_t i = 6; i < f.size(); ++i) r.calls.push_back(*Unescape(f[i]));
+        r.output = unescape(f[5]);
+        for (size_t i = 6; i < f.size(); ++i) r.calls.push_back(*unescape(f[i]));
         (f[2] == "S" ? run->substitute : run->message).push_back(std::move(r));
       } else if (f[0] == "U" && f.size() >= 3) {
         UriResult u;
         u.ok = f[2] == "OK";
         if (u.ok && f.size() >= 7) {
-          u.scheme = Unescape(f[3]);
-          u.host = Unescape(f[4]);
+          u.scheme = unescape(f[3]);
+          u.host = unescape(f[4]);
           u.port = std::stoi(std::string(f[5]));
-          u.authority = Unescape(f[6]);
+          u.authority = unescape(f[6]);
         }
-        run->uris[*Unescape(f[1])] = u;
+        run->uris[*unescape(f[1])] = u;
       } else {
         failure_ = "unexpected oracle line: " + line.substr(0, 200);
         return false;
@@ -273,19 +273,19 @@ class Log4jDifferentialTest : public ::testing::Test {
   }
 
   // Compares every payload on one path; returns the number of agreements.
-  static size_t Compare(const OracleRun& run, EvalPath path, size_t* reached) {
+  static size_t compare(const OracleRun& run, EvalPath path, size_t* reached) {
     const std::vector<OracleResult>& expected = path == EvalPath::kSubstitute ? run.substitute : run.message;
     size_t agree = 0, reported = 0;
     *reached = 0;
     for (size_t i = 0; i < kPayloads; ++i) {
       LookupEnvironment env = run.env;
       env.time_millis = times_[i];
-      Evaluation got = EvaluateLookups(payloads_[i], path, env);
+      Evaluation got = evaluate_lookups(payloads_[i], path, env);
       const OracleResult& want = expected[i];
       if (want.call_count > 0) ++*reached;
       std::string why;
-      if (OutcomeName(got.outcome) != want.outcome) {
-        why = "outcome " + OutcomeName(got.outcome) + " != " + want.outcome;
+      if (outcome_name(got.outcome) != want.outcome) {
+        why = "outcome " + outcome_name(got.outcome) + " != " + want.outcome;
       } else if (want.outcome == "TIMEOUT") {
         // Log4j would never finish (the %m rescan growing the text forever): how far
         // it got before being stopped, and how far our budget lets us go, are arbitrary.
@@ -296,14 +296,14 @@ class Log4jDifferentialTest : public ::testing::Test {
         if (a != b) why = "distinct JNDI names differ";
       } else {
         if (want.outcome == "OK" && got.output != want.output.value_or("")) {
-          why = "output\n    ours: " + Escape(got.output) + "\n    java: " + Escape(want.output.value_or(""));
+          why = "output\n    ours: " + escape(got.output) + "\n    java: " + escape(want.output.value_or(""));
         } else if (got.jndi_call_count != want.call_count) {
           why = "JNDI call count " + std::to_string(got.jndi_call_count) + " != " + std::to_string(want.call_count);
         } else {
           size_t n = std::min(got.jndi_calls.size(), want.calls.size());
           for (size_t k = 0; k < n && why.empty(); ++k) {
             if (got.jndi_calls[k] != want.calls[k]) {
-              why = "JNDI call " + std::to_string(k) + ": " + Escape(got.jndi_calls[k]) + " != " + Escape(want.calls[k]);
+              why = "JNDI call " + std::to_string(k) + ": " + escape(got.jndi_calls[k]) + " != " + escape(want.calls[k]);
             }
           }
         }
@@ -313,15 +313,15 @@ class Log4jDifferentialTest : public ::testing::Test {
       } else if (++reported <= 15) {
         ADD_FAILURE() << "payload " << i << " (" << (path == EvalPath::kSubstitute ? "substitute" : "%m")
                       << ", config_file=" << run.env.config_file << "): " << why << "\n  payload: "
-                      << Escape(payloads_[i]);
+                      << escape(payloads_[i]);
       }
     }
     return agree;
   }
 
-  static void ExpectAgreement(const OracleRun& run, EvalPath path) {
+  static void expect_agreement(const OracleRun& run, EvalPath path) {
     size_t reached = 0;
-    size_t agree = Compare(run, path, &reached);
+    size_t agree = compare(run, path, &reached);
     EXPECT_EQ(agree, kPayloads);
     // The corpus must exercise JNDI heavily, not only decoys.
     EXPECT_GT(reached, kPayloads / 3);
@@ -335,17 +335,17 @@ class Log4jDifferentialTest : public ::testing::Test {
 };
 
 TEST_F(Log4jDifferentialTest, SubstitutePathWithConfigFile) {
-  ExpectAgreement(file_run_, EvalPath::kSubstitute);
+  expect_agreement(file_run_, EvalPath::kSubstitute);
 }
 
-TEST_F(Log4jDifferentialTest, MessagePathWithConfigFile) { ExpectAgreement(file_run_, EvalPath::kMessage); }
+TEST_F(Log4jDifferentialTest, MessagePathWithConfigFile) { expect_agreement(file_run_, EvalPath::kMessage); }
 
 TEST_F(Log4jDifferentialTest, SubstitutePathDefaultConfiguration) {
-  ExpectAgreement(default_run_, EvalPath::kSubstitute);
+  expect_agreement(default_run_, EvalPath::kSubstitute);
 }
 
 TEST_F(Log4jDifferentialTest, MessagePathDefaultConfiguration) {
-  ExpectAgreement(default_run_, EvalPath::kMessage);
+  expect_agreement(default_run_, EvalPath::kMessage);
 }
 
 TEST_F(Log4jDifferentialTest, LookupSetsMatchTheModel) {
@@ -373,7 +373,7 @@ TEST_F(Log4jDifferentialTest, CorpusCoversOutcomes) {
 TEST_F(Log4jDifferentialTest, JndiNamesParseLikeJavaNetUri) {
   size_t agree = 0, reported = 0;
   for (const auto& [name, want] : file_run_.uris) {
-    JavaUri got = ParseJavaUri(name);
+    JavaUri got = parse_java_uri(name);
     bool same = got.ok == want.ok;
     if (same && got.ok) {
       same = got.scheme == want.scheme && got.host == want.host && got.port == want.port &&
@@ -382,12 +382,12 @@ TEST_F(Log4jDifferentialTest, JndiNamesParseLikeJavaNetUri) {
     if (same) {
       ++agree;
     } else if (++reported <= 15) {
-      ADD_FAILURE() << "URI " << Escape(name) << ": ours ok=" << got.ok << " scheme="
-                    << Escape(got.scheme.value_or("\\N")) << " host=" << Escape(got.host.value_or("\\N"))
-                    << " port=" << got.port << " authority=" << Escape(got.authority.value_or("\\N"))
-                    << "; java ok=" << want.ok << " scheme=" << Escape(want.scheme.value_or("\\N"))
-                    << " host=" << Escape(want.host.value_or("\\N")) << " port=" << want.port
-                    << " authority=" << Escape(want.authority.value_or("\\N"));
+      ADD_FAILURE() << "URI " << escape(name) << ": ours ok=" << got.ok << " scheme="
+                    << escape(got.scheme.value_or("\\N")) << " host=" << escape(got.host.value_or("\\N"))
+                    << " port=" << got.port << " authority=" << escape(got.authority.value_or("\\N"))
+                    << "; java ok=" << want.ok << " scheme=" << escape(want.scheme.value_or("\\N"))
+                    << " host=" << escape(want.host.value_or("\\N")) << " port=" << want.port
+                    << " authority=" << escape(want.authority.value_or("\\N"));
     }
   }
   EXPECT_EQ(agree, file_run_.uris.size());

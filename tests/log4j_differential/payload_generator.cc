@@ -87,7 +87,7 @@ constexpr std::string_view kWords[] = {
     "a:b",   "$",     "{",           "$$",       "x}",       "::",     "${x}",        "\\x24",
 };
 
-std::string RandomCase(std::string_view s, uint64_t bits, bool to_upper) {
+std::string random_case(std::string_view s, uint64_t bits, bool to_upper) {
   std::string out(s);
   for (size_t i = 0; i < out.size(); ++i) {
     if ((bits >> (i % 64)) & 1) {
@@ -98,14 +98,14 @@ std::string RandomCase(std::string_view s, uint64_t bits, bool to_upper) {
   return out;
 }
 
-bool HasLower(std::string_view s) {
+bool has_lower(std::string_view s) {
   for (char c : s) {
     if (c >= 'a' && c <= 'z') return true;
   }
   return false;
 }
 
-bool HasUpper(std::string_view s) {
+bool has_upper(std::string_view s) {
   for (char c : s) {
     if (c >= 'A' && c <= 'Z') return true;
   }
@@ -113,7 +113,7 @@ bool HasUpper(std::string_view s) {
 }
 
 // Replaces ASCII letters by non-ASCII characters that Java case-maps to them.
-std::string UnicodeForUpper(std::string_view s, uint64_t bits) {  // upper(x) == s
+std::string unicode_for_upper(std::string_view s, uint64_t bits) {  // upper(x) == s
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     bool use = (bits >> (i % 64)) & 1;
@@ -134,7 +134,7 @@ std::string UnicodeForUpper(std::string_view s, uint64_t bits) {  // upper(x) ==
   return out;
 }
 
-std::string UnicodeForLower(std::string_view s, uint64_t bits) {  // lower(x) == s
+std::string unicode_for_lower(std::string_view s, uint64_t bits) {  // lower(x) == s
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     bool use = (bits >> (i % 64)) & 1;
@@ -151,54 +151,54 @@ std::string UnicodeForLower(std::string_view s, uint64_t bits) {  // lower(x) ==
 
 }  // namespace
 
-uint64_t PayloadGenerator::Next() {  // splitmix64
+uint64_t PayloadGenerator::next() {  // splitmix64
   uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
 
-int64_t PayloadGenerator::TimeMillis() {
-  return static_cast<int64_t>(Next() % 4102444800000ull);
+int64_t PayloadGenerator::time_millis() {
+  return static_cast<int64_t>(next() % 4102444800000ull);
 }
 
-std::string PayloadGenerator::RandomWord(size_t min, size_t max) {
+std::string PayloadGenerator::random_word(size_t min, size_t max) {
   static constexpr std::string_view kAlpha = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
-  size_t n = min + Below(max - min + 1);
+  size_t n = min + below(max - min + 1);
   std::string w;
-  for (size_t i = 0; i < n; ++i) w += kAlpha[Below(kAlpha.size())];
+  for (size_t i = 0; i < n; ++i) w += kAlpha[below(kAlpha.size())];
   return w;
 }
 
-std::string PayloadGenerator::Pad() {
-  if (Percent(25)) return RandomWord(1, 8) + ":" + RandomWord(1, 8) + (Percent(50) ? ":" + RandomWord(1, 5) : "");
-  if (Percent(4)) return std::string(Pick(kNearMissPads));
-  return std::string(Pick(kPads));
+std::string PayloadGenerator::pad() {
+  if (percent(25)) return random_word(1, 8) + ":" + random_word(1, 8) + (percent(50) ? ":" + random_word(1, 5) : "");
+  if (percent(4)) return std::string(pick(kNearMissPads));
+  return std::string(pick(kPads));
 }
 
-std::string PayloadGenerator::RenderChunk(std::string_view chunk, int depth) {
+std::string PayloadGenerator::render_chunk(std::string_view chunk, int depth) {
   bool deeper = depth < 3;
-  switch (Below(12)) {
+  switch (below(12)) {
     case 0:
     case 1:
-      if (!HasUpper(chunk)) {
-        std::string x = Percent(20) ? UnicodeForLower(chunk, Next()) : RandomCase(chunk, Next(), true);
-        return "${lower:" + (deeper && Percent(30) ? Render(x, depth + 1) : x) + "}";
+      if (!has_upper(chunk)) {
+        std::string x = percent(20) ? unicode_for_lower(chunk, next()) : random_case(chunk, next(), true);
+        return "${lower:" + (deeper && percent(30) ? render(x, depth + 1) : x) + "}";
       }
       break;
     case 2:
-      if (!HasLower(chunk)) {
-        std::string x = Percent(40) ? UnicodeForUpper(chunk, Next()) : RandomCase(chunk, Next(), false);
-        return "${upper:" + (deeper && Percent(30) ? Render(x, depth + 1) : x) + "}";
+      if (!has_lower(chunk)) {
+        std::string x = percent(40) ? unicode_for_upper(chunk, next()) : random_case(chunk, next(), false);
+        return "${upper:" + (deeper && percent(30) ? render(x, depth + 1) : x) + "}";
       }
-      if (Percent(50)) {  // upper then lower back, e.g. ${lower:${upper:j}}
+      if (percent(50)) {  // upper then lower back, e.g. ${lower:${upper:j}}
         return "${lower:${upper:" + std::string(chunk) + "}}";
       }
       break;
     case 3:
     case 4:
     case 5:
-      return "${" + Pad() + ":-" + (deeper && Percent(25) ? Render(chunk, depth + 1) : std::string(chunk)) + "}";
+      return "${" + pad() + ":-" + (deeper && percent(25) ? render(chunk, depth + 1) : std::string(chunk)) + "}";
     case 6: {
       std::string quoted;
       for (char c : chunk) quoted += (c == '\'') ? std::string("''") : std::string(1, c);
@@ -207,106 +207,106 @@ std::string PayloadGenerator::RenderChunk(std::string_view chunk, int depth) {
     case 7:
       if (chunk == "/") return "${sys:file.separator}";
       if (chunk == ":") return "${sys:path.separator}";
-      return std::string(chunk) + (Percent(50) ? "${date:}" : "${::-}");
+      return std::string(chunk) + (percent(50) ? "${date:}" : "${::-}");
     case 8:
-      if (deeper && !HasUpper(chunk)) {  // The prefix itself built by lookups.
-        return "${" + Render(Percent(50) ? "lower" : "LoWeR", depth + 1) + ":" +
-               RandomCase(chunk, Next(), true) + "}";
+      if (deeper && !has_upper(chunk)) {  // The prefix itself built by lookups.
+        return "${" + render(percent(50) ? "lower" : "LoWeR", depth + 1) + ":" +
+               random_case(chunk, next(), true) + "}";
       }
       break;
     case 9:
-      if (Percent(30)) return "${" + Pad() + ":\\-" + std::string(chunk) + "}";  // Near miss mostly.
+      if (percent(30)) return "${" + pad() + ":\\-" + std::string(chunk) + "}";  // Near miss mostly.
       break;
   }
   return std::string(chunk);
 }
 
-std::string PayloadGenerator::Render(std::string_view target, int depth) {
+std::string PayloadGenerator::render(std::string_view target, int depth) {
   int plain = depth == 0 ? 40 : 60;
   std::string out;
   for (size_t i = 0; i < target.size();) {
-    size_t n = 1 + Below(std::min<size_t>(4, target.size() - i));
+    size_t n = 1 + below(std::min<size_t>(4, target.size() - i));
     // Keep multi-byte characters whole.
     while (i + n < target.size() && (static_cast<unsigned char>(target[i + n]) & 0xC0) == 0x80) ++n;
     std::string_view chunk = target.substr(i, n);
-    out += Percent(plain) ? std::string(chunk) : RenderChunk(chunk, depth);
+    out += percent(plain) ? std::string(chunk) : render_chunk(chunk, depth);
     i += n;
   }
   return out;
 }
 
-std::string PayloadGenerator::JndiUrl() {
-  if (Percent(5)) return "java:comp/env/jdbc/" + RandomWord(1, 6);
-  if (Percent(4)) return RandomWord(1, 8) + "/a";  // No scheme: Log4j prepends java:comp/env/.
-  std::string host(Pick(kHosts));
-  if (Percent(15)) host = std::string(Pick(kExfil)) + "." + host;
-  std::string url = std::string(Pick(kSchemes)) + (Percent(5) ? ":/" : "://") + host + std::string(Pick(kPorts)) +
-                    std::string(Pick(kPaths));
-  if (Percent(10)) url += "/" + std::string(Pick(kExfil));
+std::string PayloadGenerator::jndi_url() {
+  if (percent(5)) return "java:comp/env/jdbc/" + random_word(1, 6);
+  if (percent(4)) return random_word(1, 8) + "/a";  // No scheme: Log4j prepends java:comp/env/.
+  std::string host(pick(kHosts));
+  if (percent(15)) host = std::string(pick(kExfil)) + "." + host;
+  std::string url = std::string(pick(kSchemes)) + (percent(5) ? ":/" : "://") + host + std::string(pick(kPorts)) +
+                    std::string(pick(kPaths));
+  if (percent(10)) url += "/" + std::string(pick(kExfil));
   return url;
 }
 
-std::string PayloadGenerator::JndiName() {
+std::string PayloadGenerator::jndi_name() {
   std::string prefix = "jndi";
-  if (Percent(20)) prefix = RandomCase(prefix, Next(), true);
-  if (Percent(3)) prefix = "jnd\u0130";  // Near miss: U+0130 lower-cases to "i\u0307".
-  if (Percent(3)) prefix = "jndi ";
-  return "${" + Render(prefix, 0) + (Percent(80) ? ":" : Render(":", 0)) + Render(JndiUrl(), 0) + "}";
+  if (percent(20)) prefix = random_case(prefix, next(), true);
+  if (percent(3)) prefix = "jnd\u0130";  // Near miss: U+0130 lower-cases to "i\u0307".
+  if (percent(3)) prefix = "jndi ";
+  return "${" + render(prefix, 0) + (percent(80) ? ":" : render(":", 0)) + render(jndi_url(), 0) + "}";
 }
 
-std::string PayloadGenerator::Attack() {
-  size_t kind = Below(100);
-  if (kind < 60) return JndiName();
+std::string PayloadGenerator::attack() {
+  size_t kind = below(100);
+  if (kind < 60) return jndi_name();
   if (kind < 72) {
     static constexpr std::string_view kWrappers[][2] = {
         {"${lower:", "}"}, {"${upper:", "}"}, {"${", "}"}, {"${ctx:", "}"}, {"${env:", ":-x}"},
         {"${::-", "}"},    {"${date:'", "'}"}, {"${x:-", "}"}};
-    const auto& w = kWrappers[Below(std::size(kWrappers))];
-    return std::string(w[0]) + JndiName() + std::string(w[1]);
+    const auto& w = kWrappers[below(std::size(kWrappers))];
+    return std::string(w[0]) + jndi_name() + std::string(w[1]);
   }
   if (kind < 84) {  // "${" assembled by a lookup or unescaped: the %m rescan evaluates it.
     static constexpr std::string_view kDollar[] = {"${date:'$'}", "${::-$}", "$$", "${lower:$}", "${x:-$}",
                                                    "${upper:$}", "$"};
-    std::string url = Render(JndiUrl(), 0);
-    std::string s = std::string(Pick(kDollar)) + (Percent(50) ? "{" : "${::-{}") + "jndi:" + url + "}";
-    if (Percent(75)) s += Filler() + (Percent(50) ? "${nope}" : "${x:-y}");
+    std::string url = render(jndi_url(), 0);
+    std::string s = std::string(pick(kDollar)) + (percent(50) ? "{" : "${::-{}") + "jndi:" + url + "}";
+    if (percent(75)) s += filler() + (percent(50) ? "${nope}" : "${x:-y}");
     return s;
   }
   if (kind < 89) {  // Recursion.
     static constexpr std::string_view kDos[] = {"${${::-${::-$${::-j}}}}", "${${event:Message}}",
                                                 "${event:Message}", "${ctx:${event:Message}}",
                                                 "${lower:${event:Message}}", "${a:-${a}}", "${${a}:-${a}}"};
-    return std::string(Pick(kDos));
+    return std::string(pick(kDos));
   }
   if (kind < 92) {  // ${java:unknown} throws and drops the event.
-    return Percent(50) ? "${java:" + RandomWord(1, 4) + ":-j}" : "${${java:xx}ndi:ldap://127.0.0.1/a}";
+    return percent(50) ? "${java:" + random_word(1, 4) + ":-j}" : "${${java:xx}ndi:ldap://127.0.0.1/a}";
   }
   if (kind < 95) return "${jn${base64:ZGk=}:ldap://127.0.0.1/a}";
-  if (kind < 98) return "${${event:Level}:" + Render("ldap://127.0.0.1/a", 0) + "}";
-  return "${jndi:" + std::string(Pick(kSchemes)) + "://" + Render("127.0.0.1", 0) + "/" + std::string(Pick(kExfil)) + "}";
+  if (kind < 98) return "${${event:Level}:" + render("ldap://127.0.0.1/a", 0) + "}";
+  return "${jndi:" + std::string(pick(kSchemes)) + "://" + render("127.0.0.1", 0) + "/" + std::string(pick(kExfil)) + "}";
 }
 
-std::string PayloadGenerator::Decoy() {
-  if (Percent(70)) return std::string(Pick(kDecoys));
-  return "${" + RandomWord(1, 10) + (Percent(50) ? "" : ":" + RandomWord(0, 6)) + "}";
+std::string PayloadGenerator::decoy() {
+  if (percent(70)) return std::string(pick(kDecoys));
+  return "${" + random_word(1, 10) + (percent(50) ? "" : ":" + random_word(0, 6)) + "}";
 }
 
-std::string PayloadGenerator::Filler() {
+std::string PayloadGenerator::filler() {
   std::string s;
-  size_t n = Below(4);
-  for (size_t i = 0; i < n; ++i) s += std::string(Pick(kWords)) + (Percent(70) ? " " : "");
+  size_t n = below(4);
+  for (size_t i = 0; i < n; ++i) s += std::string(pick(kWords)) + (percent(70) ? " " : "");
   return s;
 }
 
-std::string PayloadGenerator::Damage(std::string line) {
+std::string PayloadGenerator::damage(std::string line) {
   static constexpr std::string_view kBits = "${}:-\\'$ ";
-  size_t edits = 1 + Below(2);
+  size_t edits = 1 + below(2);
   for (size_t e = 0; e < edits && !line.empty(); ++e) {
-    size_t pos = Below(line.size());
+    size_t pos = below(line.size());
     // Stay on character boundaries: Log4j only ever sees valid text.
     while (pos > 0 && (static_cast<unsigned char>(line[pos]) & 0xC0) == 0x80) --pos;
-    if (Percent(50)) {
-      line.insert(pos, 1, kBits[Below(kBits.size())]);
+    if (percent(50)) {
+      line.insert(pos, 1, kBits[below(kBits.size())]);
     } else if (static_cast<unsigned char>(line[pos]) < 0x80) {
       line.erase(pos, 1);
     }
@@ -314,14 +314,14 @@ std::string PayloadGenerator::Damage(std::string line) {
   return line;
 }
 
-std::string PayloadGenerator::Line() {
-  std::string line = Filler();
-  size_t parts = 1 + Below(3);
+std::string PayloadGenerator::line() {
+  std::string line = filler();
+  size_t parts = 1 + below(3);
   for (size_t i = 0; i < parts; ++i) {
-    line += Percent(70) ? Attack() : Decoy();
-    line += Filler();
+    line += percent(70) ? attack() : decoy();
+    line += filler();
   }
-  if (Percent(12)) line = Damage(std::move(line));
+  if (percent(12)) line = damage(std::move(line));
   return line;
 }
 

@@ -21,29 +21,29 @@ class PayloadGenerator {
   explicit PayloadGenerator(uint64_t seed) : state_(seed) {}
 
   // One log line (UTF-8, may contain any character but '\n').
-  std::string Line();
+  std::string line();
   // An event time in [1970, 2100), in milliseconds.
-  int64_t TimeMillis();
+  int64_t time_millis();
 
  private:
-  uint64_t Next();
-  size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
-  bool Percent(int p) { return Below(100) < static_cast<size_t>(p); }
+  uint64_t next();
+  size_t below(size_t n) { return static_cast<size_t>(next() % n); }
+  bool percent(int p) { return below(100) < static_cast<size_t>(p); }
   template <size_t N>
-  std::string_view Pick(const std::string_view (&items)[N]) { return items[Below(N)]; }
+  std::string_view pick(const std::string_view (&items)[N]) { return items[below(N)]; }
 
-  std::string Attack();
-  std::string Decoy();
-  std::string Filler();
-  std::string JndiName();
-  std::string JndiUrl();
-  std::string RandomWord(size_t min, size_t max);
-  std::string Pad();
+  std::string attack();
+  std::string decoy();
+  std::string filler();
+  std::string jndi_name();
+  std::string jndi_url();
+  std::string random_word(size_t min, size_t max);
+  std::string pad();
   // Text that Log4j turns into `target` (most of the time: some renderings
   // are deliberately near-misses, and the oracle decides).
-  std::string Render(std::string_view target, int depth);
-  std::string RenderChunk(std::string_view chunk, int depth);
-  std::string Damage(std::string line);
+  std::string render(std::string_view target, int depth);
+  std::string render_chunk(std::string_view chunk, int depth);
+  std::string damage(std::string line);
 
   uint64_t state_;
 };
