@@ -47,9 +47,9 @@ void put_le32(std::string* s, uint32_t v) {
 // A classic little-endian pcap of one Ethernet frame: an HTTP request whose
 // User-Agent carries `payload`.
 std::string capture(const std::string& payload) {
-  std::string frame = pcap::testing::Ether(pcap::testing::Ipv4(
+  std::string frame = pcap::testing::ether(pcap::testing::ipv4(
       "203.0.113.5", "10.0.0.10", pcap::kProtoTcp,
-      pcap::testing::Tcp(40000, 80, 1, pcap::kTcpAck, "GET / HTTP/1.1\r\nUser-Agent: " + payload + "\r\n\r\n")));
+      pcap::testing::tcp(40000, 80, 1, pcap::kTcpAck, "GET / HTTP/1.1\r\nUser-Agent: " + payload + "\r\n\r\n")));
   std::string out;
   for (uint32_t v : {0xa1b2c3d4u, 0x00040002u, 0u, 0u, 65535u, 1u}) put_le32(&out, v);  // 2.4, DLT_EN10MB
   for (uint32_t v : {1639497829u, 0u, static_cast<uint32_t>(frame.size()), static_cast<uint32_t>(frame.size())})
@@ -99,7 +99,7 @@ TEST(HuntInput, EveryZipMemberIsHuntedUnderItsOwnName) {
   EXPECT_EQ(h.detections[1].line, 3u);
   ASSERT_EQ(h.detections[1].jndi.size(), 1u);
   EXPECT_EQ(h.detections[1].jndi[0].name, "rmi://203.0.113.8/b");
-  EXPECT_EQ(h.result.logs[1].compression, Compression::kGzip);
+  EXPECT_EQ(h.result.logs[1].compression, hunt::Compression::kGzip);
   EXPECT_EQ(h.result.logs[0].lines, 2u);
 }
 
