@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "canary_test_process.h"
-#include "net/socket_test_util.h"
+#include "canary/socket_test_util.h"
 #include "net/test_util.h"
 
 namespace {

@@ -19,7 +19,7 @@
 
 #include <gtest/gtest.h>
 
-#include "net/canary.h"
+#include "canary/canary.h"
 #include "net/token.h"
 
 namespace {

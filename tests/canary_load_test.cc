@@ -15,8 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "canary/canary.h"
 #include "net/callback_store.h"
-#include "net/canary.h"
 #include "net/ldap.h"
 
 namespace {

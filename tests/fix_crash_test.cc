@@ -17,13 +17,13 @@
 
 #include <gtest/gtest.h>
 
+#include "archive/testing/zip_builder.h"
 #include "remediate/sha256.h"
-#include "remediate/test_zip.h"
 
 namespace {
 
 namespace stdfs = std::filesystem;
-namespace tz = l4s::remediate::testzip;
+namespace tz = l4s::testzip;
 
 const std::string kJars = std::string(L4S_FIXTURES_DIR) + "/jars/";
 

@@ -1,6 +1,7 @@
-// ZIP parsing per APPNOTE.TXT 6.3.x. Every length read from the archive is
-// hostile until checked against the source, so all parsing goes through
-// LeReader (bounds-checked) and every allocation is bounded by real sizes.
+// ZIP parsing per APPNOTE.TXT 6.3.x (records as defined in zip_format.h).
+// Every length read from the archive is hostile until checked against the
+// source, so every record is read whole and bounds-checked before use, and
+// every allocation is bounded by real sizes.
 
 #include "archive/zip_reader.h"
 
@@ -12,72 +13,19 @@
 #include <memory>
 #include <utility>
 
+#include "archive/zip_format.h"
+
 namespace l4s::archive {
 namespace {
 
-constexpr uint32_t kLocalSig = 0x04034b50;
-constexpr uint32_t kCentralSig = 0x02014b50;
-constexpr uint32_t kEocdSig = 0x06054b50;
-constexpr uint32_t kZip64EocdSig = 0x06064b50;
-constexpr uint32_t kZip64LocatorSig = 0x07064b50;
-
-constexpr size_t kLocalSize = 30;
-constexpr size_t kCentralSize = 46;
-constexpr size_t kEocdSize = 22;
-constexpr size_t kZip64LocatorSize = 20;
-constexpr size_t kZip64EocdSize = 56;
-constexpr size_t kMaxComment = 0xFFFF;
-constexpr uint16_t kZip64ExtraId = 0x0001;
-constexpr uint32_t kSat32 = 0xFFFFFFFF;
-constexpr uint16_t kSat16 = 0xFFFF;
+using zip::kSat16;
+using zip::kSat32;
 
 // Deflate cannot expand more than ~1032:1; used to bound size hints.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 constexpr size_t kChunk = 64 * 1024;
 
 using ZipResult = Result<ZipReader>;
-
-// Little-endian cursor over a bounded byte range. Reading past the end yields
-// zeros and clears ok(), so a group of reads is checked once.
-class LeReader {
- public:
-  LeReader(const uint8_t* p, size_t n) : p_(p), n_(n) {}
-  uint16_t u16() { return static_cast<uint16_t>(take<2>()); }
-  uint32_t u32() { return static_cast<uint32_t>(take<4>()); }
-  uint64_t u64() { return take<8>(); }
-  bool skip(size_t k) {
-    if (k > n_ - pos_) return fail();
-    pos_ += k;
-    return true;
-  }
-  const uint8_t* here() const { return p_ + pos_; }
-  size_t remaining() const { return n_ - pos_; }
-  bool ok() const { return ok_; }
-
- private:
-  template <size_t K>
-  uint64_t take() {
-    if (K > n_ - pos_) return fail();
-    uint64_t v = 0;
-    for (size_t i = 0; i < K; ++i) v |= uint64_t{p_[pos_ + i]} << (8 * i);
-    pos_ += K;
-    return v;
-  }
-  bool fail() {
-    ok_ = false;
-    pos_ = n_;
-    return false;
-  }
-
-  const uint8_t* p_;
-  size_t n_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-uint32_t le32_at(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
 
 bool in_bounds(uint64_t offset, uint64_t n, uint64_t size) {
   return offset <= size && n <= size - offset;
@@ -108,7 +56,7 @@ const uint8_t* fetch(const ByteSource& src, uint64_t offset, uint64_t n,
 
 bool has_sig_at(const ByteSource& src, uint64_t offset, uint32_t sig) {
   uint8_t b[4];
-  return src.read_at(offset, b, 4) && le32_at(b) == sig;
+  return src.read_at(offset, b, 4) && zip::load32(b) == sig;
 }
 
 std::string entry_error(size_t index, const std::string& what) {
@@ -131,16 +79,17 @@ struct EndInfo {
 // the last one whose comment fits (tolerates junk appended after the zip).
 Result<uint64_t> find_eocd(const ByteSource& src) {
   const uint64_t size = src.size();
+  constexpr uint64_t kEocdSize = sizeof(zip::Eocd);
   if (size < kEocdSize) return Result<uint64_t>::failure("too small to be a zip");
-  const uint64_t tail_len = std::min<uint64_t>(size, kEocdSize + kMaxComment);
+  const uint64_t tail_len = std::min<uint64_t>(size, kEocdSize + zip::kMaxComment);
   const uint64_t tail_start = size - tail_len;
   std::vector<uint8_t> scratch;
   const uint8_t* tail = fetch(src, tail_start, tail_len, &scratch);
   if (!tail) return Result<uint64_t>::failure("cannot read the end of the archive");
   uint64_t fallback = UINT64_MAX;
   for (uint64_t i = tail_len - kEocdSize + 1; i-- > 0;) {
-    if (tail[i] != 'P' || le32_at(tail + i) != kEocdSig) continue;
-    const uint64_t comment_len = tail[i + 20] | uint64_t{tail[i + 21]} << 8;
+    if (tail[i] != 'P' || zip::load32(tail + i) != zip::kEocdSig) continue;
+    const uint64_t comment_len = zip::load_record<zip::Eocd>(tail + i).comment_len;
     const uint64_t end = tail_start + i + kEocdSize + comment_len;
     if (end == size) return tail_start + i;
     if (end < size && fallback == UINT64_MAX) fallback = tail_start + i;
@@ -154,45 +103,35 @@ Result<uint64_t> find_eocd(const ByteSource& src) {
 // like the JDK, a 32-bit value that is neither saturated nor equal means the
 // zip64 record is not trustworthy and is ignored.
 Status apply_zip64(const ByteSource& src, EndInfo* info, bool saturated) {
-  const uint64_t locator_pos = info->eocd_pos - kZip64LocatorSize;
-  uint8_t loc[kZip64LocatorSize];
-  if (!src.read_at(locator_pos, loc, sizeof loc)) {
+  constexpr uint64_t kZip64EocdSize = sizeof(zip::Zip64Eocd);
+  const uint64_t locator_pos = info->eocd_pos - sizeof(zip::Zip64Locator);
+  zip::Zip64Locator loc;  // signature checked by the caller
+  if (!src.read_at(locator_pos, &loc, sizeof loc)) {
     return Status::failure("cannot read zip64 locator");
   }
-  LeReader lr(loc, sizeof loc);
-  lr.u32();  // signature, checked by the caller
-  lr.u32();  // disk with the zip64 end record
-  const uint64_t declared = lr.u64();
+  const uint64_t declared = loc.eocd_offset;
 
   // With a prefix, the declared offset is off by the prefix; the record
   // normally sits right before the locator, so try there too.
   uint64_t rec_pos = UINT64_MAX;
   if (declared <= locator_pos && locator_pos - declared >= kZip64EocdSize &&
-      has_sig_at(src, declared, kZip64EocdSig)) {
+      has_sig_at(src, declared, zip::kZip64EocdSig)) {
     rec_pos = declared;
   } else if (locator_pos >= kZip64EocdSize &&
-             has_sig_at(src, locator_pos - kZip64EocdSize, kZip64EocdSig)) {
+             has_sig_at(src, locator_pos - kZip64EocdSize, zip::kZip64EocdSig)) {
     rec_pos = locator_pos - kZip64EocdSize;
   }
   if (rec_pos == UINT64_MAX) {
     if (saturated) return Status::failure("zip64 end of central directory record not found");
     return Status();  // a stray locator-like signature; the 32-bit values stand
   }
-  uint8_t rec[kZip64EocdSize];
-  if (!src.read_at(rec_pos, rec, sizeof rec)) {
+  zip::Zip64Eocd rec;
+  if (!src.read_at(rec_pos, &rec, sizeof rec)) {
     return Status::failure("cannot read zip64 end record");
   }
-  LeReader r(rec, sizeof rec);
-  r.u32();  // signature
-  r.u64();  // record size
-  r.u16();  // version made by
-  r.u16();  // version needed
-  r.u32();  // this disk
-  r.u32();  // disk with the central directory
-  r.u64();  // entries on this disk
-  const uint64_t entries = r.u64();
-  const uint64_t cd_size = r.u64();
-  const uint64_t cd_offset = r.u64();
+  const uint64_t entries = rec.total_entries;
+  const uint64_t cd_size = rec.cd_size;
+  const uint64_t cd_offset = rec.cd_offset;
 
   auto agrees = [](uint64_t v32, uint64_t sat, uint64_t v64) { return v32 == sat || v32 == v64; };
   if (!agrees(info->entries, kSat16, entries) || !agrees(info->cd_size, kSat32, cd_size) ||
@@ -214,23 +153,19 @@ Result<EndInfo> read_end(const ByteSource& src) {
   if (!pos.ok()) return Result<EndInfo>::failure(pos.error());
   EndInfo info;
   info.eocd_pos = info.cd_end = *pos;
-  uint8_t eocd[kEocdSize];
-  if (!src.read_at(info.eocd_pos, eocd, sizeof eocd)) {
+  zip::Eocd eocd;
+  if (!src.read_at(info.eocd_pos, &eocd, sizeof eocd)) {
     return Result<EndInfo>::failure("cannot read end of central directory record");
   }
-  LeReader r(eocd, sizeof eocd);
-  r.u32();  // signature
-  r.u16();  // this disk (ignored like the JDK does; spanned archives are not supported)
-  r.u16();  // disk with the central directory
-  r.u16();  // entries on this disk
-  info.entries = r.u16();
-  info.cd_size = r.u32();
-  info.cd_offset = r.u32();
+  // The disk numbers are ignored like the JDK does; spanned archives are not supported.
+  info.entries = eocd.total_entries;
+  info.cd_size = eocd.cd_size;
+  info.cd_offset = eocd.cd_offset;
 
   const bool saturated =
       info.entries == kSat16 || info.cd_size == kSat32 || info.cd_offset == kSat32;
-  if (info.eocd_pos >= kZip64LocatorSize &&
-      has_sig_at(src, info.eocd_pos - kZip64LocatorSize, kZip64LocatorSig)) {
+  if (info.eocd_pos >= sizeof(zip::Zip64Locator) &&
+      has_sig_at(src, info.eocd_pos - sizeof(zip::Zip64Locator), zip::kZip64LocatorSig)) {
     Status s = apply_zip64(src, &info, saturated);
     if (!s.ok()) return Result<EndInfo>::failure(s.error());
   }
@@ -254,10 +189,10 @@ Result<Placement> place_directory(const ByteSource& src, const EndInfo& end) {
     return Placement{actual, actual >= end.cd_offset ? actual - end.cd_offset : 0};
   }
   if (in_bounds(end.cd_offset, end.cd_size, end.cd_end) &&
-      has_sig_at(src, end.cd_offset, kCentralSig)) {
+      has_sig_at(src, end.cd_offset, zip::kCentralHeaderSig)) {
     return Placement{end.cd_offset, 0};
   }
-  if (actual > end.cd_offset && has_sig_at(src, actual, kCentralSig)) {
+  if (actual > end.cd_offset && has_sig_at(src, actual, zip::kCentralHeaderSig)) {
     return Placement{actual, actual - end.cd_offset};
   }
   return Result<Placement>::failure("bad central directory offset");
@@ -270,54 +205,46 @@ Status apply_zip64_extra(const uint8_t* extra, size_t len, ZipEntry* e) {
   const bool need_csize = e->compressed_size == kSat32;
   const bool need_offset = e->local_header_offset == kSat32;
   if (!need_usize && !need_csize && !need_offset) return Status();
-  LeReader r(extra, len);
-  while (r.remaining() >= 4) {
-    const uint16_t id = r.u16();
-    const uint16_t size = r.u16();
-    if (size > r.remaining()) break;  // malformed tail: treat like a missing field
-    if (id != kZip64ExtraId) {
-      r.skip(size);
-      continue;
-    }
-    LeReader f(r.here(), size);
-    if (need_usize) e->uncompressed_size = f.u64();
-    if (need_csize) e->compressed_size = f.u64();
-    if (need_offset) e->local_header_offset = f.u64();
-    if (!f.ok()) return Status::failure("truncated zip64 extra field");
-    return Status();
-  }
-  return Status::failure("missing zip64 extra field");
+  const zip::ExtraField f = zip::find_extra_field(extra, len, zip::kZip64ExtraId);
+  if (!f.found) return Status::failure("missing zip64 extra field");  // or malformed
+  const size_t needed = 8 * (size_t{need_usize} + need_csize + need_offset);
+  if (needed > f.size) return Status::failure("truncated zip64 extra field");
+  const uint8_t* v = extra + f.pos;
+  auto next = [&v] {
+    const uint64_t x = zip::load64(v);
+    v += 8;
+    return x;
+  };
+  if (need_usize) e->uncompressed_size = next();
+  if (need_csize) e->compressed_size = next();
+  if (need_offset) e->local_header_offset = next();
+  return Status();
 }
 
-// Parses one central directory record at the cursor.
-Status parse_central(LeReader& r, size_t index, ZipEntry* e) {
-  if (r.remaining() < kCentralSize) return Status::failure(entry_error(index, "truncated"));
-  r.u32();  // signature, checked by the caller
-  e->version_made_by = r.u16();
-  r.u16();  // version needed
-  e->flags = r.u16();
-  e->method = r.u16();
-  const uint32_t time = r.u16();
-  const uint32_t date = r.u16();
-  e->dos_time = date << 16 | time;
-  e->crc32 = r.u32();
-  e->compressed_size = r.u32();
-  e->uncompressed_size = r.u32();
-  const uint16_t name_len = r.u16();
-  const uint16_t extra_len = r.u16();
-  const uint16_t comment_len = r.u16();
-  r.u16();  // disk start
-  r.u16();  // internal attributes
-  e->external_attrs = r.u32();
-  e->local_header_offset = r.u32();
-  if (size_t{name_len} + extra_len + comment_len > r.remaining()) {
+// Parses the central directory record at cd[*pos] (its signature checked by
+// the caller) and moves *pos past it.
+Status parse_central(const uint8_t* cd, size_t cd_size, size_t* pos, size_t index, ZipEntry* e) {
+  const size_t left = cd_size - *pos;
+  if (left < sizeof(zip::CentralHeader)) return Status::failure(entry_error(index, "truncated"));
+  const auto h = zip::load_record<zip::CentralHeader>(cd + *pos);
+  e->version_made_by = h.version_made_by;
+  e->flags = h.flags;
+  e->method = h.method;
+  e->dos_time = uint32_t{h.dos_date} << 16 | h.dos_time;
+  e->crc32 = h.crc32;
+  e->compressed_size = h.compressed_size;
+  e->uncompressed_size = h.uncompressed_size;
+  e->external_attrs = h.external_attrs;
+  e->local_header_offset = h.local_header_offset;
+  const size_t variable = size_t{h.name_len} + h.extra_len + h.comment_len;
+  if (variable > left - sizeof h) {
     return Status::failure(entry_error(index, "name or extra field exceeds the central directory"));
   }
-  e->name.assign(reinterpret_cast<const char*>(r.here()), name_len);
-  r.skip(name_len);
-  Status s = apply_zip64_extra(r.here(), extra_len, e);
+  const uint8_t* name = cd + *pos + sizeof h;
+  e->name.assign(reinterpret_cast<const char*>(name), h.name_len);
+  Status s = apply_zip64_extra(name + h.name_len, h.extra_len, e);
   if (!s.ok()) return Status::failure(entry_error(index, s.error()));
-  r.skip(size_t{extra_len} + comment_len);
+  *pos += sizeof h + variable;
   return Status();
 }
 
@@ -337,7 +264,7 @@ Status check_layout(std::vector<ZipEntry>& entries, uint64_t cd_start) {
         k + 1 < order.size() ? entries[order[k + 1]].local_header_offset : cd_start;
     e.data_limit = next;
     if (k + 1 == order.size()) break;  // running into the directory is a read-time error
-    const uint64_t min_end = sat_add(e.local_header_offset, sat_add(kLocalSize, e.compressed_size));
+    const uint64_t min_end = sat_add(e.local_header_offset, sat_add(sizeof(zip::LocalHeader), e.compressed_size));
     if (min_end > next) return Status::failure("overlapping entries (zip bomb)");
   }
   return Status();
@@ -345,7 +272,7 @@ Status check_layout(std::vector<ZipEntry>& entries, uint64_t cd_start) {
 
 Status check_supported(const ZipEntry& e) {
   if (e.encrypted()) return Status::failure("entry is encrypted");
-  if (e.method != 0 && e.method != 8) {
+  if (e.method != zip::kMethodStored && e.method != zip::kMethodDeflated) {
     return Status::failure("unsupported compression method " + std::to_string(e.method));
   }
   return Status();
@@ -359,23 +286,6 @@ std::string too_big(uint64_t max_bytes) {
 enum class CapMode {
   kError,  // producing more than the cap fails (read, open_entry)
   kStop,   // stop quietly once the cap is reached (peek)
-};
-
-// Owns a raw-deflate zlib stream.
-class Inflater {
- public:
-  Inflater() { ok_ = inflateInit2(&zs_, -MAX_WBITS) == Z_OK; }
-  ~Inflater() {
-    if (ok_) inflateEnd(&zs_);
-  }
-  Inflater(const Inflater&) = delete;
-  Inflater& operator=(const Inflater&) = delete;
-  bool ok() const { return ok_; }
-  z_stream* stream() { return &zs_; }
-
- private:
-  z_stream zs_{};
-  bool ok_ = false;
 };
 
 // Feeds [offset, offset+len) of a source to zlib: straight from resident
@@ -421,7 +331,7 @@ template <typename Sink>
 Status inflate_range(const ByteSource& src, uint64_t offset, uint64_t csize, uint64_t cap,
                      CapMode mode, Sink&& sink) {
   if (mode == CapMode::kStop && cap == 0) return Status();
-  Inflater inf;
+  zip::RawInflater inf;
   if (!inf.ok()) return Status::failure("inflate init failed");
   z_stream* zs = inf.stream();
   InputFeeder in(src, offset, csize);
@@ -466,7 +376,7 @@ Status inflate_range(const ByteSource& src, uint64_t offset, uint64_t csize, uin
 bool prefix_confirmed(const ZipReader& zr) {
   uint64_t first = UINT64_MAX;
   for (const ZipEntry& e : zr.entries()) first = std::min(first, e.local_header_offset);
-  return has_sig_at(*zr.source(), first, kLocalSig);
+  return has_sig_at(*zr.source(), first, zip::kLocalHeaderSig);
 }
 
 }  // namespace
@@ -484,7 +394,7 @@ Result<ZipReader> ZipReader::open(SourcePtr source) {
   }
   // Each record is at least 46 bytes: a count the directory cannot hold is a
   // lie, and must not size any allocation.
-  if (end->entries > cd_size / kCentralSize) {
+  if (end->entries > cd_size / sizeof(zip::CentralHeader)) {
     return ZipResult::failure("entry count exceeds what the central directory can hold");
   }
   if (end->entries > kMaxEntries) return ZipResult::failure("too many entries");
@@ -497,17 +407,18 @@ Result<ZipReader> ZipReader::open(SourcePtr source) {
   zr.source_ = std::move(source);
   zr.prefix_size_ = place->prefix;
   zr.entries_.reserve(end->entries);
-  LeReader r(cd, cd_size);
+  const size_t cd_len = static_cast<size_t>(cd_size);  // fetch() checked it fits
+  size_t pos = 0;
   // Read records until the signature stops: plain archives with more than
   // 65535 entries wrap the 16-bit count, checked modulo 2^16 below.
-  while (r.remaining() >= 4 && le32_at(r.here()) == kCentralSig) {
+  while (cd_len - pos >= 4 && zip::load32(cd + pos) == zip::kCentralHeaderSig) {
     if (zr.entries_.size() >= kMaxEntries) return ZipResult::failure("too many entries");
     ZipEntry& e = zr.entries_.emplace_back();
-    e.central_offset = cd_start + (cd_size - r.remaining());
-    Status s = parse_central(r, zr.entries_.size() - 1, &e);
+    e.central_offset = cd_start + pos;
+    Status s = parse_central(cd, cd_len, &pos, zr.entries_.size() - 1, &e);
     if (!s.ok()) return ZipResult::failure(s.error());
     if (e.local_header_offset > cd_start - zr.prefix_size_ ||
-        cd_start - zr.prefix_size_ - e.local_header_offset < kLocalSize) {
+        cd_start - zr.prefix_size_ - e.local_header_offset < sizeof(zip::LocalHeader)) {
       return ZipResult::failure(
           entry_error(zr.entries_.size() - 1, "local header offset out of range"));
     }
@@ -523,7 +434,7 @@ Result<ZipReader> ZipReader::open(SourcePtr source) {
   zr.layout_.eocd = end->eocd_pos;
   if (end->zip64) {
     zr.layout_.zip64_eocd = end->zip64_pos;
-    zr.layout_.zip64_locator = end->eocd_pos - kZip64LocatorSize;
+    zr.layout_.zip64_locator = end->eocd_pos - sizeof(zip::Zip64Locator);
   }
   Status layout = check_layout(zr.entries_, cd_start);
   if (!layout.ok()) return ZipResult::failure(layout.error());
@@ -535,16 +446,12 @@ Result<ZipReader> ZipReader::open(SourcePtr source) {
 }
 
 Result<uint64_t> ZipReader::data_offset(const ZipEntry& entry) const {
-  uint8_t h[kLocalSize];
-  if (!source_->read_at(entry.local_header_offset, h, sizeof h)) {
+  zip::LocalHeader h;
+  if (!source_->read_at(entry.local_header_offset, &h, sizeof h)) {
     return Result<uint64_t>::failure("local header out of bounds");
   }
-  LeReader r(h, sizeof h);
-  if (r.u32() != kLocalSig) return Result<uint64_t>::failure("bad local header signature");
-  r.skip(22);
-  const uint64_t name_len = r.u16();
-  const uint64_t extra_len = r.u16();
-  const uint64_t data = entry.local_header_offset + kLocalSize + name_len + extra_len;
+  if (h.signature != zip::kLocalHeaderSig) return Result<uint64_t>::failure("bad local header signature");
+  const uint64_t data = entry.local_header_offset + sizeof h + uint64_t{h.name_len} + h.extra_len;
   const uint64_t limit = std::min(entry.data_limit, source_->size());
   if (!in_bounds(data, entry.compressed_size, limit)) {
     return Result<uint64_t>::failure(entry.data_limit < source_->size()
@@ -648,7 +555,7 @@ Result<SourcePtr> ZipReader::open_entry(const ZipEntry& entry, MemoryBudget& bud
 }
 
 struct ZipEntryStream::Inflate {
-  Inflater inflater;
+  zip::RawInflater inflater;
   std::vector<uint8_t> input;
 };
 
@@ -739,8 +646,8 @@ Result<size_t> ZipEntryStream::read(void* buf, size_t cap) {
 
 bool looks_like_zip(const void* data, size_t n) {
   if (n < 4) return false;
-  const uint32_t sig = le32_at(static_cast<const uint8_t*>(data));
-  return sig == kLocalSig || sig == kEocdSig;
+  const uint32_t sig = zip::load32(data);
+  return sig == zip::kLocalHeaderSig || sig == zip::kEocdSig;
 }
 
 }  // namespace l4s::archive

@@ -1,176 +1,21 @@
 #include "archive/zip_reader.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
+#include "archive/testing/zip_builder.h"
+
 namespace l4s::archive {
 namespace {
 
-// ---------------------------------------------------------------------------
-// A tiny deterministic zip writer, so every test archive is built in code.
-
-void put16(std::string& s, uint32_t v) {
-  s.push_back(static_cast<char>(v & 0xff));
-  s.push_back(static_cast<char>((v >> 8) & 0xff));
-}
-void put32(std::string& s, uint32_t v) {
-  put16(s, v & 0xffff);
-  put16(s, v >> 16);
-}
-void put64(std::string& s, uint64_t v) {
-  put32(s, static_cast<uint32_t>(v));
-  put32(s, static_cast<uint32_t>(v >> 32));
-}
-void set16(std::string& s, size_t pos, uint32_t v) {
-  s[pos] = static_cast<char>(v & 0xff);
-  s[pos + 1] = static_cast<char>((v >> 8) & 0xff);
-}
-void set32(std::string& s, size_t pos, uint32_t v) {
-  set16(s, pos, v & 0xffff);
-  set16(s, pos + 2, v >> 16);
-}
-uint32_t get32(const std::string& s, size_t pos) {
-  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(s[pos + i])); };
-  return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24;
-}
-
-std::string deflate_raw(const std::string& in) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-uint32_t crc_of(const std::string& s) {
-  return static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(s.data()), s.size()));
-}
-
-struct TestEntry {
-  std::string name;
-  std::string content;
-  uint16_t method = 8;  // 8 deflates; anything else is written as-is
-  uint16_t flags = 0;
-};
-
-struct ZipSpec {
-  std::vector<TestEntry> entries;
-  std::string prefix;                    // bytes before the archive (launcher script)
-  bool offsets_include_prefix = false;   // like `zip -A`
-  bool zip64 = false;                    // zip64 end records, saturated 32-bit fields
-  std::string comment;
-};
-
-struct BuiltZip {
-  std::string bytes;
-  std::vector<size_t> local;    // absolute offsets of local headers
-  std::vector<size_t> central;  // absolute offsets of central records
-  size_t cd_start = 0;
-  size_t eocd = 0;
-};
-
-BuiltZip build_zip(const ZipSpec& spec) {
-  BuiltZip z;
-  std::string& out = z.bytes;
-  out = spec.prefix;
-  const size_t base = spec.offsets_include_prefix ? 0 : spec.prefix.size();
-  const uint16_t version = spec.zip64 ? 45 : 20;
-  std::vector<std::string> data;
-  for (const TestEntry& e : spec.entries) {
-    data.push_back(e.method == 8 ? deflate_raw(e.content) : e.content);
-    const std::string& d = data.back();
-    z.local.push_back(out.size());
-    put32(out, 0x04034b50);
-    put16(out, version);
-    put16(out, e.flags);
-    put16(out, e.method);
-    put16(out, 0x6000);  // time
-    put16(out, 0x5421);  // date
-    put32(out, crc_of(e.content));
-    put32(out, spec.zip64 ? 0xFFFFFFFF : d.size());
-    put32(out, spec.zip64 ? 0xFFFFFFFF : e.content.size());
-    put16(out, e.name.size());
-    put16(out, spec.zip64 ? 20 : 0);
-    out += e.name;
-    if (spec.zip64) {
-      put16(out, 1);
-      put16(out, 16);
-      put64(out, e.content.size());
-      put64(out, d.size());
-    }
-    out += d;
-  }
-  z.cd_start = out.size();
-  for (size_t i = 0; i < spec.entries.size(); ++i) {
-    const TestEntry& e = spec.entries[i];
-    z.central.push_back(out.size());
-    put32(out, 0x02014b50);
-    put16(out, 0x031E);  // unix, 3.0
-    put16(out, version);
-    put16(out, e.flags);
-    put16(out, e.method);
-    put16(out, 0x6000);
-    put16(out, 0x5421);
-    put32(out, crc_of(e.content));
-    put32(out, spec.zip64 ? 0xFFFFFFFF : data[i].size());
-    put32(out, spec.zip64 ? 0xFFFFFFFF : e.content.size());
-    put16(out, e.name.size());
-    put16(out, spec.zip64 ? 28 : 0);
-    put16(out, 0);  // comment
-    put16(out, 0);  // disk
-    put16(out, 0);  // internal attrs
-    put32(out, 0x81A40000);
-    put32(out, spec.zip64 ? 0xFFFFFFFF : z.local[i] - base);
-    out += e.name;
-    if (spec.zip64) {  // spec order: uncompressed, compressed, offset
-      put16(out, 1);
-      put16(out, 24);
-      put64(out, e.content.size());
-      put64(out, data[i].size());
-      put64(out, z.local[i] - base);
-    }
-  }
-  const size_t cd_size = out.size() - z.cd_start;
-  const size_t n = spec.entries.size();
-  if (spec.zip64) {
-    const size_t rec = out.size();
-    put32(out, 0x06064b50);
-    put64(out, 44);
-    put16(out, 45);
-    put16(out, 45);
-    put32(out, 0);
-    put32(out, 0);
-    put64(out, n);
-    put64(out, n);
-    put64(out, cd_size);
-    put64(out, z.cd_start - base);
-    put32(out, 0x07064b50);
-    put32(out, 0);
-    put64(out, rec - base);
-    put32(out, 1);
-  }
-  z.eocd = out.size();
-  put32(out, 0x06054b50);
-  put16(out, 0);
-  put16(out, 0);
-  put16(out, spec.zip64 ? 0xFFFF : n);
-  put16(out, spec.zip64 ? 0xFFFF : n);
-  put32(out, spec.zip64 ? 0xFFFFFFFF : cd_size);
-  put32(out, spec.zip64 ? 0xFFFFFFFF : z.cd_start - base);
-  put16(out, spec.comment.size());
-  out += spec.comment;
-  return z;
-}
+namespace tz = testzip;
+using tz::get32;
+using tz::put32;
+using tz::set16;
+using tz::set32;
 
 SourcePtr src(const std::string& s) { return memory_source(std::vector<uint8_t>(s.begin(), s.end())); }
 
@@ -193,8 +38,8 @@ std::string big_text(size_t n) {
   return s;
 }
 
-ZipSpec basic_spec() {
-  ZipSpec spec;
+tz::Spec basic_spec() {
+  tz::Spec spec;
   spec.entries = {{"META-INF/", "", 0},
                   {"a/stored.txt", "hello stored", 0},
                   {"a/deflated.txt", big_text(100000), 8}};
@@ -224,7 +69,7 @@ void expect_error(const Result<ZipReader>& r, const std::string& needle) {
 TEST(ZipReader, ListsAndReadsStoredAndDeflated) {
   for (bool resident : {true, false}) {
     SCOPED_TRACE(resident ? "resident" : "read_at only");
-    SourcePtr s = src(build_zip(basic_spec()).bytes);
+    SourcePtr s = src(tz::build_with_offsets(basic_spec()).bytes);
     if (!resident) s = std::make_shared<ReadAtOnly>(s);
     auto zr = ZipReader::open(s);
     ASSERT_TRUE(zr.ok()) << zr.error();
@@ -254,7 +99,7 @@ TEST(ZipReader, ListsAndReadsStoredAndDeflated) {
 }
 
 TEST(ZipReader, Peek) {
-  auto zr = ZipReader::open(src(build_zip(basic_spec()).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(basic_spec()).bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   auto p = zr->peek(zr->entries()[2], 12);
   ASSERT_TRUE(p.ok()) << p.error();
@@ -273,9 +118,9 @@ TEST(ZipReader, Peek) {
 TEST(ZipReader, PeekDoesNotInflateEverything) {
   // A 64 MB run of zeros deflates to ~64 KB; peeking must stay cheap even
   // though reading it whole is refused by the cap.
-  ZipSpec spec;
+  tz::Spec spec;
   spec.entries = {{"zeros", std::string(64 << 20, '\0'), 8}};
-  auto zr = ZipReader::open(src(build_zip(spec).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(spec).bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   auto p = zr->peek(zr->entries()[0], 4);
   ASSERT_TRUE(p.ok()) << p.error();
@@ -286,10 +131,10 @@ TEST(ZipReader, PeekDoesNotInflateEverything) {
 }
 
 TEST(ZipReader, PrefixData) {
-  ZipSpec spec = basic_spec();
+  tz::Spec spec = basic_spec();
   spec.prefix = "#!/bin/sh\nexec java -jar \"$0\" \"$@\"\n\n";
   for (bool resident : {true, false}) {
-    SourcePtr s = src(build_zip(spec).bytes);
+    SourcePtr s = src(tz::build_with_offsets(spec).bytes);
     if (!resident) s = std::make_shared<ReadAtOnly>(s);
     auto zr = ZipReader::open(s);
     ASSERT_TRUE(zr.ok()) << zr.error();
@@ -302,10 +147,10 @@ TEST(ZipReader, PrefixData) {
 }
 
 TEST(ZipReader, PrefixWithAdjustedOffsets) {
-  ZipSpec spec = basic_spec();
+  tz::Spec spec = basic_spec();
   spec.prefix = std::string(1000, '#');
   spec.offsets_include_prefix = true;  // `zip -A`: offsets already absolute
-  auto zr = ZipReader::open(src(build_zip(spec).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(spec).bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   EXPECT_EQ(zr->prefix_size(), 0u);
   auto d = zr->read(zr->entries()[1], 100);
@@ -316,10 +161,10 @@ TEST(ZipReader, PrefixWithAdjustedOffsets) {
 TEST(ZipReader, Zip64) {
   for (bool with_prefix : {false, true}) {
     SCOPED_TRACE(with_prefix ? "prefix" : "no prefix");
-    ZipSpec spec = basic_spec();
+    tz::Spec spec = basic_spec();
     spec.zip64 = true;
     if (with_prefix) spec.prefix = "#!/bin/sh\n";
-    auto zr = ZipReader::open(src(build_zip(spec).bytes));
+    auto zr = ZipReader::open(src(tz::build_with_offsets(spec).bytes));
     ASSERT_TRUE(zr.ok()) << zr.error();
     ASSERT_EQ(zr->entries().size(), 3u);
     EXPECT_EQ(zr->prefix_size(), spec.prefix.size());
@@ -335,9 +180,9 @@ TEST(ZipReader, Zip64) {
 }
 
 TEST(ZipReader, Zip64ExtraFieldMissing) {
-  ZipSpec spec = basic_spec();
+  tz::Spec spec = basic_spec();
   spec.zip64 = true;
-  BuiltZip z = build_zip(spec);
+  tz::Built z = tz::build_with_offsets(spec);
   set16(z.bytes, z.central[1] + 30, 0);  // drop the extra field length
   // The extra bytes now read as the comment region... make the comment cover them.
   set16(z.bytes, z.central[1] + 32, 28);
@@ -345,40 +190,40 @@ TEST(ZipReader, Zip64ExtraFieldMissing) {
 }
 
 TEST(ZipReader, Zip64ExtraFieldTruncated) {
-  ZipSpec spec = basic_spec();
+  tz::Spec spec = basic_spec();
   spec.zip64 = true;
-  BuiltZip z = build_zip(spec);
+  tz::Built z = tz::build_with_offsets(spec);
   const size_t extra = z.central[1] + 46 + spec.entries[1].name.size();
   set16(z.bytes, extra + 2, 8);  // field claims only the first value
   expect_error(ZipReader::open(src(z.bytes)), "truncated zip64 extra field");
 }
 
 TEST(ZipReader, CommentAndFakeEndRecordInComment) {
-  ZipSpec spec = basic_spec();
+  tz::Spec spec = basic_spec();
   // A fake end record inside the comment must not win over the real one.
   std::string fake;
   put32(fake, 0x06054b50);
   fake += std::string(18, '\0');
   spec.comment = "built by test " + fake + " trailing";
-  auto zr = ZipReader::open(src(build_zip(spec).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(spec).bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   EXPECT_EQ(zr->entries().size(), 3u);
 
   spec.comment = std::string(0xFFFF, 'c');  // maximal comment
-  auto big = ZipReader::open(src(build_zip(spec).bytes));
+  auto big = ZipReader::open(src(tz::build_with_offsets(spec).bytes));
   ASSERT_TRUE(big.ok()) << big.error();
   EXPECT_EQ(big->entries().size(), 3u);
 }
 
 TEST(ZipReader, TrailingJunkAfterEndRecord) {
-  std::string bytes = build_zip(basic_spec()).bytes + "junk appended by a tool";
+  std::string bytes = tz::build_with_offsets(basic_spec()).bytes + "junk appended by a tool";
   auto zr = ZipReader::open(src(bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   EXPECT_EQ(zr->entries().size(), 3u);
 }
 
 TEST(ZipReader, EveryTruncationFailsCleanly) {
-  const std::string full = build_zip(basic_spec()).bytes;
+  const std::string full = tz::build_with_offsets(basic_spec()).bytes;
   for (size_t len = 0; len < full.size(); ++len) {
     auto zr = ZipReader::open(src(full.substr(0, len)));
     if (!zr.ok()) continue;
@@ -389,7 +234,7 @@ TEST(ZipReader, EveryTruncationFailsCleanly) {
 }
 
 TEST(ZipReader, BadCentralDirectoryOffset) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   // Past the real directory: nothing there.
   set32(z.bytes, z.eocd + 16, static_cast<uint32_t>(z.cd_start + 1));
   expect_error(ZipReader::open(src(z.bytes)), "bad central directory offset");
@@ -403,19 +248,19 @@ TEST(ZipReader, BadCentralDirectoryOffset) {
 }
 
 TEST(ZipReader, CentralDirectorySizeTooLarge) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set32(z.bytes, z.eocd + 12, 0x7FFFFFFF);
   expect_error(ZipReader::open(src(z.bytes)), "central directory size exceeds");
 }
 
 TEST(ZipReader, NameLongerThanCentralDirectory) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set16(z.bytes, z.central[2] + 28, 0xFFFF);
   expect_error(ZipReader::open(src(z.bytes)), "exceeds the central directory");
 }
 
 TEST(ZipReader, EntryCountLies) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set16(z.bytes, z.eocd + 8, 60000);
   set16(z.bytes, z.eocd + 10, 60000);
   expect_error(ZipReader::open(src(z.bytes)), "entry count exceeds");
@@ -424,13 +269,13 @@ TEST(ZipReader, EntryCountLies) {
 }
 
 TEST(ZipReader, LocalHeaderOffsetOutOfRange) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set32(z.bytes, z.central[1] + 42, static_cast<uint32_t>(z.cd_start));
   expect_error(ZipReader::open(src(z.bytes)), "local header offset out of range");
 }
 
 TEST(ZipReader, BadLocalHeaderSignature) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set32(z.bytes, z.local[1], 0x12345678);
   auto zr = ZipReader::open(src(z.bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();  // local headers are checked on read
@@ -442,14 +287,14 @@ TEST(ZipReader, BadLocalHeaderSignature) {
 TEST(ZipReader, OverlappingEntries) {
   // Two central records sharing one local header: the zbsm construction in
   // miniature.
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set32(z.bytes, z.central[1] + 42, static_cast<uint32_t>(z.local[2]));
   expect_error(ZipReader::open(src(z.bytes)), "overlapping entries (zip bomb)");
 }
 
 TEST(ZipReader, OverlapThroughCompressedSize) {
   // The first entry's compressed data claims to run over the next header.
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set32(z.bytes, z.central[1] + 20, 1000);
   set32(z.bytes, z.central[1] + 24, 1000);
   expect_error(ZipReader::open(src(z.bytes)), "overlapping entries (zip bomb)");
@@ -458,7 +303,7 @@ TEST(ZipReader, OverlapThroughCompressedSize) {
 TEST(ZipReader, LocalExtraFieldOverrunsNextEntry) {
   // Overlap hidden in the local header (not visible from the directory) is
   // caught when the entry is read.
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set16(z.bytes, z.local[1] + 28, 40);
   auto zr = ZipReader::open(src(z.bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
@@ -468,7 +313,7 @@ TEST(ZipReader, LocalExtraFieldOverrunsNextEntry) {
 }
 
 TEST(ZipReader, LastEntryRunningIntoDirectory) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   const uint32_t cs = get32(z.bytes, z.central[2] + 20);
   set32(z.bytes, z.central[2] + 20, cs + 10);
   auto zr = ZipReader::open(src(z.bytes));
@@ -479,7 +324,7 @@ TEST(ZipReader, LastEntryRunningIntoDirectory) {
 }
 
 TEST(ZipReader, CrcMismatch) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   for (size_t i : {1, 2}) set32(z.bytes, z.central[i] + 16, get32(z.bytes, z.central[i] + 16) ^ 1);
   auto zr = ZipReader::open(src(z.bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
@@ -500,12 +345,12 @@ TEST(ZipReader, CrcMismatch) {
 }
 
 TEST(ZipReader, VerifyChecksWithoutKeepingContent) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   auto zr = ZipReader::open(src(z.bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   for (const ZipEntry& e : zr->entries()) EXPECT_TRUE(zr->verify(e).ok()) << e.name;
   // A declared size smaller than what inflates is caught without inflating on.
-  BuiltZip lie = build_zip(basic_spec());
+  tz::Built lie = tz::build_with_offsets(basic_spec());
   set32(lie.bytes, lie.central[2] + 24, 1000);
   auto zl = ZipReader::open(src(lie.bytes));
   ASSERT_TRUE(zl.ok()) << zl.error();
@@ -517,10 +362,10 @@ TEST(ZipReader, VerifyChecksWithoutKeepingContent) {
 TEST(ZipReader, LayoutAndCentralOffsets) {
   for (bool zip64 : {false, true}) {
     SCOPED_TRACE(zip64 ? "zip64" : "plain");
-    ZipSpec spec = basic_spec();
+    tz::Spec spec = basic_spec();
     spec.zip64 = zip64;
     spec.prefix = "#!/bin/sh\n";
-    const BuiltZip z = build_zip(spec);
+    const tz::Built z = tz::build_with_offsets(spec);
     auto zr = ZipReader::open(src(z.bytes));
     ASSERT_TRUE(zr.ok()) << zr.error();
     const ZipLayout& l = zr->layout();
@@ -537,7 +382,7 @@ TEST(ZipReader, LayoutAndCentralOffsets) {
 }
 
 TEST(ZipReader, SizeCap) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   auto zr = ZipReader::open(src(z.bytes));
   ASSERT_TRUE(zr.ok());
   auto r = zr->read(zr->entries()[2], 99999);
@@ -563,9 +408,9 @@ TEST(ZipReader, SizeCap) {
 }
 
 TEST(ZipReader, UnsupportedMethodAndEncryption) {
-  ZipSpec spec;
+  tz::Spec spec;
   spec.entries = {{"bz", "data", 12}, {"enc", "data", 0, 1}};
-  auto zr = ZipReader::open(src(build_zip(spec).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(spec).bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   auto r = zr->read(zr->entries()[0], 100);
   ASSERT_FALSE(r.ok());
@@ -600,7 +445,7 @@ std::string stream_all(const ZipReader& zr, const ZipEntry& e, size_t chunk, std
 }
 
 TEST(ZipEntryStream, DeliversWhatReadReturnsInAnyChunkSize) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   for (bool resident : {true, false}) {
     SourcePtr source = src(z.bytes);
     if (!resident) source = std::make_shared<ReadAtOnly>(source);
@@ -620,7 +465,7 @@ TEST(ZipEntryStream, DeliversWhatReadReturnsInAnyChunkSize) {
 
 TEST(ZipEntryStream, DamageIsReportedAfterTheReadableBytes) {
   // A wrong CRC: every byte comes out, then the final read fails.
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   set32(z.bytes, z.central[2] + 16, get32(z.bytes, z.central[2] + 16) ^ 1);
   auto zr = ZipReader::open(src(z.bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
@@ -629,7 +474,7 @@ TEST(ZipEntryStream, DamageIsReportedAfterTheReadableBytes) {
   EXPECT_EQ(error, "CRC mismatch");
 
   // Declared smaller than it inflates: stops at the declared size.
-  BuiltZip lie = build_zip(basic_spec());
+  tz::Built lie = tz::build_with_offsets(basic_spec());
   set32(lie.bytes, lie.central[2] + 24, 1000);
   auto zl = ZipReader::open(src(lie.bytes));
   ASSERT_TRUE(zl.ok()) << zl.error();
@@ -638,7 +483,7 @@ TEST(ZipEntryStream, DamageIsReportedAfterTheReadableBytes) {
   EXPECT_EQ(error, "entry exceeds 1000 bytes");
 
   // Declared larger than it inflates.
-  BuiltZip more = build_zip(basic_spec());
+  tz::Built more = tz::build_with_offsets(basic_spec());
   set32(more.bytes, more.central[2] + 24, 100001);
   auto zm = ZipReader::open(src(more.bytes));
   ASSERT_TRUE(zm.ok()) << zm.error();
@@ -646,7 +491,7 @@ TEST(ZipEntryStream, DamageIsReportedAfterTheReadableBytes) {
   EXPECT_EQ(error, "uncompressed size mismatch");
 
   // Compressed data cut short (the declared compressed size is smaller).
-  BuiltZip cut = build_zip(basic_spec());
+  tz::Built cut = tz::build_with_offsets(basic_spec());
   set32(cut.bytes, cut.central[2] + 20, 100);
   auto zc = ZipReader::open(src(cut.bytes));
   ASSERT_TRUE(zc.ok()) << zc.error();
@@ -655,9 +500,9 @@ TEST(ZipEntryStream, DamageIsReportedAfterTheReadableBytes) {
 }
 
 TEST(ZipEntryStream, RefusesWhatReadRefuses) {
-  ZipSpec spec;
+  tz::Spec spec;
   spec.entries = {{"bz", "data", 12}, {"enc", "data", 0, 1}};
-  auto zr = ZipReader::open(src(build_zip(spec).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(spec).bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   std::string error;
   stream_all(*zr, zr->entries()[0], 16, &error);
@@ -667,7 +512,7 @@ TEST(ZipEntryStream, RefusesWhatReadRefuses) {
 }
 
 TEST(ZipReader, InvalidDeflateData) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   const size_t data = z.local[2] + 30 + basic_spec().entries[2].name.size();
   z.bytes[data] = static_cast<char>(0xFF);  // reserved block type
   auto zr = ZipReader::open(src(z.bytes));
@@ -678,7 +523,7 @@ TEST(ZipReader, InvalidDeflateData) {
 }
 
 TEST(ZipReader, TruncatedDeflateData) {
-  BuiltZip z = build_zip(basic_spec());
+  tz::Built z = tz::build_with_offsets(basic_spec());
   // Shrink the declared compressed size: the stream ends before its end block.
   const uint32_t cs = get32(z.bytes, z.central[2] + 20);
   set32(z.bytes, z.central[2] + 20, cs / 2);
@@ -690,15 +535,15 @@ TEST(ZipReader, TruncatedDeflateData) {
 }
 
 TEST(ZipReader, EmptyZip) {
-  auto zr = ZipReader::open(src(build_zip(ZipSpec{}).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(tz::Spec{}).bytes));
   ASSERT_TRUE(zr.ok()) << zr.error();
   EXPECT_TRUE(zr->entries().empty());
-  auto ro = ZipReader::open(std::make_shared<ReadAtOnly>(src(build_zip(ZipSpec{}).bytes)));
+  auto ro = ZipReader::open(std::make_shared<ReadAtOnly>(src(tz::build_with_offsets(tz::Spec{}).bytes)));
   ASSERT_TRUE(ro.ok()) << ro.error();
 }
 
 TEST(ZipReader, OpenEntryStoredIsASubRange) {
-  auto s = src(build_zip(basic_spec()).bytes);
+  auto s = src(tz::build_with_offsets(basic_spec()).bytes);
   auto zr = ZipReader::open(s);
   ASSERT_TRUE(zr.ok());
   MemoryBudget budget(0);
@@ -712,7 +557,7 @@ TEST(ZipReader, OpenEntryStoredIsASubRange) {
 }
 
 TEST(ZipReader, OpenEntryDeflatedInMemoryWithinBudget) {
-  auto zr = ZipReader::open(src(build_zip(basic_spec()).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(basic_spec()).bytes));
   ASSERT_TRUE(zr.ok());
   MemoryBudget budget(1 << 20);
   {
@@ -727,7 +572,7 @@ TEST(ZipReader, OpenEntryDeflatedInMemoryWithinBudget) {
 TEST(ZipReader, OpenEntrySpillsWhenBudgetIsZero) {
   const std::string dir = std::string(L4S_TEST_TMP) + "/zip-spill";
   std::filesystem::create_directories(dir);
-  auto zr = ZipReader::open(src(build_zip(basic_spec()).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(basic_spec()).bytes));
   ASSERT_TRUE(zr.ok());
   MemoryBudget budget(0, dir);
   auto o = zr->open_entry(zr->entries()[2], budget, 1 << 20);
@@ -738,12 +583,12 @@ TEST(ZipReader, OpenEntrySpillsWhenBudgetIsZero) {
 }
 
 TEST(ZipReader, NestedZipThroughOpenEntry) {
-  ZipSpec inner;
+  tz::Spec inner;
   inner.entries = {{"org/apache/logging/log4j/core/lookup/JndiLookup.class", "\xCA\xFE\xBA\xBE", 8}};
-  ZipSpec outer;
-  outer.entries = {{"lib/inner-stored.jar", build_zip(inner).bytes, 0},
-                   {"lib/inner-deflated.jar", build_zip(inner).bytes, 8}};
-  auto zr = ZipReader::open(src(build_zip(outer).bytes));
+  tz::Spec outer;
+  outer.entries = {{"lib/inner-stored.jar", tz::build_with_offsets(inner).bytes, 0},
+                   {"lib/inner-deflated.jar", tz::build_with_offsets(inner).bytes, 8}};
+  auto zr = ZipReader::open(src(tz::build_with_offsets(outer).bytes));
   ASSERT_TRUE(zr.ok());
   MemoryBudget budget(1 << 20);
   for (const ZipEntry& e : zr->entries()) {
@@ -761,7 +606,7 @@ TEST(ZipReader, NestedZipThroughOpenEntry) {
 }
 
 TEST(ZipReader, ConcurrentReads) {
-  auto zr = ZipReader::open(src(build_zip(basic_spec()).bytes));
+  auto zr = ZipReader::open(src(tz::build_with_offsets(basic_spec()).bytes));
   ASSERT_TRUE(zr.ok());
   const ZipReader& reader = *zr;
   std::vector<std::thread> threads;
@@ -785,9 +630,9 @@ TEST(ZipReader, FileTruncatedAfterOpenFailsCleanly) {
   const std::string dir = std::string(L4S_TEST_TMP) + "/zip-truncate";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  ZipSpec spec = basic_spec();
+  tz::Spec spec = basic_spec();
   spec.entries.push_back({"b/big.bin", big_text(2 << 20), 0});
-  const BuiltZip z = build_zip(spec);
+  const tz::Built z = tz::build_with_offsets(spec);
   const std::string path = dir + "/t.jar";
   {
     std::FILE* f = std::fopen(path.c_str(), "wb");

@@ -7,9 +7,9 @@
 
 #include <asio/io_context.hpp>
 
+#include "canary/canary.h"
 #include "cli/commands.h"
 #include "net/callback_store.h"
-#include "net/canary.h"
 
 namespace l4s::cli {
 namespace {

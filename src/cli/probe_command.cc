@@ -12,10 +12,10 @@
 
 #include "cli/commands.h"
 #include "net/callback_store.h"
-#include "net/http_sender.h"
-#include "net/probe_plan.h"
-#include "net/probe_report.h"
 #include "net/token.h"
+#include "probe/http_sender.h"
+#include "probe/probe_plan.h"
+#include "probe/probe_report.h"
 
 namespace l4s::cli {
 namespace {

@@ -6,14 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "archive/testing/zip_builder.h"
 #include "pcap/test_frames.h"
-#include "remediate/test_zip.h"
 
 namespace l4s::ingest {
 namespace {
 
 namespace fs = std::filesystem;
-namespace testzip = remediate::testzip;
 
 std::string scratch(const std::string& name) {
   fs::path dir = fs::path(L4S_TEST_TMP) / "hunt_input_test";

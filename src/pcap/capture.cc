@@ -37,62 +37,29 @@ CaptureFormat sniff_capture_file(const std::string& path) {
 
 namespace {
 
-// A classic pcap file read with our own parser once libpcap has stopped at a
-// corrupt record: the next record header that makes sense (and is followed by
-// another one, or by the end of the file) is where reading resumes.
-class ClassicResync {
+// A capture file read with pread, once libpcap has stopped at a damaged
+// record: the byte order and the file's size, for the readers below.
+class RawFile {
  public:
-  static std::unique_ptr<ClassicResync> open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return nullptr;
-    auto r = std::unique_ptr<ClassicResync>(new ClassicResync(fd));
-    uint8_t h[24];
+  RawFile() = default;
+  RawFile(const RawFile&) = delete;
+  RawFile& operator=(const RawFile&) = delete;
+  ~RawFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Opens `path` and reads its first n bytes into `head`.
+  bool open(const std::string& path, uint8_t* head, size_t n) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return false;
     struct stat st {};
-    if (fstat(fd, &st) != 0 || !r->read(0, h, 24)) return nullptr;
-    r->size_ = static_cast<uint64_t>(st.st_size);
-    uint32_t magic = uint32_t{h[0]} | uint32_t{h[1]} << 8 | uint32_t{h[2]} << 16 | uint32_t{h[3]} << 24;
-    if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) r->swapped_ = false;
-    else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) r->swapped_ = true;
-    else return nullptr;  // pcapng or unknown: no resynchronisation
-    r->nano_ = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
-    return r;
+    if (fstat(fd_, &st) != 0 || !read(0, head, n)) return false;
+    size_ = static_cast<uint64_t>(st.st_size);
+    return true;
   }
-  ~ClassicResync() { ::close(fd_); }
+  void set_big_endian(bool big) { big_ = big; }
 
-  // Reads on from `from` (the end of the last good record) to the end of the
-  // file; returns the bytes skipped over corrupt stretches.
-  uint64_t read_rest(uint64_t from, double last_time, CaptureAnalyzer* analyzer) {
-    uint64_t skipped = 0;
-    uint64_t pos = from;
-    std::string frame;
-    while (pos + 16 <= size_) {
-      Header h;
-      if (!header_at(pos, last_time, &h)) {
-        uint64_t next = find(pos + 1, last_time);
-        if (next == UINT64_MAX) return skipped + (size_ - pos);
-        skipped += next - pos;
-        pos = next;
-        continue;
-      }
-      frame.resize(h.caplen);
-      if (!read(pos + 16, reinterpret_cast<uint8_t*>(frame.data()), h.caplen)) break;
-      analyzer->add_frame(h.time, net::as_bytes(frame), h.len);
-      last_time = h.time;
-      pos += 16 + h.caplen;
-    }
-    return skipped;
-  }
-
- private:
-  struct Header {
-    double time = 0;
-    uint32_t caplen = 0, len = 0;
-  };
-  static constexpr uint32_t kMaxCaplen = 262144;
-  static constexpr uint64_t kMaxSearch = 64ull << 20;
-
-  explicit ClassicResync(int fd) : fd_(fd) {}
-
+  uint64_t size() const { return size_; }
   bool read(uint64_t at, uint8_t* out, size_t n) const {
     size_t done = 0;
     while (done < n) {
@@ -102,156 +69,221 @@ class ClassicResync {
     }
     return true;
   }
+  // Fills *out from `at` (its size says how many bytes).
+  bool read(uint64_t at, std::string* out) const {
+    return read(at, reinterpret_cast<uint8_t*>(out->data()), out->size());
+  }
+  // Fields in the file's byte order.
+  uint32_t u32(const uint8_t* p) const {
+    return big_ ? uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]
+                : uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+  }
+  uint16_t u16(const uint8_t* p) const { return static_cast<uint16_t>(big_ ? p[0] << 8 | p[1] : p[0] | p[1] << 8); }
 
-  uint32_t U32(const uint8_t* p) const {
-    return swapped_ ? uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]
-                    : uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  bool big_ = false;
+};
+
+// The read loop both formats share. From `from` (the end of the last record
+// or block libpcap read) each unit that makes sense is consumed; a stretch
+// that does not is skipped up to the next unit that is followed by another
+// one, or by the end of the file, within 64 MiB. Returns the bytes skipped.
+//
+// A Format has: kMinUnit, the smallest unit's size; a Unit with its `length`;
+// unit_at(pos, prev, &unit), whether a sane unit lies at pos (prev: the unit
+// before it when checking what follows a candidate, else null); resumable(unit),
+// whether reading may resume there; consume(pos, unit), false to stop.
+template <typename Format>
+uint64_t read_on(Format& format, uint64_t from) {
+  using Unit = typename Format::Unit;
+  constexpr uint64_t kMaxSearch = 64ull << 20;
+  const uint64_t size = format.file().size();
+  auto find = [&](uint64_t start) {
+    for (uint64_t pos = start; pos + Format::kMinUnit <= size && pos - start < kMaxSearch; ++pos) {
+      Unit u, next;
+      if (!format.unit_at(pos, nullptr, &u) || !format.resumable(u)) continue;
+      const uint64_t after = pos + u.length;
+      if (after == size || format.unit_at(after, &u, &next)) return pos;
+    }
+    return UINT64_MAX;
+  };
+  uint64_t skipped = 0;
+  uint64_t pos = from;
+  while (pos + Format::kMinUnit <= size) {
+    Unit u;
+    if (!format.unit_at(pos, nullptr, &u)) {
+      uint64_t next = find(pos + 1);
+      if (next == UINT64_MAX) return skipped + (size - pos);
+      skipped += next - pos;
+      pos = next;
+      continue;
+    }
+    if (!format.consume(pos, u)) break;
+    pos += u.length;
+  }
+  return skipped;
+}
+
+// A classic pcap file: a record counts when its header makes sense (and its
+// time is within a day of the record before it).
+class ClassicResync {
+ public:
+  static std::unique_ptr<ClassicResync> open(const std::string& path) {
+    auto r = std::unique_ptr<ClassicResync>(new ClassicResync());
+    uint8_t h[24];
+    if (!r->file_.open(path, h, sizeof h)) return nullptr;
+    uint32_t magic = uint32_t{h[0]} | uint32_t{h[1]} << 8 | uint32_t{h[2]} << 16 | uint32_t{h[3]} << 24;
+    if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) r->file_.set_big_endian(false);
+    else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) r->file_.set_big_endian(true);
+    else return nullptr;  // pcapng or unknown: no resynchronisation
+    r->nano_ = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+    return r;
   }
 
+  // Reads on from `from` to the end of the file; returns the bytes skipped
+  // over corrupt stretches.
+  uint64_t read_rest(uint64_t from, double last_time, CaptureAnalyzer* analyzer) {
+    last_time_ = last_time;
+    analyzer_ = analyzer;
+    return read_on(*this, from);
+  }
+
+  // The Format of read_on: records.
+  static constexpr uint64_t kMinUnit = 16;
+  struct Unit {
+    uint64_t length = 0;
+    double time = 0;
+    uint32_t caplen = 0, len = 0;
+  };
+  const RawFile& file() const { return file_; }
+  bool resumable(const Unit&) const { return true; }
+
   // A record header at `pos` whose record fits in the file.
-  bool header_at(uint64_t pos, double last_time, Header* h) const {
+  bool unit_at(uint64_t pos, const Unit* prev, Unit* h) const {
     uint8_t b[16];
-    if (pos + 16 > size_ || !read(pos, b, 16)) return false;
-    uint32_t sec = U32(b), frac = U32(b + 4);
-    h->caplen = U32(b + 8);
-    h->len = U32(b + 12);
+    if (pos + 16 > file_.size() || !file_.read(pos, b, 16)) return false;
+    uint32_t sec = file_.u32(b), frac = file_.u32(b + 4);
+    h->caplen = file_.u32(b + 8);
+    h->len = file_.u32(b + 12);
     if (frac >= (nano_ ? 1000000000u : 1000000u) || h->caplen > kMaxCaplen || h->caplen > h->len ||
-        h->len > 16 * kMaxCaplen || pos + 16 + h->caplen > size_)
+        h->len > 16 * kMaxCaplen || pos + 16 + h->caplen > file_.size())
       return false;
     h->time = sec + frac * (nano_ ? 1e-9 : 1e-6);
+    h->length = 16 + uint64_t{h->caplen};
+    const double last_time = prev ? prev->time : last_time_;
     if (last_time > 0 && (h->time < last_time - 86400 || h->time > last_time + 86400)) return false;
     return true;
   }
 
-  // The next offset after `from` holding a header followed by another header or the end.
-  uint64_t find(uint64_t from, double last_time) const {
-    for (uint64_t pos = from; pos + 16 <= size_ && pos - from < kMaxSearch; ++pos) {
-      Header h, next;
-      if (!header_at(pos, last_time, &h)) continue;
-      uint64_t after = pos + 16 + h.caplen;
-      if (after == size_ || header_at(after, h.time, &next)) return pos;
-    }
-    return UINT64_MAX;
+  bool consume(uint64_t pos, const Unit& h) {
+    frame_.resize(h.caplen);
+    if (!file_.read(pos + 16, &frame_)) return false;
+    analyzer_->add_frame(h.time, net::as_bytes(frame_), h.len);
+    last_time_ = h.time;
+    return true;
   }
 
-  int fd_;
-  uint64_t size_ = 0;
-  bool swapped_ = false;
+ private:
+  static constexpr uint32_t kMaxCaplen = 262144;
+
+  ClassicResync() = default;
+
+  RawFile file_;
   bool nano_ = false;
+  double last_time_ = 0;
+  CaptureAnalyzer* analyzer_ = nullptr;
+  std::string frame_;
 };
 
 // The same for pcapng: blocks are walked from the start to learn the byte
 // order and each interface's link type and timestamp resolution up to where
 // libpcap stopped; from there, a block counts when its type is known and its
-// leading and trailing lengths agree, and the next block (or the end) follows.
+// leading and trailing lengths agree.
 class NgResync {
  public:
   static std::unique_ptr<NgResync> open(const std::string& path, int link_type) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return nullptr;
-    auto r = std::unique_ptr<NgResync>(new NgResync(fd, link_type));
-    struct stat st {};
+    auto r = std::unique_ptr<NgResync>(new NgResync(link_type));
     uint8_t h[12];
-    if (fstat(fd, &st) != 0 || !r->read(0, h, 12)) return nullptr;
-    r->size_ = static_cast<uint64_t>(st.st_size);
+    if (!r->file_.open(path, h, sizeof h)) return nullptr;
     if (!(h[0] == 0x0a && h[1] == 0x0d && h[2] == 0x0d && h[3] == 0x0a)) return nullptr;
-    if (h[8] == 0x4d && h[9] == 0x3c && h[10] == 0x2b && h[11] == 0x1a) r->big_ = false;
-    else if (h[8] == 0x1a && h[9] == 0x2b && h[10] == 0x3c && h[11] == 0x4d) r->big_ = true;
+    if (h[8] == 0x4d && h[9] == 0x3c && h[10] == 0x2b && h[11] == 0x1a) r->file_.set_big_endian(false);
+    else if (h[8] == 0x1a && h[9] == 0x2b && h[10] == 0x3c && h[11] == 0x4d) r->file_.set_big_endian(true);
     else return nullptr;
     return r;
   }
-  ~NgResync() { ::close(fd_); }
 
   uint64_t read_rest(uint64_t from, CaptureAnalyzer* analyzer) {
     // Learn the interfaces from the blocks libpcap read.
     for (uint64_t pos = 0; pos < from;) {
-      uint32_t type = 0, len = 0;
-      if (!block_at(pos, &type, &len)) break;
-      learn(pos, type, len);
-      pos += len;
+      Unit b;
+      if (!unit_at(pos, nullptr, &b)) break;
+      learn(pos, b);
+      pos += b.length;
     }
-    uint64_t skipped = 0;
-    uint64_t pos = from;
-    std::string frame;
-    while (pos + 12 <= size_) {
-      uint32_t type = 0, len = 0;
-      if (!block_at(pos, &type, &len)) {
-        uint64_t next = find(pos + 1);
-        if (next == UINT64_MAX) return skipped + (size_ - pos);
-        skipped += next - pos;
-        pos = next;
-        continue;
-      }
-      learn(pos, type, len);
-      packet(pos, type, len, &frame, analyzer);
-      pos += len;
-    }
-    return skipped;
+    analyzer_ = analyzer;
+    return read_on(*this, from);
+  }
+
+  // The Format of read_on: blocks.
+  static constexpr uint64_t kMinUnit = 12;
+  struct Unit {
+    uint64_t length = 0;
+    uint32_t type = 0;
+  };
+  const RawFile& file() const { return file_; }
+  // A new section needs its own byte order: reading does not resume there.
+  bool resumable(const Unit& b) const { return b.type != kSectionHeader; }
+
+  // A well-formed block at `pos`: known type, sane length, trailer matches.
+  bool unit_at(uint64_t pos, const Unit*, Unit* b) const {
+    uint8_t h[8], t[4];
+    if (pos + 12 > file_.size() || !file_.read(pos, h, 8)) return false;
+    b->type = file_.u32(h);
+    const uint32_t len = file_.u32(h + 4);
+    b->length = len;
+    bool known = b->type == kSectionHeader || (b->type >= 1 && b->type <= 10) || b->type == 0x0bad;
+    if (!known || len < 12 || len % 4 != 0 || len > (16u << 20) || pos + len > file_.size()) return false;
+    if (!file_.read(pos + len - 4, t, 4) || file_.u32(t) != len) return false;
+    return true;
+  }
+
+  bool consume(uint64_t pos, const Unit& b) {
+    learn(pos, b);
+    packet(pos, b);
+    return true;
   }
 
  private:
+  static constexpr uint32_t kSectionHeader = 0x0a0d0d0a;
   struct Interface {
     int link_type = 0;
     double unit = 1e-6;
     uint32_t snaplen = 0;
   };
 
-  NgResync(int fd, int link_type) : fd_(fd), link_type_(link_type) {}
+  explicit NgResync(int link_type) : link_type_(link_type) {}
 
-  bool read(uint64_t at, uint8_t* out, size_t n) const {
-    size_t done = 0;
-    while (done < n) {
-      ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(at + done));
-      if (got <= 0) return false;
-      done += static_cast<size_t>(got);
-    }
-    return true;
-  }
-  uint32_t U32(const uint8_t* p) const {
-    return big_ ? uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]
-                : uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-  }
-  uint16_t U16(const uint8_t* p) const {
-    return static_cast<uint16_t>(big_ ? p[0] << 8 | p[1] : p[0] | p[1] << 8);
+  // The block's body (between its type and length and its trailing length).
+  bool body(uint64_t pos, const Unit& b, std::string* out) const {
+    out->assign(b.length - 12, '\0');
+    return file_.read(pos + 8, out);
   }
 
-  // A well-formed block at `pos`: known type, sane length, trailer matches.
-  bool block_at(uint64_t pos, uint32_t* type, uint32_t* len) const {
-    uint8_t h[8], t[4];
-    if (pos + 12 > size_ || !read(pos, h, 8)) return false;
-    *type = U32(h);
-    *len = U32(h + 4);
-    bool known = *type == 0x0a0d0d0a || (*type >= 1 && *type <= 10) || *type == 0x0bad;
-    if (!known || *len < 12 || *len % 4 != 0 || *len > (16u << 20) || pos + *len > size_) return false;
-    if (!read(pos + *len - 4, t, 4) || U32(t) != *len) return false;
-    return true;
-  }
-
-  uint64_t find(uint64_t from) const {
-    constexpr uint64_t kMaxSearch = 64ull << 20;
-    for (uint64_t pos = from; pos + 12 <= size_ && pos - from < kMaxSearch; ++pos) {
-      uint32_t type, len, t2, l2;
-      if (!block_at(pos, &type, &len)) continue;
-      if (type == 0x0a0d0d0a) continue;  // a new section needs its own byte order; not resumed
-      if (pos + len == size_ || block_at(pos + len, &t2, &l2)) return pos;
-    }
-    return UINT64_MAX;
-  }
-
-  void learn(uint64_t pos, uint32_t type, uint32_t len) {
-    if (type == 0x0a0d0d0a) {
+  void learn(uint64_t pos, const Unit& block) {
+    if (block.type == kSectionHeader) {
       interfaces_.clear();
       return;
     }
-    if (type != 1 || len < 20) return;
-    std::string b(len - 12, '\0');
-    if (!read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
+    std::string b;
+    if (block.type != 1 || block.length < 20 || !body(pos, block, &b)) return;
     const uint8_t* d = reinterpret_cast<const uint8_t*>(b.data());
     Interface itf;
-    itf.link_type = U16(d);
-    itf.snaplen = U32(d + 4);
+    itf.link_type = file_.u16(d);
+    itf.snaplen = file_.u32(d + 4);
     for (size_t o = 8; o + 4 <= b.size();) {  // options: code, length, value padded to 4
-      uint16_t code = U16(d + o), olen = U16(d + o + 2);
+      uint16_t code = file_.u16(d + o), olen = file_.u16(d + o + 2);
       if (code == 0 || o + 4 + olen > b.size()) break;
       if (code == 9 && olen >= 1) {
         uint8_t v = d[o + 4];
@@ -262,40 +294,39 @@ class NgResync {
     interfaces_.push_back(itf);
   }
 
-  void packet(uint64_t pos, uint32_t type, uint32_t len, std::string* frame, CaptureAnalyzer* analyzer) {
-    if (type != 6 && type != 3) return;
-    std::string b(len - 12, '\0');
-    if (!read(pos + 8, reinterpret_cast<uint8_t*>(b.data()), b.size())) return;
+  void packet(uint64_t pos, const Unit& block) {
+    std::string b;
+    if ((block.type != 6 && block.type != 3) || !body(pos, block, &b)) return;
     const uint8_t* d = reinterpret_cast<const uint8_t*>(b.data());
     uint32_t ifid = 0, caplen = 0, origlen = 0;
     double time = 0;
     size_t data_at = 0;
-    if (type == 6) {
+    if (block.type == 6) {
       if (b.size() < 20) return;
-      ifid = U32(d);
-      uint64_t ts = uint64_t{U32(d + 4)} << 32 | U32(d + 8);
-      caplen = U32(d + 12);
-      origlen = U32(d + 16);
+      ifid = file_.u32(d);
+      uint64_t ts = uint64_t{file_.u32(d + 4)} << 32 | file_.u32(d + 8);
+      caplen = file_.u32(d + 12);
+      origlen = file_.u32(d + 16);
       data_at = 20;
       if (ifid < interfaces_.size()) time = static_cast<double>(ts) * interfaces_[ifid].unit;
     } else {
       if (b.size() < 4 || interfaces_.empty()) return;
-      origlen = U32(d);
+      origlen = file_.u32(d);
       caplen = std::min<uint32_t>(origlen, static_cast<uint32_t>(b.size() - 4));
       if (interfaces_[0].snaplen) caplen = std::min(caplen, interfaces_[0].snaplen);
       data_at = 4;
     }
     if (ifid >= interfaces_.size() || interfaces_[ifid].link_type != link_type_) return;
     if (data_at + caplen > b.size()) return;
-    frame->assign(b, data_at, caplen);
-    analyzer->add_frame(time, net::as_bytes(*frame), std::max(origlen, caplen));
+    frame_.assign(b, data_at, caplen);
+    analyzer_->add_frame(time, net::as_bytes(frame_), std::max(origlen, caplen));
   }
 
-  int fd_;
+  RawFile file_;
   int link_type_;
-  uint64_t size_ = 0;
-  bool big_ = false;
   std::vector<Interface> interfaces_;
+  CaptureAnalyzer* analyzer_ = nullptr;
+  std::string frame_;
 };
 
 }  // namespace

@@ -11,11 +11,11 @@
 #include <set>
 #include <sstream>
 
+#include "archive/testing/zip_builder.h"
 #include "archive/zip_reader.h"
 #include "remediate/backup_store.h"
 #include "remediate/restore.h"
 #include "remediate/sha256.h"
-#include "remediate/test_zip.h"
 
 namespace l4s::remediate {
 namespace {

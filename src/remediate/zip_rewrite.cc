@@ -1,6 +1,7 @@
-// Record layouts per APPNOTE.TXT 6.3.x. The reader has already checked the
-// archive's structure; every range read here is still bounds-checked by the
-// source, and every value written is checked to fit its field.
+// Record layouts per APPNOTE.TXT 6.3.x, as archive/zip_format.h defines them.
+// The reader has already checked the archive's structure; every range read
+// here is still bounds-checked by the source, and every value written is
+// checked to fit its field.
 #include "remediate/zip_rewrite.h"
 
 #include <zlib.h>
@@ -10,6 +11,8 @@
 #include <limits>
 #include <memory>
 
+#include "archive/zip_format.h"
+
 namespace l4s::remediate {
 namespace {
 
@@ -17,35 +20,12 @@ using archive::ByteSource;
 using archive::ZipEntry;
 using archive::ZipReader;
 
-constexpr size_t kLocalSize = 30;
-constexpr size_t kCentralSize = 46;
-constexpr size_t kEocdSize = 22;
-constexpr size_t kLocatorSize = 20;
-constexpr size_t kZip64EocdMin = 56;
-constexpr size_t kMaxZip64Eocd = 1 << 20;  // extensible data sector, bounded
-constexpr uint32_t kSat32 = 0xFFFFFFFF;
-constexpr uint16_t kSat16 = 0xFFFF;
-constexpr uint16_t kZip64ExtraId = 0x0001;
-constexpr uint16_t kDescriptorFlag = 1 << 3;
-constexpr size_t kChunk = 1 << 20;
+namespace zip = archive::zip;
+using zip::kSat16;
+using zip::kSat32;
 
-uint16_t get16(const std::string& s, size_t p) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(s[p]) | static_cast<uint8_t>(s[p + 1]) << 8);
-}
-uint32_t get32(const std::string& s, size_t p) { return get16(s, p) | uint32_t{get16(s, p + 2)} << 16; }
-uint64_t get64(const std::string& s, size_t p) { return get32(s, p) | uint64_t{get32(s, p + 4)} << 32; }
-void set16(std::string& s, size_t p, uint64_t v) {
-  s[p] = static_cast<char>(v & 0xFF);
-  s[p + 1] = static_cast<char>((v >> 8) & 0xFF);
-}
-void set32(std::string& s, size_t p, uint64_t v) {
-  set16(s, p, v & 0xFFFF);
-  set16(s, p + 2, (v >> 16) & 0xFFFF);
-}
-void set64(std::string& s, size_t p, uint64_t v) {
-  set32(s, p, v & 0xFFFFFFFF);
-  set32(s, p + 4, v >> 32);
-}
+constexpr size_t kMaxZip64Eocd = 1 << 20;  // extensible data sector, bounded
+constexpr size_t kChunk = 1 << 20;
 
 Result<std::string> read_bytes(const ByteSource& src, uint64_t offset, uint64_t n, const char* what) {
   using R = Result<std::string>;
@@ -102,26 +82,6 @@ bool ranges_equal(const ByteSource& a, uint64_t a_off, const ByteSource& b, uint
   return true;
 }
 
-// The data of the first zip64 extended-information field in extra fields
-// starting at `at` (length len) of record s, as the reader finds it.
-struct Zip64Field {
-  size_t pos = 0;
-  size_t size = 0;
-  bool found = false;
-};
-Zip64Field find_zip64(const std::string& s, size_t at, size_t len) {
-  size_t p = at;
-  const size_t end = at + len;
-  while (end - p >= 4) {
-    const uint16_t id = get16(s, p);
-    const uint16_t size = get16(s, p + 2);
-    if (size > end - p - 4) break;
-    if (id == kZip64ExtraId) return {p + 4, size, true};
-    p += 4 + size;
-  }
-  return {};
-}
-
 // New CRC and sizes of a replaced entry.
 struct NewData {
   uint32_t crc = 0;
@@ -129,90 +89,99 @@ struct NewData {
   uint64_t uncompressed = 0;
 };
 
-// Sets the 32-bit field at pos to v, or, when it is saturated, the next
-// 64-bit slot of the zip64 field (slot advances). Fails when v does not fit.
-Status set_sized(std::string& rec, size_t pos, uint64_t v, const Zip64Field& z, size_t* slot, const char* what) {
-  if (get32(rec, pos) == kSat32) {
-    if (!z.found || *slot + 8 > z.pos + z.size) {
-      return Status::failure(std::string("zip64 field for the ") + what + " is missing");
+// The 64-bit slots of a record's zip64 extended-information field, as the
+// reader finds it, taken in the spec's order (uncompressed size, compressed
+// size, local header offset) for the fields saturated in the header.
+class Zip64Slots {
+ public:
+  Zip64Slots(std::string& rec, size_t extra_at, size_t extra_len)
+      : rec_(rec),
+        field_(zip::find_extra_field(reinterpret_cast<const uint8_t*>(rec.data()) + extra_at, extra_len,
+                                     zip::kZip64ExtraId)),
+        next_(extra_at + field_.pos),
+        end_(next_ + field_.size) {}
+
+  // Sets the 32-bit field to v, or, when it is saturated, the next slot.
+  // Fails when v does not fit.
+  Status set(zip::ul32& field, uint64_t v, const char* what) {
+    if (field == kSat32) {
+      if (!field_.found || next_ + 8 > end_) {
+        return Status::failure(std::string("zip64 field for the ") + what + " is missing");
+      }
+      zip::store64(rec_.data() + next_, v);
+      next_ += 8;
+      return Status();
     }
-    set64(rec, *slot, v);
-    *slot += 8;
+    if (v >= kSat32) return Status::failure(std::string(what) + " would need a zip64 field the entry lacks");
+    field = static_cast<uint32_t>(v);
     return Status();
   }
-  if (v >= kSat32) return Status::failure(std::string(what) + " would need a zip64 field the entry lacks");
-  set32(rec, pos, v);
-  return Status();
-}
+  // Passes over the slot of a saturated field left as it is.
+  void keep(const zip::ul32& field) {
+    if (field == kSat32) next_ += 8;
+  }
+
+ private:
+  std::string& rec_;
+  zip::ExtraField field_;
+  size_t next_;
+  size_t end_;
+};
 
 // Central record: local header offset (declared, i.e. without the prefix),
-// and for a replaced entry CRC, sizes and bit 3. Zip64 values sit in the
-// spec's order (uncompressed, compressed, offset) for the saturated fields.
+// and for a replaced entry CRC, sizes and bit 3.
 Status patch_central(std::string& rec, uint64_t declared_offset, const NewData* nd) {
-  const size_t extra_at = kCentralSize + get16(rec, 28);
-  const Zip64Field z = find_zip64(rec, extra_at, get16(rec, 30));
-  size_t slot = z.pos;
+  auto h = zip::load_record<zip::CentralHeader>(rec.data());
+  Zip64Slots z(rec, sizeof h + h.name_len, h.extra_len);
   if (nd) {
-    set16(rec, 8, get16(rec, 8) & ~kDescriptorFlag);
-    set32(rec, 16, nd->crc);
-    if (Status s = set_sized(rec, 24, nd->uncompressed, z, &slot, "uncompressed size"); !s.ok()) return s;
-    if (Status s = set_sized(rec, 20, nd->compressed, z, &slot, "compressed size"); !s.ok()) return s;
+    h.flags = static_cast<uint16_t>(h.flags & ~zip::kFlagDataDescriptor);
+    h.crc32 = nd->crc;
+    if (Status s = z.set(h.uncompressed_size, nd->uncompressed, "uncompressed size"); !s.ok()) return s;
+    if (Status s = z.set(h.compressed_size, nd->compressed, "compressed size"); !s.ok()) return s;
   } else {
-    if (get32(rec, 24) == kSat32) slot += 8;
-    if (get32(rec, 20) == kSat32) slot += 8;
+    z.keep(h.uncompressed_size);
+    z.keep(h.compressed_size);
   }
-  return set_sized(rec, 42, declared_offset, z, &slot, "local header offset");
+  if (Status s = z.set(h.local_header_offset, declared_offset, "local header offset"); !s.ok()) return s;
+  zip::store_record(rec.data(), h);
+  return Status();
 }
 
 // Local header of a replaced entry: CRC and sizes set, no data descriptor.
 Status patch_local(std::string& hdr, const NewData& nd) {
-  const size_t extra_at = kLocalSize + get16(hdr, 26);
-  const Zip64Field z = find_zip64(hdr, extra_at, get16(hdr, 28));
-  size_t slot = z.pos;
-  set16(hdr, 6, get16(hdr, 6) & ~kDescriptorFlag);
-  set32(hdr, 14, nd.crc);
-  if (Status s = set_sized(hdr, 22, nd.uncompressed, z, &slot, "uncompressed size"); !s.ok()) return s;
-  return set_sized(hdr, 18, nd.compressed, z, &slot, "compressed size");
+  auto h = zip::load_record<zip::LocalHeader>(hdr.data());
+  Zip64Slots z(hdr, sizeof h + h.name_len, h.extra_len);
+  h.flags = static_cast<uint16_t>(h.flags & ~zip::kFlagDataDescriptor);
+  h.crc32 = nd.crc;
+  if (Status s = z.set(h.uncompressed_size, nd.uncompressed, "uncompressed size"); !s.ok()) return s;
+  if (Status s = z.set(h.compressed_size, nd.compressed, "compressed size"); !s.ok()) return s;
+  zip::store_record(hdr.data(), h);
+  return Status();
 }
 
 Result<std::string> central_record(const ZipReader& zr, const ZipEntry& e) {
-  auto fixed = read_bytes(*zr.source(), e.central_offset, kCentralSize, "central record");
+  auto fixed = read_bytes(*zr.source(), e.central_offset, sizeof(zip::CentralHeader), "central record");
   if (!fixed.ok()) return fixed;
-  const uint64_t len = kCentralSize + uint64_t{get16(*fixed, 28)} + get16(*fixed, 30) + get16(*fixed, 32);
+  const auto h = zip::load_record<zip::CentralHeader>(fixed->data());
+  const uint64_t len = sizeof h + uint64_t{h.name_len} + h.extra_len + h.comment_len;
   return read_bytes(*zr.source(), e.central_offset, len, "central record");
 }
 
 Result<std::string> local_header(const ZipReader& zr, const ZipEntry& e) {
-  auto fixed = read_bytes(*zr.source(), e.local_header_offset, kLocalSize, "local header");
+  auto fixed = read_bytes(*zr.source(), e.local_header_offset, sizeof(zip::LocalHeader), "local header");
   if (!fixed.ok()) return fixed;
-  if (get32(*fixed, 0) != 0x04034b50) return Result<std::string>::failure("bad local header signature");
-  const uint64_t len = kLocalSize + uint64_t{get16(*fixed, 26)} + get16(*fixed, 28);
+  const auto h = zip::load_record<zip::LocalHeader>(fixed->data());
+  if (h.signature != zip::kLocalHeaderSig) return Result<std::string>::failure("bad local header signature");
+  const uint64_t len = sizeof h + uint64_t{h.name_len} + h.extra_len;
   return read_bytes(*zr.source(), e.local_header_offset, len, "local header");
 }
-
-// Owns a raw-deflate stream.
-class Deflater {
- public:
-  Deflater() { ok_ = deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK; }
-  ~Deflater() {
-    if (ok_) deflateEnd(&zs_);
-  }
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
-  bool ok() const { return ok_; }
-  z_stream* stream() { return &zs_; }
-
- private:
-  z_stream zs_{};
-  bool ok_ = false;
-};
 
 // Writes a replaced entry: its (patched) local header and new data.
 Status write_replaced(const ZipReader& zr, const ZipEntry& e, const archive::SourcePtr& content,
                       archive::MemoryBudget& budget, ZipSink& out, NewData* nd) {
   auto hdr = local_header(zr, e);
   if (!hdr.ok()) return Status::failure(hdr.error());
-  if (e.method != 0 && e.method != 8) {
+  if (e.method != zip::kMethodStored && e.method != zip::kMethodDeflated) {
     return Status::failure("cannot rewrite a nested archive stored with method " + std::to_string(e.method));
   }
   uLong crc = 0;
@@ -225,34 +194,18 @@ Status write_replaced(const ZipReader& zr, const ZipEntry& e, const archive::Sou
   nd->uncompressed = content->size();
 
   archive::SourcePtr data = content;
-  if (e.method == 8) {
+  if (e.method == zip::kMethodDeflated) {
     SpillSink packed(budget, content->size() / 2);
-    Deflater d;
+    zip::RawDeflater d(Z_DEFAULT_COMPRESSION, kChunk);
     if (!d.ok()) return Status::failure("deflate init failed");
-    z_stream* zs = d.stream();
-    std::vector<uint8_t> outbuf(kChunk);
+    auto to_packed = [&](const uint8_t* p, size_t k) { return packed.write(p, k); };
     bool failed = false;
-    auto drain = [&](int flush) {
-      do {
-        zs->next_out = outbuf.data();
-        zs->avail_out = static_cast<uInt>(outbuf.size());
-        const int rc = deflate(zs, flush);
-        if (rc == Z_STREAM_ERROR) return false;
-        const size_t got = outbuf.size() - zs->avail_out;
-        if (got && !packed.write(outbuf.data(), got)) return false;
-      } while (zs->avail_out == 0);
-      return true;
-    };
     s = for_each_chunk(*content, 0, content->size(), [&](const uint8_t* p, size_t k) {
-      zs->next_in = const_cast<Bytef*>(p);
-      zs->avail_in = static_cast<uInt>(k);
-      failed = !drain(Z_NO_FLUSH);
+      failed = !d.write(p, k, to_packed);
       return !failed;
     });
     if (!s.ok() || failed) return Status::failure("deflating the rewritten nested archive failed");
-    zs->next_in = nullptr;
-    zs->avail_in = 0;
-    if (!drain(Z_FINISH)) return Status::failure("deflating the rewritten nested archive failed");
+    if (!d.finish(to_packed)) return Status::failure("deflating the rewritten nested archive failed");
     auto finished = packed.finish();
     if (!finished.ok()) return Status::failure(finished.error());
     data = *finished;
@@ -265,10 +218,10 @@ Status write_replaced(const ZipReader& zr, const ZipEntry& e, const archive::Sou
 
 // A 32-bit end-record field: left saturated when zip64 carries the value,
 // else the new value, which must fit.
-Status set_end_field32(std::string& eocd, size_t pos, uint64_t v, bool zip64, const char* what) {
-  if (zip64 && get32(eocd, pos) == kSat32) return Status();
+Status set_end_field32(zip::ul32& field, uint64_t v, bool zip64, const char* what) {
+  if (zip64 && field == kSat32) return Status();
   if (v >= kSat32) return Status::failure(std::string("the ") + what + " would need zip64 end records");
-  set32(eocd, pos, v);
+  field = static_cast<uint32_t>(v);
   return Status();
 }
 
@@ -328,44 +281,49 @@ Status rewrite_zip(const ZipReader& zr, const ZipEdit& edit, archive::MemoryBudg
 
   const bool zip64 = layout.zip64_eocd != UINT64_MAX;
   if (zip64) {
-    auto head = read_bytes(src, layout.zip64_eocd, 12, "zip64 end record");
+    auto head = read_bytes(src, layout.zip64_eocd, zip::kZip64EocdLead, "zip64 end record");
     if (!head.ok()) return Status::failure(head.error());
-    const uint64_t len = get64(*head, 4) + 12;
-    if (len < kZip64EocdMin || len > kMaxZip64Eocd || layout.zip64_eocd + len > layout.zip64_locator) {
+    const uint64_t len = zip::load64(head->data() + 4) + zip::kZip64EocdLead;  // record_size
+    if (len < sizeof(zip::Zip64Eocd) || len > kMaxZip64Eocd || layout.zip64_eocd + len > layout.zip64_locator) {
       return Status::failure("malformed zip64 end record size");
     }
     auto rec = read_bytes(src, layout.zip64_eocd, len, "zip64 end record");
-    auto loc = read_bytes(src, layout.zip64_locator, kLocatorSize, "zip64 locator");
+    auto loc = read_bytes(src, layout.zip64_locator, sizeof(zip::Zip64Locator), "zip64 locator");
     if (!rec.ok() || !loc.ok()) return Status::failure(!rec.ok() ? rec.error() : loc.error());
-    set64(*rec, 24, kept);
-    set64(*rec, 32, kept);
-    set64(*rec, 40, cd_size);
-    set64(*rec, 48, cd_start - prefix);
+    auto r = zip::load_record<zip::Zip64Eocd>(rec->data());
+    r.disk_entries = kept;
+    r.total_entries = kept;
+    r.cd_size = cd_size;
+    r.cd_offset = cd_start - prefix;
+    zip::store_record(rec->data(), r);
     // The locator's offset follows the original's convention (with or without the prefix).
-    const uint64_t base = get64(*loc, 8) == layout.zip64_eocd ? 0 : prefix;
-    set64(*loc, 8, out.position() - base);
+    auto l = zip::load_record<zip::Zip64Locator>(loc->data());
+    const uint64_t base = l.eocd_offset == layout.zip64_eocd ? 0 : prefix;
+    l.eocd_offset = out.position() - base;
+    zip::store_record(loc->data(), l);
     if (!write_str(out, *rec) || !write_str(out, *loc)) return Status::failure(out.error());
   }
 
-  auto eocd = read_bytes(src, layout.eocd, kEocdSize, "end record");
-  if (!eocd.ok()) return Status::failure(eocd.error());
-  const uint64_t comment_len = get16(*eocd, 20);
-  auto comment = read_bytes(src, layout.eocd + kEocdSize, comment_len, "archive comment");
+  auto eocd_bytes = read_bytes(src, layout.eocd, sizeof(zip::Eocd), "end record");
+  if (!eocd_bytes.ok()) return Status::failure(eocd_bytes.error());
+  auto eocd = zip::load_record<zip::Eocd>(eocd_bytes->data());
+  const uint64_t comment_len = eocd.comment_len;
+  auto comment = read_bytes(src, layout.eocd + sizeof eocd, comment_len, "archive comment");
   if (!comment.ok()) return Status::failure(comment.error());
-  for (size_t pos : {8, 10}) {
-    if (!(zip64 && get16(*eocd, pos) == kSat16)) set16(*eocd, pos, kept & 0xFFFF);
+  for (zip::ul16* count : {&eocd.disk_entries, &eocd.total_entries}) {
+    if (!(zip64 && *count == kSat16)) *count = static_cast<uint16_t>(kept & 0xFFFF);
   }
-  if (Status s = set_end_field32(*eocd, 12, cd_size, zip64, "central directory size"); !s.ok()) return s;
-  if (Status s = set_end_field32(*eocd, 16, cd_start - prefix, zip64, "central directory offset"); !s.ok()) return s;
-  if (!write_str(out, *eocd) || !write_str(out, *comment)) return Status::failure(out.error());
-  const uint64_t tail = layout.eocd + kEocdSize + comment_len;
+  if (Status s = set_end_field32(eocd.cd_size, cd_size, zip64, "central directory size"); !s.ok()) return s;
+  if (Status s = set_end_field32(eocd.cd_offset, cd_start - prefix, zip64, "central directory offset"); !s.ok()) return s;
+  if (!out.write(&eocd, sizeof eocd) || !write_str(out, *comment)) return Status::failure(out.error());
+  const uint64_t tail = layout.eocd + sizeof eocd + comment_len;
   if (Status s = copy_range(src, tail, src.size() - tail, out); !s.ok()) return Status::failure("trailing data: " + s.error());
   return Status();
 }
 
 Status verify_all_entries(const ZipReader& zr) {
   for (const ZipEntry& e : zr.entries()) {
-    if (e.encrypted() || (e.method != 0 && e.method != 8)) {
+    if (e.encrypted() || (e.method != zip::kMethodStored && e.method != zip::kMethodDeflated)) {
       // Only an empty entry can be vouched for whatever its method.
       auto off = zr.data_offset(e);
       if (!off.ok()) return Status::failure(e.name + ": " + off.error());
@@ -446,10 +404,10 @@ Status verify_rewrite(const ZipReader& original, const ZipEdit& edit, const ZipR
       });
       if (!s.ok()) return fail(s.error());
       NewData nd{static_cast<uint32_t>(crc), y.compressed_size, content->size()};
-      if (y.crc32 != nd.crc || y.uncompressed_size != nd.uncompressed || (x.flags & ~kDescriptorFlag) != y.flags) {
+      if (y.crc32 != nd.crc || y.uncompressed_size != nd.uncompressed || (x.flags & ~zip::kFlagDataDescriptor) != y.flags) {
         return fail("rewritten nested archive not recorded as written");
       }
-      if (y.method == 0 && (y.compressed_size != content->size() ||
+      if (y.method == zip::kMethodStored && (y.compressed_size != content->size() ||
                             !ranges_equal(*content, 0, sb, *off_b, content->size()))) {
         return fail("stored nested archive differs from its rewrite");
       }
@@ -462,16 +420,16 @@ Status verify_rewrite(const ZipReader& original, const ZipEdit& edit, const ZipR
       if (Status p = patch_central(expect, declared, &nd); !p.ok()) return fail(p.error());
       if (expect != *rec_b) return fail("central directory record differs beyond offset, CRC and sizes");
     }
-    if (!y.encrypted() && (y.method == 0 || y.method == 8)) {
+    if (!y.encrypted() && (y.method == zip::kMethodStored || y.method == zip::kMethodDeflated)) {
       if (Status s = output.verify(y); !s.ok()) return fail("output: " + s.error());
     }
   }
 
   // Archive comment and what follows the end record.
   auto comment_of = [](const ZipReader& zr) -> Result<std::string> {
-    auto eocd = read_bytes(*zr.source(), zr.layout().eocd, kEocdSize, "end record");
+    auto eocd = read_bytes(*zr.source(), zr.layout().eocd, sizeof(zip::Eocd), "end record");
     if (!eocd.ok()) return eocd;
-    const uint64_t start = zr.layout().eocd + kEocdSize;
+    const uint64_t start = zr.layout().eocd + sizeof(zip::Eocd);
     return read_bytes(*zr.source(), start, zr.source()->size() - start, "archive comment");
   };
   auto ca = comment_of(original), cb = comment_of(output);

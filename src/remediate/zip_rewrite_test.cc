@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "remediate/test_zip.h"
+#include "archive/testing/zip_builder.h"
 #include "remediate/zip_rewrite_fuzz_body.h"
 
 namespace l4s::remediate {

@@ -27,7 +27,7 @@
 
 #include "fleet/db.h"
 #include "net/callback.h"
-#include "net/probe_report.h"
+#include "probe/probe_report.h"
 #include "report/schema_checks.h"
 #include "tests/fleet/pg_server.h"
 #include "tests/fleet/webdriver.h"

@@ -1,4 +1,4 @@
-#include "net/endpoint.h"
+#include "canary/endpoint.h"
 
 #include <arpa/inet.h>
 

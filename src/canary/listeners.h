@@ -11,7 +11,7 @@
 
 #include <asio.hpp>
 
-#include "net/canary.h"
+#include "canary/canary.h"
 #include "net/conversation.h"
 
 namespace l4s::net {

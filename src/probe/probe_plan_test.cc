@@ -1,4 +1,4 @@
-#include "net/probe_plan.h"
+#include "probe/probe_plan.h"
 
 #include <set>
 

@@ -1,11 +1,11 @@
-#include "net/probe_plan.h"
+#include "probe/probe_plan.h"
 
 #include <cctype>
 #include <cstdio>
 #include <strings.h>
 
-#include "net/probe_headers.inc"  // kHeadersMinimal, kHeadersFull: data/headers-*.txt
 #include "net/token.h"
+#include "probe/probe_headers.inc"  // kHeadersMinimal, kHeadersFull: data/headers-*.txt
 
 namespace l4s::net {
 namespace {

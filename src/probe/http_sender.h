@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "net/probe_plan.h"
+#include "probe/probe_plan.h"
 
 namespace l4s::net {
 

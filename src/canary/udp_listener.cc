@@ -1,5 +1,5 @@
 // DNS over UDP: one datagram in, at most one datagram out.
-#include "net/listeners.h"
+#include "canary/listeners.h"
 
 namespace l4s::net {
 

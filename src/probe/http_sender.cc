@@ -1,4 +1,4 @@
-#include "net/http_sender.h"
+#include "probe/http_sender.h"
 
 #include <curl/curl.h>
 

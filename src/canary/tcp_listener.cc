@@ -2,7 +2,7 @@
 // the Conversation, write its reply, enforce the idle timeout and the cap.
 #include <chrono>
 
-#include "net/listeners.h"
+#include "canary/listeners.h"
 
 namespace l4s::net {
 

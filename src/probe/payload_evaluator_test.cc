@@ -6,7 +6,7 @@
 
 #include "hunt/evaluator.h"
 #include "hunt/jndi_name.h"
-#include "net/payload.h"
+#include "probe/payload.h"
 
 namespace l4s::net {
 namespace {

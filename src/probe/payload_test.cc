@@ -1,4 +1,4 @@
-#include "net/payload.h"
+#include "probe/payload.h"
 
 #include <gtest/gtest.h>
 

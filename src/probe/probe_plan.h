@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "net/payload.h"
+#include "probe/payload.h"
 
 namespace l4s::net {
 

@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "canary/endpoint.h"
 #include "core/result.h"
 #include "net/callback.h"
 #include "net/dns.h"
-#include "net/endpoint.h"
 
 namespace asio {
 class io_context;

@@ -1,4 +1,4 @@
-#include "net/probe_report.h"
+#include "probe/probe_report.h"
 
 #include <gtest/gtest.h>
 

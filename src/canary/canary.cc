@@ -1,12 +1,12 @@
-#include "net/canary.h"
+#include "canary/canary.h"
 
 #include <csignal>
 #include <iostream>
 
+#include "canary/listeners.h"
 #include "net/http_request.h"
 #include "net/jrmp.h"
 #include "net/ldap.h"
-#include "net/listeners.h"
 
 namespace l4s::net {
 namespace {

@@ -1,6 +1,6 @@
 // The listeners over loopback, in process: captured client bytes replayed by
 // plain sockets, replies and hang-ups checked byte for byte.
-#include "net/canary.h"
+#include "canary/canary.h"
 
 #include <asio.hpp>
 
@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "canary/socket_test_util.h"
 #include "net/jrmp.h"
-#include "net/socket_test_util.h"
 #include "net/test_util.h"
 
 namespace l4s::net {
