@@ -211,7 +211,7 @@ TEST(PcapAttackData, TruncatedCaptureGivesAnErrorAndKeepsWhatCameBefore) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("truncated"), std::string::npos) << r.errors[0];
   ASSERT_FALSE(r.detections.empty()) << "the attempt in frame 4 precedes the cut";
-  EXPECT_EQ(r.detections[0].frame, 4u);
+  EXPECT_EQ(r.detections[0].line, 4u);
   size_t searches = 0;
   for (const NetEvent& e : r.events) searches += e.kind == EventKind::kLdapSearch;
   EXPECT_GT(searches, 0u);
@@ -246,7 +246,7 @@ TEST(PcapAttackData, CorruptRecordHeaderGivesAnErrorAndTheRestIsStillRead) {
   EXPECT_NE(r.errors[0].find("skipped"), std::string::npos) << r.errors[0];
   EXPECT_EQ(r.stats.frames, 428u) << "every frame but the corrupt one";
   ASSERT_EQ(r.detections.size(), 1u) << "the attempt in frame 4";
-  EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "172.16.238.11");
+  EXPECT_EQ(r.detections[0].jndi.at(0).host, "172.16.238.11");
   size_t searches = 0;
   for (const NetEvent& e : r.events) searches += e.kind == EventKind::kLdapSearch;
   EXPECT_EQ(searches, 1u) << "the LDAP callback after the damage";

@@ -204,7 +204,7 @@ struct CaptureAnalyzer::Impl {
     e.served = served;
     e.jndi_fingerprint = fingerprint;
     if (is_context_event(kind)) {
-      if (wanted(e)) {
+      if (is_wanted(e)) {
         context.push_back(std::move(e));
       } else {
         recent.push_back(std::move(e));
@@ -217,7 +217,7 @@ struct CaptureAnalyzer::Impl {
     return result.events.size() - 1;
   }
 
-  bool wanted(const NetEvent& e) const {
+  bool is_wanted(const NetEvent& e) const {
     if (wanted.empty()) return false;
     if (wanted.count(host_key(e.flow.dst_ip))) return true;
     return !e.name.empty() && wanted.count(host_key(e.name));
@@ -260,7 +260,7 @@ struct CaptureAnalyzer::Impl {
     if (wanted.size() != before) {
       std::deque<NetEvent> rest;
       for (NetEvent& e : recent) {
-        if (e.time >= now - kCorrelationSlack && wanted(e)) context.push_back(std::move(e));
+        if (e.time >= now - kCorrelationSlack && is_wanted(e)) context.push_back(std::move(e));
         else rest.push_back(std::move(e));
       }
       recent.swap(rest);

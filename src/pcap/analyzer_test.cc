@@ -83,11 +83,11 @@ TEST(CaptureAnalyzer, HttpHeaderSplitAcrossSegmentsOutOfOrder) {
   EXPECT_EQ(n.frame, 5u);  // the segment that completed the head
   EXPECT_EQ(d.file, "test.pcap");
   EXPECT_EQ(d.line, 5u);
-  EXPECT_EQ(d.detection.source_ip, "203.0.113.5");
-  EXPECT_EQ(d.detection.timestamp.substr(0, 20), "2021-12-08T21:46:40.");
-  ASSERT_EQ(d.detection.jndi.size(), 1u);
-  EXPECT_EQ(d.detection.jndi[0].host, "cb.evil.example");
-  EXPECT_EQ(d.detection.jndi[0].port, 1389);
+  EXPECT_EQ(d.source_ip, "203.0.113.5");
+  EXPECT_EQ(d.timestamp.substr(0, 20), "2021-12-08T21:46:40.");
+  ASSERT_EQ(d.jndi.size(), 1u);
+  EXPECT_EQ(d.jndi[0].host, "cb.evil.example");
+  EXPECT_EQ(d.jndi[0].port, 1389);
 }
 
 TEST(CaptureAnalyzer, ChunkedFormBodyAndKeepAliveRequests) {
@@ -104,9 +104,9 @@ TEST(CaptureAnalyzer, ChunkedFormBodyAndKeepAliveRequests) {
   ASSERT_EQ(r.detections.size(), 2u);
   EXPECT_EQ(r.detections[0].network->field, "body");
   EXPECT_EQ(r.detections[0].network->http_uri, "/login");
-  EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "1.2.3.4");
+  EXPECT_EQ(r.detections[0].jndi.at(0).host, "1.2.3.4");
   EXPECT_EQ(r.detections[1].network->field, "request_line");
-  EXPECT_EQ(r.detections[1].detection.jndi.at(0).scheme, "rmi");
+  EXPECT_EQ(r.detections[1].jndi.at(0).scheme, "rmi");
 }
 
 TEST(CaptureAnalyzer, BrokenChunkFramingKeepsTheRestOfTheBody) {
@@ -118,7 +118,7 @@ TEST(CaptureAnalyzer, BrokenChunkFramingKeepsTheRestOfTheBody) {
   CaptureResult r = feed.analyzer.finish();
   ASSERT_EQ(r.detections.size(), 1u);
   EXPECT_EQ(r.detections[0].network->field, "body");
-  EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "9.9.9.9");
+  EXPECT_EQ(r.detections[0].jndi.at(0).host, "9.9.9.9");
 }
 
 // Regression: a body whose last bytes had been consumed was never examined
@@ -359,7 +359,7 @@ TEST(CaptureAnalyzer, EndlessHeadIsBoundedAndStillExamined) {
   }
   CaptureResult r = a.finish();
   ASSERT_GE(r.detections.size(), 1u);
-  EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "1.2.3.4");
+  EXPECT_EQ(r.detections[0].jndi.at(0).host, "1.2.3.4");
 }
 
 TEST(CaptureAnalyzer, FlowLimitEvictsTheIdlestAndKeepsWorking) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "hunt/hunt_writer.h"
 #include "pcap/report.h"
 #include "pcap/test_frames.h"
 
@@ -87,8 +88,8 @@ TEST(HuntCapture, EveryLinkTypeThroughLibpcap) {
     EXPECT_TRUE(r.errors.empty()) << r.errors.front();
     EXPECT_EQ(r.link_type, c.link);
     ASSERT_EQ(r.detections.size(), 1u);
-    EXPECT_EQ(r.detections[0].detection.timestamp, "2021-12-14T16:03:49.123456Z");
-    EXPECT_EQ(r.detections[0].detection.jndi.at(0).host, "198.51.100.9");
+    EXPECT_EQ(r.detections[0].timestamp, "2021-12-14T16:03:49.123456Z");
+    EXPECT_EQ(r.detections[0].jndi.at(0).host, "198.51.100.9");
   }
 }
 
@@ -97,7 +98,7 @@ TEST(HuntCapture, NanosecondFile) {
   EXPECT_EQ(sniff_capture_file(path), CaptureFormat::kPcapNanosecond);
   CaptureResult r = hunt_capture(path);
   ASSERT_EQ(r.detections.size(), 1u);
-  EXPECT_EQ(r.detections[0].detection.timestamp, "2021-12-14T16:03:49.123457Z");
+  EXPECT_EQ(r.detections[0].timestamp, "2021-12-14T16:03:49.123457Z");
 }
 
 void block(std::string* out, uint32_t type, const std::string& body) {
@@ -247,7 +248,7 @@ TEST(HuntCapture, CorruptPcapngBlockIsSkippedAndTheRestRead) {
       << r.errors[0];
   ASSERT_EQ(r.detections.size(), 4u);
   EXPECT_EQ(r.detections[2].network->src_ip, "203.0.113.4");
-  EXPECT_EQ(r.detections[2].detection.timestamp, "2021-12-14T16:03:49.126456Z") << "the IDB's resolution, from the start";
+  EXPECT_EQ(r.detections[2].timestamp, "2021-12-14T16:03:49.126456Z") << "the IDB's resolution, from the start";
 }
 
 TEST(HuntCapture, UnreadableAndUnsupported) {

@@ -8,7 +8,7 @@
 namespace l4s::pcap {
 namespace {
 
-using testing::Hex;
+using testing::hex;
 
 TEST(Http, HeadEndAcrossCrLfAndLf) {
   EXPECT_EQ(find_head_end("GET / HTTP/1.1\r\nHost: a\r\n\r\nbody"), 27u);
