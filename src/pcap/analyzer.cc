@@ -15,6 +15,7 @@
 #include "net/ldap.h"
 #include "pcap/correlate.h"
 #include "pcap/packet.h"
+#include "pcap/recorder.h"
 #include "pcap/tcp_stream.h"
 #include "pcap/wire.h"
 
@@ -24,7 +25,7 @@ namespace {
 using net::Bytes;
 
 constexpr size_t kMaxHead = 64 * 1024;
-constexpr size_t kMaxLine = hunt::Detection::kMaxRaw;
+constexpr size_t kMaxLine = hunt::Detection::kMaxRaw;  // raw text examined at once
 constexpr size_t kMaxLdapMessage = 1 << 20;
 constexpr size_t kMaxJrmpCall = 64 * 1024;
 
@@ -54,7 +55,7 @@ struct Direction {
   size_t head_scan = 0;
   uint64_t remaining = 0;  // body or chunk bytes still to come
   std::string body;        // request body kept for examination (<= max_body)
-  std::string method, uri, host, user_agent;
+  HttpRequestInfo request;
   // LDAP
   bool anonymous_bind = false;
   bool exact_jndi_bind = false;
@@ -159,18 +160,10 @@ struct CaptureAnalyzer::Impl {
   PacketDecoder vxlan_decoder{kLinkEthernet}, vxlan_decoder2{kLinkEthernet};
   CaptureResult result;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows;
-  // Context events (connections, DNS queries, ClientHellos) only matter as
-  // contacts with a callback some attempt named: those towards a `wanted`
-  // host or name are kept, the others wait a moment in `recent` for an
-  // attempt that may follow (clock slack), then go.
-  std::vector<NetEvent> context;
-  std::deque<NetEvent> recent;
-  std::unordered_set<std::string> wanted;  // host_key of every remote callback host named so far
-  double now = 0;
-  uint64_t frame = 0;
+  Recorder rec{options.capture_name, &result};
   double last_sweep = 0;
 
-  // ---- emitting -----------------------------------------------------------
+  // ---- flows -----------------------------------------------------------
 
   FlowEndpoints endpoints(const Flow& f, int d) const {
     FlowEndpoints e;
@@ -180,95 +173,6 @@ struct CaptureAnalyzer::Impl {
     e.src_port = d == 0 ? f.client_port : f.server_port;
     e.dst_port = d == 0 ? f.server_port : f.client_port;
     return e;
-  }
-
-  size_t emit(EventKind kind, FlowEndpoints flow, std::string name, std::string detail, bool served,
-              bool fingerprint) {
-    NetEvent e;
-    e.kind = kind;
-    e.time = now;
-    e.frame = frame;
-    e.flow = std::move(flow);
-    e.name = std::move(name);
-    e.detail = std::move(detail);
-    e.served = served;
-    e.jndi_fingerprint = fingerprint;
-    if (is_context_event(kind)) {
-      if (is_wanted(e)) {
-        context.push_back(std::move(e));
-      } else {
-        recent.push_back(std::move(e));
-        while (!recent.empty() && (recent.front().time < now - 2 * kCorrelationSlack || recent.size() > 100000))
-          recent.pop_front();
-      }
-      return SIZE_MAX;
-    }
-    result.events.push_back(std::move(e));
-    return result.events.size() - 1;
-  }
-
-  bool is_wanted(const NetEvent& e) const {
-    if (wanted.empty()) return false;
-    if (wanted.count(host_key(e.flow.dst_ip))) return true;
-    return !e.name.empty() && wanted.count(host_key(e.name));
-  }
-
-  // Examines one line-sized piece of text; records a detection when Log4j
-  // would reach JNDI (or recurse) on it.
-  void examine(std::string_view text, const FlowEndpoints& flow, std::string_view field, std::string_view header,
-               const Direction* http) {
-    if (text.size() > kMaxLine) text = text.substr(0, kMaxLine);
-    if (!hunt::has_trigger(text)) return;
-    std::optional<hunt::Detection> d = hunt::examine_line(text);
-    if (!d) return;
-    hunt::Detection& det = *d;
-    det.file = options.capture_name;
-    det.line = frame;
-    det.timestamp = iso_time(now);
-    det.source_ip = flow.src_ip;
-    hunt::NetworkContext net;
-    net.protocol = flow.protocol;
-    net.src_ip = flow.src_ip;
-    net.src_port = flow.src_port;
-    net.dst_ip = flow.dst_ip;
-    net.dst_port = flow.dst_port;
-    net.frame = frame;
-    net.time = now;
-    net.field = std::string(field);
-    net.header = std::string(header);
-    if (http) {
-      net.http_method = http->method;
-      net.http_uri = http->uri;
-      net.http_host = http->host;
-      net.http_user_agent = http->user_agent;
-    }
-    det.network = std::move(net);
-    result.detections.push_back(std::move(det));
-    size_t before = wanted.size();
-    for (const hunt::JndiTarget& t : result.detections.back().jndi)
-      if (t.remote && !t.host.empty()) wanted.insert(host_key(t.host));
-    if (wanted.size() != before) {
-      std::deque<NetEvent> rest;
-      for (NetEvent& e : recent) {
-        if (e.time >= now - kCorrelationSlack && is_wanted(e)) context.push_back(std::move(e));
-        else rest.push_back(std::move(e));
-      }
-      recent.swap(rest);
-    }
-  }
-
-  // Examines text holding several lines (bodies, raw payloads) line by line.
-  void examine_lines(std::string_view text, const FlowEndpoints& flow, std::string_view field, const Direction* http) {
-    if (!hunt::has_trigger(text)) return;
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t nl = text.find('\n', pos);
-      size_t end = nl == std::string_view::npos ? text.size() : nl;
-      std::string_view line = text.substr(pos, end - pos);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      for (size_t off = 0; off < line.size(); off += kMaxLine) examine(line.substr(off, kMaxLine), flow, field, "", http);
-      pos = end + 1;
-    }
   }
 
   // ---- TCP ------------------------------------------------------------------
@@ -306,10 +210,10 @@ struct CaptureAnalyzer::Impl {
       flow->server_text = flow->server_ip.to_string();
       it = flows.emplace(key, std::move(flow)).first;
       result.stats.tcp_flows++;
-      emit(EventKind::kTcpConnect, endpoints(*it->second, 0), "", syn ? "syn" : "mid-stream", false, false);
+      rec.emit(EventKind::kTcpConnect, endpoints(*it->second, 0), "", syn ? "syn" : "mid-stream", false, false);
     }
     Flow& f = *it->second;
-    f.last_time = now;
+    f.last_time = rec.now();
     int d = (f.client_ip == p.src && f.client_port == p.src_port) ? 0 : 1;
     Direction& dir = f.dir[d];
     if (!dir.finished) {
@@ -329,7 +233,7 @@ struct CaptureAnalyzer::Impl {
         flows.erase(it);
       }
     }
-    if (now - last_sweep > 30 || now < last_sweep) sweep();
+    if (rec.now() - last_sweep > 30 || rec.now() < last_sweep) sweep();
   }
 
   void finish_direction(Flow& f, int d) {
@@ -351,9 +255,9 @@ struct CaptureAnalyzer::Impl {
   }
 
   void sweep() {
-    last_sweep = now;
+    last_sweep = rec.now();
     for (auto it = flows.begin(); it != flows.end();) {
-      if (now - it->second->last_time > options.flow_timeout) {
+      if (rec.now() - it->second->last_time > options.flow_timeout) {
         close_flow(*it->second);
         it = flows.erase(it);
       } else {
@@ -438,7 +342,7 @@ struct CaptureAnalyzer::Impl {
       net::ParseStatus s = parse_tls_sni(u, &sni);
       if (s == net::ParseStatus::kNeedMore && !at_end && b.size() < 64 * 1024) return Mode::kUnknown;
       if (s == net::ParseStatus::kOk)
-        emit(EventKind::kTlsClientHello, endpoints(f, d), sni, "", false, false);
+        rec.emit(EventKind::kTlsClientHello, endpoints(f, d), sni, "", false, false);
       return Mode::kIgnore;
     }
     if (looks_like_http_response(b)) return Mode::kHttpResponse;
@@ -453,10 +357,10 @@ struct CaptureAnalyzer::Impl {
     FlowEndpoints ep = endpoints(f, d);
     size_t last_nl = dir.buf.rfind('\n');
     if (at_end || dir.buf.size() >= kMaxLine) {
-      examine_lines(dir.buf, ep, "payload", nullptr);
+      rec.examine_lines(dir.buf, ep, "payload", nullptr);
       dir.buf.clear();
     } else if (last_nl != std::string::npos) {
-      examine_lines(std::string_view(dir.buf).substr(0, last_nl + 1), ep, "payload", nullptr);
+      rec.examine_lines(std::string_view(dir.buf).substr(0, last_nl + 1), ep, "payload", nullptr);
       dir.buf.erase(0, last_nl + 1);
     }
   }
@@ -478,7 +382,7 @@ struct CaptureAnalyzer::Impl {
         if (end == std::string::npos) {
           if (dir.buf.size() > kMaxHead || at_end) {
             // Not a head we can read (too long, or cut off): examine it raw.
-            examine_lines(dir.buf, ep, "payload", nullptr);
+            rec.examine_lines(dir.buf, ep, "payload", nullptr);
             dir.buf.clear();
             dir.head_scan = 0;
             if (!at_end) dir.mode = Mode::kRaw;
@@ -494,12 +398,12 @@ struct CaptureAnalyzer::Impl {
       }
       if (!body_step(dir, options.max_body)) break;
       if (dir.http == HttpState::kHead) {  // body complete
-        examine_lines(dir.body, ep, "body", &dir);
+        rec.examine_lines(dir.body, ep, "body", &dir.request);
         dir.body.clear();
       }
     }
     if (at_end && !dir.body.empty()) {
-      examine_lines(dir.body, ep, "body", &dir);
+      rec.examine_lines(dir.body, ep, "body", &dir.request);
       dir.body.clear();
     }
   }
@@ -583,18 +487,18 @@ struct CaptureAnalyzer::Impl {
     Direction& dir = f.dir[d];
     HttpHead h;
     parse_http_head(head, &h);
-    dir.method = std::string(h.method.substr(0, 256));
-    dir.uri = std::string(h.target.substr(0, 8192));
-    dir.host = std::string(h.host.substr(0, 256));
-    dir.user_agent = std::string(h.user_agent.substr(0, 1024));
+    dir.request.method = std::string(h.method.substr(0, 256));
+    dir.request.uri = std::string(h.target.substr(0, 8192));
+    dir.request.host = std::string(h.host.substr(0, 256));
+    dir.request.user_agent = std::string(h.user_agent.substr(0, 1024));
     if (hunt::has_trigger(head)) {
-      examine(h.first_line, ep, "request_line", "", &dir);
-      for (const HttpHeaderLine& line : h.headers) examine(line.line, ep, "header", line.name, &dir);
+      rec.examine(h.first_line, ep, "request_line", "", &dir.request);
+      for (const HttpHeaderLine& line : h.headers) rec.examine(line.line, ep, "header", line.name, &dir.request);
     }
-    f.request_methods.push_back(dir.method);
+    f.request_methods.push_back(dir.request.method);
     if (f.request_methods.size() > 64) f.request_methods.pop_front();
     if (starts_with_ci(h.user_agent, "Java/") && is_class_path(h.target)) {
-      size_t e = emit(EventKind::kJavaClassFetch, ep, std::string(h.target), "User-Agent: " + dir.user_agent, false,
+      size_t e = rec.emit(EventKind::kJavaClassFetch, ep, std::string(h.target), "User-Agent: " + dir.request.user_agent, false,
                       false);
       f.pending_fetches.push_back(e);
       if (f.pending_fetches.size() > 64) f.pending_fetches.pop_front();
@@ -642,7 +546,7 @@ struct CaptureAnalyzer::Impl {
         if (!f.pending_fetches.empty()) {
           fetch = f.pending_fetches.front();
           f.pending_fetches.pop_front();
-          NetEvent& e = result.events[fetch];
+          NetEvent& e = *rec.event(fetch);
           e.detail = "HTTP " + std::to_string(h.status) +
                      (h.content_type.empty() ? "" : " " + std::string(h.content_type.substr(0, 128)));
           if (h.status == 200 && (h.content_type.find("java") != std::string_view::npos)) e.served = true;
@@ -678,8 +582,9 @@ struct CaptureAnalyzer::Impl {
   }
 
   void mark_fetch_magic(Direction& dir) {
-    if (dir.fetch_event >= result.events.size()) return;
-    NetEvent& e = result.events[dir.fetch_event];
+    NetEvent* event = rec.event(dir.fetch_event);
+    if (!event) return;
+    NetEvent& e = *event;
     Bytes b = net::as_bytes(dir.body);
     if (b.size() >= 4 && b[0] == 0xca && b[1] == 0xfe && b[2] == 0xba && b[3] == 0xbe) {
       e.detail += ", class file served (ca fe ba be)";
@@ -732,7 +637,7 @@ struct CaptureAnalyzer::Impl {
         uint16_t port = endpoints(f, d).dst_port;
         if (port != 389 && port != 636 && port != 3268 && port != 3269)
           detail += ", port " + std::to_string(port) + " is not a directory port";
-        emit(EventKind::kLdapSearch, endpoints(f, d), printable(shape.base_object, 4096), detail, false,
+        rec.emit(EventKind::kLdapSearch, endpoints(f, d), printable(shape.base_object, 4096), detail, false,
              dir.exact_jndi_bind && shape.jndi_shape);
         break;
       }
@@ -741,7 +646,7 @@ struct CaptureAnalyzer::Impl {
         if (!parse_ldap_entry(op.value, &entry) || entry.java_attributes.empty()) break;
         std::string detail;
         for (const std::string& a : entry.java_attributes) detail += (detail.empty() ? "" : "; ") + a;
-        emit(EventKind::kLdapJavaEntry, endpoints(f, 1 - d), printable(entry.dn, 4096), detail, true, false);
+        rec.emit(EventKind::kLdapJavaEntry, endpoints(f, 1 - d), printable(entry.dn, 4096), detail, true, false);
         break;
       }
       default:
@@ -803,7 +708,7 @@ struct CaptureAnalyzer::Impl {
         std::string detail = lookup ? "registry lookup" : "call op " + std::to_string(call.operation) + " on object " +
                                                               std::to_string(call.object_number);
         if (lookup || call.has_name)
-          emit(EventKind::kRmiLookup, endpoints(f, d), printable(call.name, 4096), detail, false, lookup);
+          rec.emit(EventKind::kRmiLookup, endpoints(f, d), printable(call.name, 4096), detail, false, lookup);
       }
       // Arguments and later calls are not followed.
       dir.mode = Mode::kIgnore;
@@ -839,7 +744,7 @@ struct CaptureAnalyzer::Impl {
         }
         std::string what = describe_rmi_return(u);
         if (!what.empty())
-          emit(EventKind::kRmiReturn, endpoints(f, 1 - d), "", "ReturnData: " + what, true, false);
+          rec.emit(EventKind::kRmiReturn, endpoints(f, 1 - d), "", "ReturnData: " + what, true, false);
       }
       dir.mode = Mode::kIgnore;
       dir.buf.clear();
@@ -865,19 +770,18 @@ struct CaptureAnalyzer::Impl {
           bool rd = q->flags & 0x0100;
           bool jndi = q->qtype == net::kDnsTypeTxt && rd && !q->has_opt;
           std::string detail = net::dns_type_text(q->qtype) + (rd ? " RD" : "") + (q->has_opt ? " EDNS" : " no-EDNS");
-          emit(jndi ? EventKind::kDnsTxtQuery : EventKind::kDnsQuery, ep, name, detail, false, jndi);
+          rec.emit(jndi ? EventKind::kDnsTxtQuery : EventKind::kDnsQuery, ep, name, detail, false, jndi);
           return;
         }
       }
       if (p.src_port == 53 || p.dst_port == 53) return;  // responses and malformed DNS are not payload carriers
     }
     std::string_view text = net::as_string_view(p.payload);
-    examine_lines(text, ep, "payload", nullptr);
+    rec.examine_lines(text, ep, "payload", nullptr);
   }
 
   void on_frame(double time, Bytes frame_bytes, uint32_t original_length) {
-    now = time;
-    ++frame;
+    rec.next_frame(time);
     result.stats.frames++;
     result.stats.bytes += frame_bytes.size();
     if (original_length > frame_bytes.size()) result.stats.truncated_frames++;
@@ -917,9 +821,7 @@ struct CaptureAnalyzer::Impl {
   CaptureResult finish() {
     for (auto& [key, flow] : flows) close_flow(*flow);
     flows.clear();
-    for (NetEvent& e : context) result.events.push_back(std::move(e));
-    context.clear();
-    recent.clear();
+    rec.finish();
     std::stable_sort(result.events.begin(), result.events.end(),
                      [](const NetEvent& a, const NetEvent& b) { return a.time < b.time; });
     result.incidents = correlate(result.detections, result.events, options.correlation_window);
