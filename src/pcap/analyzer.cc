@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
-#include <unordered_map>
 #include <variant>
 
 #include "net/ber.h"
 #include "net/jrmp.h"
-#include "pcap/http.h"
-#include "pcap/jrmp_flow.h"
-#include "pcap/ldap_flow.h"
+#include "pcap/flow_table.h"
 #include "pcap/packet.h"
-#include "pcap/protocol.h"
 #include "pcap/recorder.h"
-#include "pcap/tcp_stream.h"
 #include "pcap/udp.h"
 #include "pcap/wire.h"
 
@@ -22,52 +17,6 @@ namespace l4s::pcap {
 namespace {
 
 using net::Bytes;
-
-// A direction carries one protocol's state: its protocol's, once recognised.
-using ProtocolState = std::variant<UnrecognisedState, IgnoredState, RawState, HttpRequestState, HttpResponseState,
-                                   LdapState, JrmpClientState, JrmpServerState>;
-
-struct Direction {
-  TcpDirection tcp;
-  std::string buf;  // delivered, not yet consumed
-  bool finished = false;
-  ProtocolState state;
-
-  explicit Direction(size_t max_ooo) : tcp(max_ooo) {}
-};
-
-struct FlowKey {
-  IpAddr a, b;
-  uint16_t pa = 0, pb = 0;
-  bool operator==(const FlowKey&) const = default;
-};
-
-struct FlowKeyHash {
-  size_t operator()(const FlowKey& k) const {
-    uint64_t h = 1469598103934665603ULL;
-    auto mix = [&](const uint8_t* p, size_t n) {
-      for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
-    };
-    mix(k.a.bytes.data(), 16);
-    mix(k.b.bytes.data(), 16);
-    uint32_t ports = uint32_t{k.pa} << 16 | k.pb;
-    mix(reinterpret_cast<const uint8_t*>(&ports), 4);
-    return h;
-  }
-};
-
-struct Flow {
-  TcpPeers peers;
-  Direction dir[2];  // 0: client -> server, 1: server -> client
-  double last_time = 0;
-  std::unique_ptr<HttpExchange> http;  // made by the first HTTP message
-  Flow(size_t max_ooo) : dir{Direction(max_ooo), Direction(max_ooo)} {}
-};
-
-HttpMessageState* http_message(Direction& dir) {
-  if (auto* request = std::get_if<HttpRequestState>(&dir.state)) return request;
-  return std::get_if<HttpResponseState>(&dir.state);
-}
 
 }  // namespace
 
@@ -116,49 +65,41 @@ struct CaptureAnalyzer::Impl {
   PacketDecoder decoder;
   PacketDecoder vxlan_decoder{kLinkEthernet}, vxlan_decoder2{kLinkEthernet};
   CaptureResult result;
-  std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows;
   Recorder rec{options.capture_name, &result};
-  double last_sweep = 0;
+  FlowTable flows{options.max_flows, options.flow_timeout, [this](Flow& f) { close_flow(f); }};
 
   // ---- TCP ------------------------------------------------------------------
 
   void on_tcp(const PacketView& p) {
-    FlowKey key;
-    bool forward = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
-    key.a = forward ? p.src : p.dst;
-    key.b = forward ? p.dst : p.src;
-    key.pa = forward ? p.src_port : p.dst_port;
-    key.pb = forward ? p.dst_port : p.src_port;
+    FlowKey key = FlowKey::of(p);
     bool syn = p.tcp_flags & kTcpSyn, ack = p.tcp_flags & kTcpAck;
-    auto it = flows.find(key);
-    if (it != flows.end() && syn && !ack) {
+    Flow* flow = flows.find(key);
+    if (flow && syn && !ack) {
       // A new connection on a reused 4-tuple: close the old one first.
-      Flow& old = *it->second;
-      bool same_client = old.peers.client_ip == p.src && old.peers.client_port == p.src_port;
-      if (!same_client || old.dir[0].finished || old.dir[1].finished || old.dir[0].tcp.started()) {
-        close_flow(*it->second);
-        flows.erase(it);
-        it = flows.end();
+      bool same_client = flow->peers.client_ip == p.src && flow->peers.client_port == p.src_port;
+      if (!same_client || flow->dir[0].finished || flow->dir[1].finished || flow->dir[0].tcp.started()) {
+        close_flow(*flow);
+        flows.erase(key);
+        flow = nullptr;
       }
     }
-    if (it == flows.end()) {
-      if (flows.size() >= options.max_flows) evict_oldest();
-      auto flow = std::make_unique<Flow>(options.max_stream_buffer);
+    if (!flow) {
+      auto made = std::make_unique<Flow>(options.max_stream_buffer);
       // The client: the SYN's sender; for a SYN+ACK its receiver; otherwise
       // the first sender seen (a capture that starts mid-connection).
       bool src_is_client = !(syn && ack);
-      TcpPeers& peers = flow->peers;
+      TcpPeers& peers = made->peers;
       peers.client_ip = src_is_client ? p.src : p.dst;
       peers.server_ip = src_is_client ? p.dst : p.src;
       peers.client_port = src_is_client ? p.src_port : p.dst_port;
       peers.server_port = src_is_client ? p.dst_port : p.src_port;
       peers.client_text = peers.client_ip.to_string();
       peers.server_text = peers.server_ip.to_string();
-      it = flows.emplace(key, std::move(flow)).first;
+      flow = &flows.add(key, std::move(made));
       result.stats.tcp_flows++;
-      rec.emit(EventKind::kTcpConnect, it->second->peers.endpoints(0), "", syn ? "syn" : "mid-stream", false, false);
+      rec.emit(EventKind::kTcpConnect, flow->peers.endpoints(0), "", syn ? "syn" : "mid-stream", false, false);
     }
-    Flow& f = *it->second;
+    Flow& f = *flow;
     f.last_time = rec.now();
     int d = (f.peers.client_ip == p.src && f.peers.client_port == p.src_port) ? 0 : 1;
     Direction& dir = f.dir[d];
@@ -169,17 +110,17 @@ struct CaptureAnalyzer::Impl {
     }
     if (p.tcp_flags & kTcpRst) {
       close_flow(f);
-      flows.erase(it);
+      flows.erase(key);
       return;
     }
     if ((p.tcp_flags & kTcpFin) && !dir.finished) {
       finish_direction(f, d);
       if (f.dir[0].finished && f.dir[1].finished) {
         result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
-        flows.erase(it);
+        flows.erase(key);
       }
     }
-    if (rec.now() - last_sweep > 30 || rec.now() < last_sweep) sweep();
+    flows.expire_idle(rec.now());
   }
 
   void finish_direction(Flow& f, int d) {
@@ -187,54 +128,19 @@ struct CaptureAnalyzer::Impl {
     if (dir.finished) return;
     dir.tcp.flush(&dir.buf);
     // A body cut short (capture end, lost framing) is examined with what came.
-    HttpMessageState* http = http_message(dir);
+    HttpMessageState* http = dir.http_message();
     if (!dir.buf.empty() || (http && !http->body.empty())) process(f, d, /*at_end=*/true);
     dir.finished = true;
     dir.buf.clear();
     dir.buf.shrink_to_fit();
     // The state stays (the other direction's recognition may look at it); its body goes.
-    if ((http = http_message(dir))) http->body = std::string();
+    if ((http = dir.http_message())) http->body = std::string();
   }
 
   void close_flow(Flow& f) {
     finish_direction(f, 0);
     finish_direction(f, 1);
     result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
-  }
-
-  void sweep() {
-    last_sweep = rec.now();
-    for (auto it = flows.begin(); it != flows.end();) {
-      if (rec.now() - it->second->last_time > options.flow_timeout) {
-        close_flow(*it->second);
-        it = flows.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-
-  // At the flow limit: closes the least recently active eighth of the flows
-  // at once, so a flood of connections costs O(1) amortised per new flow.
-  void evict_oldest() {
-    std::vector<double> times;
-    times.reserve(flows.size());
-    for (const auto& [key, flow] : flows) times.push_back(flow->last_time);
-    if (times.empty()) return;
-    size_t k = std::max<size_t>(1, times.size() / 8) - 1;
-    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(k), times.end());
-    double threshold = times[k];
-    size_t budget = k + 1;
-    for (auto it = flows.begin(); it != flows.end() && budget > 0;) {
-      if (it->second->last_time <= threshold) {
-        close_flow(*it->second);
-        it = flows.erase(it);
-        result.stats.dropped_flows++;
-        --budget;
-      } else {
-        ++it;
-      }
-    }
   }
 
   // ---- stream recognition and parsing ----------------------------------------
@@ -340,8 +246,8 @@ struct CaptureAnalyzer::Impl {
   }
 
   CaptureResult finish() {
-    for (auto& [key, flow] : flows) close_flow(*flow);
-    flows.clear();
+    flows.close_all();
+    result.stats.dropped_flows = flows.evicted();
     rec.finish();
     std::stable_sort(result.events.begin(), result.events.end(),
                      [](const NetEvent& a, const NetEvent& b) { return a.time < b.time; });

@@ -1,0 +1,80 @@
+#include "pcap/flow_table.h"
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+namespace l4s::pcap {
+
+HttpMessageState* Direction::http_message() {
+  if (auto* request = std::get_if<HttpRequestState>(&state)) return request;
+  return std::get_if<HttpResponseState>(&state);
+}
+
+FlowKey FlowKey::of(const PacketView& p) {
+  FlowKey key;
+  bool forward = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
+  key.a = forward ? p.src : p.dst;
+  key.b = forward ? p.dst : p.src;
+  key.pa = forward ? p.src_port : p.dst_port;
+  key.pb = forward ? p.dst_port : p.src_port;
+  return key;
+}
+
+size_t FlowKeyHash::operator()(const FlowKey& k) const {
+  // FNV-1a over both addresses and ports.
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](const uint8_t* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  };
+  mix(k.a.bytes.data(), 16);
+  mix(k.b.bytes.data(), 16);
+  uint32_t ports = uint32_t{k.pa} << 16 | k.pb;
+  mix(reinterpret_cast<const uint8_t*>(&ports), 4);
+  return h;
+}
+
+Flow& FlowTable::add(const FlowKey& key, std::unique_ptr<Flow> flow) {
+  if (flows_.size() >= max_flows_) evict_idlest();
+  return *flows_.emplace(key, std::move(flow)).first->second;
+}
+
+void FlowTable::close_all() {
+  for (auto& [key, flow] : flows_) close_(*flow);
+  flows_.clear();
+}
+
+void FlowTable::sweep(double now) {
+  last_sweep_ = now;
+  for (auto it = flows_.begin(); it != flows_.end();) {
+    if (now - it->second->last_time > idle_timeout_) {
+      close_(*it->second);
+      it = flows_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void FlowTable::evict_idlest() {
+  std::vector<double> times;
+  times.reserve(flows_.size());
+  for (const auto& [key, flow] : flows_) times.push_back(flow->last_time);
+  if (times.empty()) return;
+  size_t k = std::max<size_t>(1, times.size() / 8) - 1;
+  std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(k), times.end());
+  double threshold = times[k];
+  size_t budget = k + 1;
+  for (auto it = flows_.begin(); it != flows_.end() && budget > 0;) {
+    if (it->second->last_time <= threshold) {
+      close_(*it->second);
+      it = flows_.erase(it);
+      ++evicted_;
+      --budget;
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace l4s::pcap
