@@ -1,7 +1,13 @@
+// The analyzer's frame loop and glue: frames are decoded (VXLAN unwrapped),
+// UDP datagrams handed to udp.cc, TCP segments to their flow (flow_table.cc)
+// and reassembled per direction; a direction's protocol is recognised here
+// from its first bytes, and from then on its bytes go to that protocol's
+// parser (http.cc, ldap_flow.cc, jrmp_flow.cc, or raw). What the parsers find
+// goes to the Recorder; finish() closes every flow and correlates
+// (correlate.cc).
 #include "pcap/analyzer.h"
 
 #include <algorithm>
-#include <cstring>
 #include <ctime>
 #include <variant>
 
@@ -14,11 +20,8 @@
 #include "pcap/wire.h"
 
 namespace l4s::pcap {
-namespace {
 
 using net::Bytes;
-
-}  // namespace
 
 std::string_view event_kind_name(EventKind kind) {
   switch (kind) {
@@ -68,7 +71,51 @@ struct CaptureAnalyzer::Impl {
   Recorder rec{options.capture_name, &result};
   FlowTable flows{options.max_flows, options.flow_timeout, [this](Flow& f) { close_flow(f); }};
 
-  // ---- TCP ------------------------------------------------------------------
+  // ---- frames -------------------------------------------------------------
+
+  void on_frame(double time, Bytes frame_bytes, uint32_t original_length) {
+    rec.next_frame(time);
+    result.stats.frames++;
+    result.stats.bytes += frame_bytes.size();
+    if (original_length > frame_bytes.size()) result.stats.truncated_frames++;
+    PacketView p;
+    switch (decoder.decode(frame_bytes, time, &p)) {
+      case DecodeStatus::kOk:
+        break;
+      case DecodeStatus::kPending:
+        return;
+      case DecodeStatus::kIgnored:
+        result.stats.ignored++;
+        return;
+      case DecodeStatus::kMalformed:
+        result.stats.malformed++;
+        return;
+    }
+    dispatch(p, time, 0);
+  }
+
+  void dispatch(const PacketView& p, double time, int depth) {
+    // VXLAN (UDP 4789, the I flag set): traffic mirrored from elsewhere (AWS
+    // traffic mirroring, overlay networks); its inner Ethernet frame is the
+    // traffic to analyse. Nested at most twice.
+    if (p.protocol == kProtoUdp && p.dst_port == 4789 && p.payload.size() >= 8 + 14 && (p.payload[0] & 0x08) &&
+        depth < 2) {
+      PacketDecoder& inner = depth == 0 ? vxlan_decoder : vxlan_decoder2;
+      PacketView q;
+      DecodeStatus st = inner.decode(p.payload.subspan(8), time, &q);
+      if (st == DecodeStatus::kOk) dispatch(q, time, depth + 1);
+      else if (st == DecodeStatus::kMalformed) result.stats.malformed++;
+      return;
+    }
+    if (p.protocol == kProtoTcp) {
+      on_tcp(p);
+    } else {
+      result.stats.udp_datagrams++;
+      on_udp_datagram(p, rec);
+    }
+  }
+
+  // ---- TCP connections ----------------------------------------------------
 
   void on_tcp(const PacketView& p) {
     FlowKey key = FlowKey::of(p);
@@ -143,7 +190,7 @@ struct CaptureAnalyzer::Impl {
     result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
   }
 
-  // ---- stream recognition and parsing ----------------------------------------
+  // ---- a direction's protocol ----------------------------------------------
 
   void process(Flow& f, int d, bool at_end = false) {
     Direction& dir = f.dir[d];
@@ -200,50 +247,7 @@ struct CaptureAnalyzer::Impl {
     return RawState{};
   }
 
-  // ---- UDP ------------------------------------------------------------------
-
-  void on_udp(const PacketView& p) {
-    result.stats.udp_datagrams++;
-    on_udp_datagram(p, rec);
-  }
-
-  void on_frame(double time, Bytes frame_bytes, uint32_t original_length) {
-    rec.next_frame(time);
-    result.stats.frames++;
-    result.stats.bytes += frame_bytes.size();
-    if (original_length > frame_bytes.size()) result.stats.truncated_frames++;
-    PacketView p;
-    switch (decoder.decode(frame_bytes, time, &p)) {
-      case DecodeStatus::kOk:
-        break;
-      case DecodeStatus::kPending:
-        return;
-      case DecodeStatus::kIgnored:
-        result.stats.ignored++;
-        return;
-      case DecodeStatus::kMalformed:
-        result.stats.malformed++;
-        return;
-    }
-    dispatch(p, time, 0);
-  }
-
-  void dispatch(const PacketView& p, double time, int depth) {
-    // VXLAN (UDP 4789, the I flag set): traffic mirrored from elsewhere (AWS
-    // traffic mirroring, overlay networks); its inner Ethernet frame is the
-    // traffic to analyse. Nested at most twice.
-    if (p.protocol == kProtoUdp && p.dst_port == 4789 && p.payload.size() >= 8 + 14 && (p.payload[0] & 0x08) &&
-        depth < 2) {
-      PacketDecoder& inner = depth == 0 ? vxlan_decoder : vxlan_decoder2;
-      PacketView q;
-      DecodeStatus st = inner.decode(p.payload.subspan(8), time, &q);
-      if (st == DecodeStatus::kOk) dispatch(q, time, depth + 1);
-      else if (st == DecodeStatus::kMalformed) result.stats.malformed++;
-      return;
-    }
-    if (p.protocol == kProtoTcp) on_tcp(p);
-    else on_udp(p);
-  }
+  // ---- the end --------------------------------------------------------------
 
   CaptureResult finish() {
     flows.close_all();
