@@ -79,16 +79,19 @@ bool HttpMessageState::body_step(std::string& buf, size_t keep_limit) {
     if (body.size() < keep_limit) body.append(buf, 0, std::min(n, keep_limit - body.size()));
     buf.erase(0, n);
   };
+  // Content-Length bytes or a chunk's data: `then` once all `remaining` came.
+  auto take_remaining = [&](BodyFraming then) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
+    keep(n);
+    remaining -= n;
+    if (remaining == 0) framing = then;
+    return remaining == 0;
+  };
   switch (framing) {
     case BodyFraming::kHead:
       return true;
-    case BodyFraming::kBody: {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
-      keep(n);
-      remaining -= n;
-      if (remaining == 0) framing = BodyFraming::kHead;
-      return remaining == 0;
-    }
+    case BodyFraming::kBody:
+      return take_remaining(BodyFraming::kHead);
     case BodyFraming::kUntilClose:
       keep(buf.size());
       return false;
@@ -117,13 +120,8 @@ bool HttpMessageState::body_step(std::string& buf, size_t keep_limit) {
       framing = size == 0 ? BodyFraming::kTrailers : BodyFraming::kChunkData;
       return true;
     }
-    case BodyFraming::kChunkData: {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
-      keep(n);
-      remaining -= n;
-      if (remaining == 0) framing = BodyFraming::kChunkDataEnd;
-      return remaining == 0;
-    }
+    case BodyFraming::kChunkData:
+      return take_remaining(BodyFraming::kChunkDataEnd);
     case BodyFraming::kChunkDataEnd: {
       size_t nl = buf.find('\n');
       if (nl == std::string::npos) {
