@@ -1,3 +1,4 @@
+// The TCP flow table: keys, lookup, idle sweep and eviction at the limit (see flow_table.h).
 #include "pcap/flow_table.h"
 
 #include <algorithm>

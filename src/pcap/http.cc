@@ -1,3 +1,4 @@
+// HTTP/1.x requests and responses over one TCP direction (see http.h).
 #include "pcap/http.h"
 
 #include <algorithm>

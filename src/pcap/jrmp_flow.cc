@@ -1,3 +1,4 @@
+// JRMP over one TCP direction: registry lookups and payloads returned (see jrmp_flow.h).
 #include "pcap/jrmp_flow.h"
 
 #include <algorithm>

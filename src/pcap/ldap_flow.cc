@@ -1,3 +1,4 @@
+// LDAP over one TCP direction: JNDI lookups and Java entries served (see ldap_flow.h).
 #include "pcap/ldap_flow.h"
 
 #include <cstring>

@@ -1,3 +1,4 @@
+// The protocol-agnostic pieces of a direction's parsing: endpoints and raw text (see protocol.h).
 #include "pcap/protocol.h"
 
 namespace l4s::pcap {

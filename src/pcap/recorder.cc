@@ -1,3 +1,4 @@
+// Stamping and keeping detections and events (see recorder.h).
 #include "pcap/recorder.h"
 
 #include <optional>

@@ -1,3 +1,4 @@
+// UDP datagrams: DNS queries and raw text (see udp.h).
 #include "pcap/udp.h"
 
 #include "net/dns.h"
