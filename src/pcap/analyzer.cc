@@ -120,33 +120,34 @@ struct CaptureAnalyzer::Impl {
   void on_tcp(const PacketView& p) {
     FlowKey key = FlowKey::of(p);
     bool syn = p.tcp_flags & kTcpSyn, ack = p.tcp_flags & kTcpAck;
-    Flow* flow = flows.find(key);
-    if (flow && syn && !ack) {
+    FlowTable::Entry it = flows.find(key);
+    if (it != flows.end() && syn && !ack) {
       // A new connection on a reused 4-tuple: close the old one first.
-      bool same_client = flow->peers.client_ip == p.src && flow->peers.client_port == p.src_port;
-      if (!same_client || flow->dir[0].finished || flow->dir[1].finished || flow->dir[0].tcp.started()) {
-        close_flow(*flow);
-        flows.erase(key);
-        flow = nullptr;
+      Flow& old = *it->second;
+      bool same_client = old.peers.client_ip == p.src && old.peers.client_port == p.src_port;
+      if (!same_client || old.dir[0].finished || old.dir[1].finished || old.dir[0].tcp.started()) {
+        close_flow(old);
+        flows.erase(it);
+        it = flows.end();
       }
     }
-    if (!flow) {
-      auto made = std::make_unique<Flow>(options.max_stream_buffer);
+    if (it == flows.end()) {
+      auto flow = std::make_unique<Flow>(options.max_stream_buffer);
       // The client: the SYN's sender; for a SYN+ACK its receiver; otherwise
       // the first sender seen (a capture that starts mid-connection).
       bool src_is_client = !(syn && ack);
-      TcpPeers& peers = made->peers;
+      TcpPeers& peers = flow->peers;
       peers.client_ip = src_is_client ? p.src : p.dst;
       peers.server_ip = src_is_client ? p.dst : p.src;
       peers.client_port = src_is_client ? p.src_port : p.dst_port;
       peers.server_port = src_is_client ? p.dst_port : p.src_port;
       peers.client_text = peers.client_ip.to_string();
       peers.server_text = peers.server_ip.to_string();
-      flow = &flows.add(key, std::move(made));
+      it = flows.add(key, std::move(flow));
       result.stats.tcp_flows++;
-      rec.emit(EventKind::kTcpConnect, flow->peers.endpoints(0), "", syn ? "syn" : "mid-stream", false, false);
+      rec.emit(EventKind::kTcpConnect, it->second->peers.endpoints(0), "", syn ? "syn" : "mid-stream", false, false);
     }
-    Flow& f = *flow;
+    Flow& f = *it->second;
     f.last_time = rec.now();
     int d = (f.peers.client_ip == p.src && f.peers.client_port == p.src_port) ? 0 : 1;
     Direction& dir = f.dir[d];
@@ -157,14 +158,14 @@ struct CaptureAnalyzer::Impl {
     }
     if (p.tcp_flags & kTcpRst) {
       close_flow(f);
-      flows.erase(key);
+      flows.erase(it);
       return;
     }
     if ((p.tcp_flags & kTcpFin) && !dir.finished) {
       finish_direction(f, d);
       if (f.dir[0].finished && f.dir[1].finished) {
         result.stats.gaps += f.dir[0].tcp.gaps() + f.dir[1].tcp.gaps();
-        flows.erase(key);
+        flows.erase(it);
       }
     }
     flows.expire_idle(rec.now());

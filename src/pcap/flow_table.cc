@@ -1,8 +1,7 @@
-// The TCP flow table: keys, lookup, idle sweep and eviction at the limit (see flow_table.h).
+// The TCP flow table: idle sweep and eviction at the limit (see flow_table.h).
 #include "pcap/flow_table.h"
 
 #include <algorithm>
-#include <tuple>
 #include <vector>
 
 namespace l4s::pcap {
@@ -12,32 +11,9 @@ HttpMessageState* Direction::http_message() {
   return std::get_if<HttpResponseState>(&state);
 }
 
-FlowKey FlowKey::of(const PacketView& p) {
-  FlowKey key;
-  bool forward = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
-  key.a = forward ? p.src : p.dst;
-  key.b = forward ? p.dst : p.src;
-  key.pa = forward ? p.src_port : p.dst_port;
-  key.pb = forward ? p.dst_port : p.src_port;
-  return key;
-}
-
-size_t FlowKeyHash::operator()(const FlowKey& k) const {
-  // FNV-1a over both addresses and ports.
-  uint64_t h = 1469598103934665603ULL;
-  auto mix = [&](const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
-  };
-  mix(k.a.bytes.data(), 16);
-  mix(k.b.bytes.data(), 16);
-  uint32_t ports = uint32_t{k.pa} << 16 | k.pb;
-  mix(reinterpret_cast<const uint8_t*>(&ports), 4);
-  return h;
-}
-
-Flow& FlowTable::add(const FlowKey& key, std::unique_ptr<Flow> flow) {
+FlowTable::Entry FlowTable::add(const FlowKey& key, std::unique_ptr<Flow> flow) {
   if (flows_.size() >= max_flows_) evict_idlest();
-  return *flows_.emplace(key, std::move(flow)).first->second;
+  return flows_.emplace(key, std::move(flow)).first;
 }
 
 void FlowTable::close_all() {

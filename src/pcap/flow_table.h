@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 
@@ -52,17 +53,39 @@ struct Flow {
   explicit Flow(size_t max_ooo) : dir{Direction(max_ooo), Direction(max_ooo)} {}
 };
 
-// A connection's 4-tuple in a canonical order, the same both ways.
+// A connection's 4-tuple in a canonical order, the same both ways. Both this
+// and the hash are inline: every packet goes through them.
 struct FlowKey {
   IpAddr a, b;
   uint16_t pa = 0, pb = 0;
   bool operator==(const FlowKey&) const = default;
 
-  static FlowKey of(const PacketView& p);
+  static FlowKey of(const PacketView& p) {
+    FlowKey key;
+    bool forward = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
+    key.a = forward ? p.src : p.dst;
+    key.b = forward ? p.dst : p.src;
+    key.pa = forward ? p.src_port : p.dst_port;
+    key.pb = forward ? p.dst_port : p.src_port;
+    return key;
+  }
 };
 
+// FNV-1a over both addresses and ports. (The flows are closed in the table's
+// order at the end of a capture, so a different hash reorders events of the
+// same instant.)
 struct FlowKeyHash {
-  size_t operator()(const FlowKey& k) const;
+  size_t operator()(const FlowKey& k) const {
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](const uint8_t* p, size_t n) {
+      for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+    };
+    mix(k.a.bytes.data(), 16);
+    mix(k.b.bytes.data(), 16);
+    uint32_t ports = uint32_t{k.pa} << 16 | k.pb;
+    mix(reinterpret_cast<const uint8_t*>(&ports), 4);
+    return h;
+  }
 };
 
 class FlowTable {
@@ -72,14 +95,16 @@ class FlowTable {
   FlowTable(size_t max_flows, double idle_timeout, std::function<void(Flow&)> close)
       : max_flows_(max_flows), idle_timeout_(idle_timeout), close_(std::move(close)) {}
 
-  Flow* find(const FlowKey& key) {
-    auto it = flows_.find(key);
-    return it == flows_.end() ? nullptr : it->second.get();
-  }
+  using Map = std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash>;
+  // An entry stays valid until it is erased (or another is added).
+  using Entry = Map::iterator;
+
+  Entry find(const FlowKey& key) { return flows_.find(key); }
+  Entry end() { return flows_.end(); }
   // Adds a flow; at the limit the idlest eighth are closed first.
-  Flow& add(const FlowKey& key, std::unique_ptr<Flow> flow);
+  Entry add(const FlowKey& key, std::unique_ptr<Flow> flow);
   // Removes a flow without closing it (the caller did, or it ended).
-  void erase(const FlowKey& key) { flows_.erase(key); }
+  void erase(Entry entry) { flows_.erase(entry); }
 
   // Closes the flows idle for longer than the timeout; looks every 30 s of
   // capture time (or when the clock goes back).
@@ -98,7 +123,7 @@ class FlowTable {
   size_t max_flows_;
   double idle_timeout_;
   std::function<void(Flow&)> close_;
-  std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
+  Map flows_;
   double last_sweep_ = 0;
   uint64_t evicted_ = 0;
 };
