@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
 #include "core/json_writer.h"
 #include "hunt/log_fields.h"
 
@@ -104,23 +105,8 @@ std::vector<std::pair<std::string, uint64_t>> Top(const std::map<std::string, ui
   return v;
 }
 
-std::string CsvField(std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos || (!s.empty() && (s[0] == ' ' || s.back() == ' '));
-  // Cells that a spreadsheet would run as a formula are prefixed with a quote.
-  std::string v;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
-    v = "'";
-    quote = true;
-  }
-  v += s;
-  if (!quote) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+// One CSV rule for the whole tool (quoting and the formula guard): core/csv.h.
+std::string CsvField(std::string_view s) { return core::csv_field(s); }
 
 std::string Join(const std::vector<std::string>& v, char sep = ';') {
   std::string out;
