@@ -1,7 +1,7 @@
-// Helpers shared by `fleet` and `report`.
+// What `fleet import` and `report FILE...` share: importing files into a
+// store (fleet::Store::import_files) with their lines on stderr.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,21 +9,9 @@
 
 namespace l4s::cli {
 
-struct ImportCounts {
-  size_t added = 0, unchanged = 0, failed = 0;
-  uint64_t rows = 0;
-  bool db_error = false;
-};
-
-// Imports files ("-" = stdin) in batched transactions; prints per-file lines
-// unless quiet.
-ImportCounts import_files(fleet::Store& store, const std::vector<std::string>& files, const std::string& host,
-                          bool quiet);
-
-bool read_input(const std::string& file, std::string* text, std::string* error);
-// YYYY-MM-DD[THH[:MM[:SS[.fff]]]][Z] or "".
-bool valid_since(const std::string& since);
-// The store spec with any password hidden.
-std::string redact(const std::string& spec);
+// Imports files ("-" = stdin); errors go to stderr as "log4shield fleet
+// import: ...", and a line per file unless quiet (or more than 50 files).
+fleet::ImportCounts import_files(fleet::Store& store, const std::vector<std::string>& files, const std::string& host,
+                                 bool quiet);
 
 }  // namespace l4s::cli

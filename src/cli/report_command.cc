@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/fleet_common.h"
+#include "cli/output.h"
 #include "fleet/html_report.h"
 #include "fleet/status.h"
 #include "fleet/store.h"
@@ -44,7 +45,7 @@ int run_report(const ReportFlags& f) {
     std::cerr << "log4shield report: give --db or report FILEs, not both (import FILEs with `fleet import`)\n";
     return kExitUsage;
   }
-  if (!valid_since(f.since)) {
+  if (!fleet::valid_since(f.since)) {
     std::cerr << "log4shield report: --since wants YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n";
     return kExitUsage;
   }
@@ -55,7 +56,7 @@ int run_report(const ReportFlags& f) {
     return kExitIncomplete;
   }
   if (!f.files.empty()) {
-    ImportCounts c = import_files(**store, f.files, f.host, true);
+    fleet::ImportCounts c = import_files(**store, f.files, f.host, true);
     if (c.db_error || c.failed) return kExitIncomplete;
   }
   auto data = (*store)->load(/*with_evidence=*/false);
@@ -76,16 +77,8 @@ int run_report(const ReportFlags& f) {
   };
   std::string output = f.output;
   if (output.empty() && f.format == "html") output = "report.html";
-  if (output.empty() || output == "-") {
-    write(std::cout);
-    std::cout.flush();
-    return kExitClean;
-  }
-  std::string err;
-  if (!report::write_file_atomically(output, write, &err)) {
-    std::cerr << "log4shield report: " << err << "\n";
-    return kExitIncomplete;
-  }
+  if (!write_output("report", output, write)) return kExitWriteFailed;
+  if (is_stdout(output)) return kExitClean;
   std::cerr << "wrote " << output << " (" << a.hosts.size() << " hosts, " << a.hosts_exposed << " exposed)\n";
   return kExitClean;
 }

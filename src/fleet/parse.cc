@@ -1,11 +1,12 @@
 #include "fleet/parse.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "core/sha256.h"
+#include "report/scan_report_reader.h"
 
 namespace l4s::fleet {
 namespace {
@@ -29,46 +30,17 @@ int64_t num(const json& o, const char* key) {
   return 0;
 }
 
+bool boolean(const json& o, const char* key, bool otherwise) {
+  if (!o.is_object()) return otherwise;
+  auto it = o.find(key);
+  return it != o.end() && it->is_boolean() ? it->get<bool>() : otherwise;
+}
+
 std::vector<std::string> strings(const json& o, const char* key) {
   std::vector<std::string> out;
   if (!o.is_object() || !o.contains(key) || !o[key].is_array()) return out;
   for (const auto& v : o[key]) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
   return out;
-}
-
-FindingStatus parse_status(const std::string& s) {
-  if (s == "vulnerable") return FindingStatus::kVulnerable;
-  if (s == "mitigated") return FindingStatus::kMitigated;
-  return FindingStatus::kSafe;
-}
-
-Severity parse_severity(const std::string& s) {
-  if (s == "critical") return Severity::kCritical;
-  if (s == "high") return Severity::kHigh;
-  if (s == "medium") return Severity::kMedium;
-  if (s == "low") return Severity::kLow;
-  return Severity::kNone;
-}
-
-Finding finding_from(const json& j) {
-  Finding f;
-  f.path = str(j, "path");
-  f.location = str(j, "location");
-  if (f.location.empty()) f.location = f.path;
-  f.component = str(j, "component");
-  if (j.contains("version") && j["version"].is_string()) f.version = j["version"].get<std::string>();
-  f.version_range = str(j, "version_range");
-  f.version_source = str(j, "version_source");
-  f.status = parse_status(str(j, "status"));
-  f.cves = strings(j, "cves");
-  f.mitigated_cves = strings(j, "mitigated_cves");
-  f.severity = parse_severity(str(j, "severity"));
-  f.shaded_prefix = str(j, "shaded_prefix");
-  f.metadata_mismatch = j.value("metadata_mismatch", false);
-  if (j.contains("claimed_version") && j["claimed_version"].is_string())
-    f.claimed_version = j["claimed_version"].get<std::string>();
-  f.evidence = strings(j, "evidence");
-  return f;
 }
 
 bool says_fix(const std::vector<std::string>& texts) {
@@ -108,25 +80,26 @@ struct Builder {
     return h;
   }
 
-  void scan_summary(const json& s) {
+  // A scan or fix report, as the shared reader read it.
+  void scan(report::ScanReport&& scan) {
     auto& r = p.report;
-    if (r.host.empty()) r.host = host_of(s);
-    r.started = str(s, "started");
-    r.finished = str(s, "finished");
-    r.roots = strings(s, "roots");
-    if (s.contains("tool")) r.tool_version = str(s["tool"], "version");
-    if (s.contains("stats")) {
-      r.files = num(s["stats"], "files");
-      r.errors = num(s["stats"], "errors");
+    if (r.host.empty()) r.host = scan.host;
+    r.started = std::move(scan.started);
+    r.finished = std::move(scan.finished);
+    r.roots = std::move(scan.roots);
+    r.tool_version = std::move(scan.tool_version);
+    r.files = static_cast<int64_t>(scan.stats.files);
+    r.errors = static_cast<int64_t>(scan.stats.errors);
+    for (Finding& f : scan.findings) {
+      if (f.location.empty()) f.location = f.path;
+      f.process.reset();  // the store keeps no process columns
+      FindingRow row{"", "", "", std::move(f)};
+      for (const auto& e : row.f.evidence)
+        if (e.starts_with("fixed by log4shield")) row.fixed_by_tool = true;
+      p.findings.push_back(std::move(row));
     }
+    for (ScanError& e : scan.errors) p.errors.push_back({"", "", std::move(e.location), std::move(e.error)});
   }
-  void finding(const json& j) {
-    FindingRow row{"", "", "", finding_from(j)};
-    for (const auto& e : row.f.evidence)
-      if (e.rfind("fixed by log4shield", 0) == 0) row.fixed_by_tool = true;
-    p.findings.push_back(std::move(row));
-  }
-  void scan_error(const json& j) { p.errors.push_back({"", "", str(j, "location"), str(j, "error")}); }
 
   void detection(const json& j) {
     DetectionRow d;
@@ -143,7 +116,7 @@ struct Builder {
     auto add_jndi = [&](const json& t) {
       if (!t.is_object()) return;
       d.jndi.push_back({str(t, "name"), str(t, "scheme"), str(t, "host"), str(t, "path"), num(t, "port"),
-                        t.value("remote", !str(t, "host").empty())});
+                        boolean(t, "remote", !str(t, "host").empty())});
     };
     if (j.contains("jndi_targets") && j["jndi_targets"].is_array())
       for (const auto& t : j["jndi_targets"]) add_jndi(t);
@@ -158,7 +131,7 @@ struct Builder {
 
   void callback(const json& j) {
     CallbackRow c;
-    c.key = sha256_hex(j.dump());
+    c.key = core::sha256_hex(j.dump());
     c.time = str(j, "time");
     c.protocol = str(j, "protocol");
     c.peer = str(j, "peer");
@@ -192,26 +165,13 @@ struct Builder {
   }
   void probe_summary(const json& j) {
     ProbeRow& r = probe_target(str(j, "target"));
-    r.vulnerable = j.value("vulnerable", false);
+    r.vulnerable = boolean(j, "vulnerable", false);
     r.sent = num(j, "sent");
     r.hits = num(j, "hits");
   }
 };
 
 }  // namespace
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
 
 Result<Parsed> parse_report(const std::string& text, const ParseOptions& options) {
   Builder b(options);
@@ -225,11 +185,9 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
     canonical = whole.dump();
     if (whole.contains("findings")) {
       r.kind = "scan";
-      b.scan_summary(whole);
-      if (whole["findings"].is_array())
-        for (const auto& f : whole["findings"]) b.finding(f);
-      if (whole.contains("errors") && whole["errors"].is_array())
-        for (const auto& e : whole["errors"]) b.scan_error(e);
+      auto scan = report::scan_report_from_json(whole, options.source);
+      if (!scan.ok()) return Error{scan.error()};
+      b.scan(std::move(*scan));
     } else {
       r.kind = "hunt";
       r.host = b.host_of(whole);
@@ -244,6 +202,7 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
     size_t n = 0;
     bool scan_like = false, hunt_like = false, probe_like = false, canary_like = false;
     std::vector<json> lines;
+    std::vector<size_t> line_numbers;
     while (std::getline(in, line)) {
       ++n;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -260,6 +219,7 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
         scan_like = true;
       else if (type.empty() && j.contains("protocol") && j.contains("peer")) canary_like = true;
       lines.push_back(std::move(j));
+      line_numbers.push_back(n);
     }
     if (lines.empty()) return Error{options.source + ": empty report"};
     int kinds = scan_like + hunt_like + probe_like + canary_like;
@@ -267,7 +227,7 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
     if (kinds == 0) {
       // Only error/summary lines: a hunt that found nothing.
       bool all_known = std::all_of(lines.begin(), lines.end(), [](const json& j) {
-        std::string t = j.value("type", "");
+        std::string t = str(j, "type");
         return t == "summary" || t == "error";
       });
       if (!all_known) return Error{options.source + ": not a log4shield report"};
@@ -275,17 +235,9 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
     }
     if (scan_like) {
       r.kind = "scan";
-      for (const auto& j : lines) {
-        std::string type = str(j, "type");
-        if (type == "finding") {
-          b.finding(j);
-          if (r.host.empty()) r.host = b.host_of(j);
-        } else if (type == "error") {
-          b.scan_error(j);
-        } else if (type == "summary") {
-          b.scan_summary(j);
-        }
-      }
+      auto scan = report::scan_report_from_jsonl(lines, line_numbers, options.source);
+      if (!scan.ok()) return Error{scan.error()};
+      b.scan(std::move(*scan));
     } else if (hunt_like) {
       r.kind = "hunt";
       for (const auto& j : lines) {
@@ -328,7 +280,7 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
   if (!options.host_override.empty()) r.host = options.host_override;
   if (r.host.empty()) r.host = "unknown";
   r.time = !r.finished.empty() ? r.finished : !r.started.empty() ? r.started : !b.latest.empty() ? b.latest : options.now;
-  r.hash = sha256_hex(r.kind + "\n" + r.host + "\n" + canonical);
+  r.hash = core::sha256_hex(r.kind + "\n" + r.host + "\n" + canonical);
   for (auto& f : b.p.findings) f.report = r.hash, f.host = r.host, f.time = r.time;
   for (auto& e : b.p.errors) e.report = r.hash, e.host = r.host;
   for (auto& d : b.p.detections) {

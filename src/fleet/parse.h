@@ -16,13 +16,12 @@ struct ParseOptions {
 };
 
 // Parses one report. The kind is recognised from the content:
-//  - a JSON object with "findings": scan (fix when findings/errors say so);
-//  - JSONL with "type": finding|error|summary (scan/fix), detection|error|summary (hunt), hit|target (probe);
+//  - a JSON object with "findings": scan (fix when findings/errors say so),
+//    read by report/scan_report_reader.h like `fix --from` reads it;
+//  - JSONL with "type": finding|error|summary (scan/fix, the same reader), detection|error|summary (hunt),
+//    hit|target (probe);
 //  - JSON objects with "protocol" and "peer": canary callbacks;
 //  - a JSON object with "detections": hunt.
 Result<Parsed> parse_report(const std::string& text, const ParseOptions& options);
-
-// sha256 as lowercase hex.
-std::string sha256_hex(const std::string& data);
 
 }  // namespace l4s::fleet

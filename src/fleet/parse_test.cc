@@ -101,5 +101,16 @@ TEST(ParseTest, RejectsGarbageAndMixtures) {
   EXPECT_FALSE(parse_report("{\"something\":1}\n", opts()).ok());
 }
 
+TEST(ParseTest, TypeConfusedJsonIsAnErrorNotAnException) {
+  for (const char* text : {"{\"type\":1}\n", "{\"type\":\"finding\",\"path\":1}\n",
+                           "{\"findings\":[{\"metadata_mismatch\":\"no\"}]}",
+                           "{\"type\":\"target\",\"target\":\"http://a\",\"vulnerable\":1}\n"}) {
+    EXPECT_NO_THROW({ auto p = parse_report(text, opts()); (void)p; }) << text;
+  }
+  auto p = parse_report("{\"type\":\"finding\",\"path\":1}\n", opts());
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error(), "test.json:1: \"path\" is not a string");
+}
+
 }  // namespace
 }  // namespace l4s::fleet

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -388,6 +389,11 @@ std::vector<report::ScanReport> current_reports(const Fleet& fleet, const Analys
     out.push_back(std::move(r));
   }
   return out;
+}
+
+bool valid_since(const std::string& since) {
+  static const std::regex kDate(R"(^\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?Z?)?$)");
+  return since.empty() || std::regex_match(since, kDate);
 }
 
 }  // namespace l4s::fleet

@@ -75,6 +75,9 @@ struct Analysis {
 // `since`: "" or an ISO-8601 date/time; `now` stamps the analysis.
 Analysis analyze(const Fleet& fleet, const std::string& since, const std::string& now);
 
+// A --since value: "" or YYYY-MM-DD[THH[:MM[:SS[.fff]]]][Z].
+bool valid_since(const std::string& since);
+
 void write_status_text(const Analysis& a, std::ostream& out);
 void write_status_json(const Analysis& a, std::ostream& out);
 // One row per host, for spreadsheets.

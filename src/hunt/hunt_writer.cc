@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
 #include "core/json_writer.h"
 
 namespace l4s::hunt {
@@ -90,23 +91,8 @@ ordered_json summary_json(const HuntSummary& s) {
           {"verdicts", verdicts}};
 }
 
-std::string csv_field(std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos || (!s.empty() && (s[0] == ' ' || s.back() == ' '));
-  // Cells that a spreadsheet would run as a formula are prefixed with a quote.
-  std::string v;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
-    v = "'";
-    quote = true;
-  }
-  v += s;
-  if (!quote) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+// One CSV rule for the whole tool (quoting and the formula guard).
+using core::csv_field;
 
 std::string join(const std::vector<std::string>& v, char sep = ';') {
   std::string out;

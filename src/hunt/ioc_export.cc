@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
 #include "hunt/log_fields.h"
 
 namespace l4s::hunt {
@@ -17,23 +18,8 @@ std::string dump(const ordered_json& j, int indent = -1) {
   return j.dump(indent, ' ', false, ordered_json::error_handler_t::replace);
 }
 
-std::string csv_field(std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos || (!s.empty() && (s[0] == ' ' || s.back() == ' '));
-  // Cells that a spreadsheet would run as a formula are prefixed with a quote.
-  std::string v;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
-    v = "'";
-    quote = true;
-  }
-  v += s;
-  if (!quote) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+// One CSV rule for the whole tool (quoting and the formula guard).
+using core::csv_field;
 
 // STIX pattern string literal: ' and \ escaped.
 std::string stix_string(const std::string& s) {

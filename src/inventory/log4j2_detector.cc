@@ -41,19 +41,11 @@ struct Claim {
   std::string source;  // "pom" | "manifest" | "filename"
 };
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
-}
-
 // "x/core/lookup/" minus "lookup/" is the copy root "x/core/". A class not in
 // its usual package directory (a flattened or hand-made copy) roots at its own
 // directory.
 std::string root_of(std::string_view dir, std::string_view package) {
-  if (ends_with(dir, package) && (dir.size() == package.size() || dir[dir.size() - package.size() - 1] == '/'))
+  if (dir.ends_with(package) && (dir.size() == package.size() || dir[dir.size() - package.size() - 1] == '/'))
     return std::string(dir.substr(0, dir.size() - package.size()));
   return std::string(dir);
 }
@@ -71,7 +63,7 @@ std::map<std::string, Copy> find_copies(Scan& scan) {
     } else if (has_stem(name, "JndiManager")) {
       std::string root = root_of(entry_dir(name), "net/");
       copies[root].jndi_managers.push_back(i);
-    } else if (ends_with(name, "/lookup/Interpolator.class") || name == "lookup/Interpolator.class") {
+    } else if (name.ends_with("/lookup/Interpolator.class") || name == "lookup/Interpolator.class") {
       // Pre-beta9 releases have neither JndiLookup nor JndiManager: a copy is
       // recognised by Interpolator next to LoggerContext.
       std::string root(entry_dir(name).substr(0, entry_dir(name).size() - 7));
@@ -173,7 +165,7 @@ std::optional<Copy> find_obfuscated_copy(Scan& scan) {
   uint64_t bytes = 0;
   for (size_t i = 0; i < c.entry_count() && !(jl && jm); ++i) {
     std::string_view name = c.entry_name(i);
-    if (!ends_with(name, ".class") || c.entry_size(i) > kMaxClassBytes) continue;
+    if (!name.ends_with(".class") || c.entry_size(i) > kMaxClassBytes) continue;
     if (++classes > kMaxObfuscatedClasses || bytes > kMaxObfuscatedBytes) break;
     auto b = scan.read(i);
     if (!b) continue;
@@ -224,7 +216,7 @@ std::vector<std::optional<Claim>> claims_for(Scan& scan, const std::vector<Copy*
   std::vector<int> claimants(poms.size(), 0);
   for (size_t c = 0; c < copies.size(); ++c) {
     for (size_t p = 0; p < poms.size(); ++p) {
-      if (!starts_with(copies[c]->root, poms[p].owner)) continue;
+      if (!copies[c]->root.starts_with(poms[p].owner)) continue;
       if (best[c] < 0 || poms[p].owner.size() > poms[best[c]].owner.size()) best[c] = static_cast<int>(p);
     }
     if (best[c] >= 0) claimants[best[c]]++;

@@ -10,10 +10,6 @@ namespace {
 constexpr std::string_view kMavenDir = "META-INF/maven/";
 constexpr std::string_view kPomFile = "/pom.properties";
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 Scan::Scan(const Container& container, const DetectContext& ctx) : container_(container), ctx_(ctx) {
@@ -22,7 +18,7 @@ Scan::Scan(const Container& container, const DetectContext& ctx) : container_(co
   for (size_t i = 0; i < n; ++i) {
     std::string_view name = container.entry_name(i);
     by_name_.emplace(name, i);
-    if (ends_with(name, kPomFile) && name.find(kMavenDir) != std::string_view::npos) pom_entries_.push_back(i);
+    if (name.ends_with(kPomFile) && name.find(kMavenDir) != std::string_view::npos) pom_entries_.push_back(i);
   }
 }
 
@@ -52,7 +48,7 @@ std::vector<Scan::Pom> Scan::poms(std::string_view group, std::string_view artif
   std::vector<Pom> out;
   for (size_t i : pom_entries_) {
     std::string_view name = container_.entry_name(i);
-    if (!ends_with(name, suffix)) continue;
+    if (!name.ends_with(suffix)) continue;
     std::string_view owner = name.substr(0, name.size() - suffix.size());
     if (!owner.empty() && owner.back() != '/') continue;  // "xMETA-INF/..." is not a pom
     auto text = read(i, kMaxPomBytes);

@@ -233,7 +233,7 @@ struct CaptureAnalyzer::Impl {
       }
     }
     if (u.size() >= 6 && u[0] == 0x16 && u[1] == 0x03) {
-      // TLS: only the ClientHello's server name is readable (for ldaps:// callbacks).
+      // TLS: only the client_hello's server name is readable (for ldaps:// callbacks).
       std::string sni;
       net::ParseStatus s = parse_tls_sni(u, &sni);
       if (s == net::ParseStatus::kNeedMore && !at_end && b.size() < 64 * 1024) return UnrecognisedState{};

@@ -39,7 +39,7 @@ struct Callback {
 };
 
 // Whether event `e` is a contact with the callback: a connection to its
-// host:port, a lookup there or of its name, a DNS query or ClientHello for
+// host:port, a lookup there or of its name, a DNS query or client_hello for
 // its host name.
 bool is_contact(const Callback& cb, const NetEvent& e) {
   bool to_host = cb.host_is_ip ? host_key(e.flow.dst_ip) == cb.host : false;

@@ -38,13 +38,9 @@ std::string read_link(const std::string& path) {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool is_archive_path(const std::string& p) {
   for (std::string_view e : {".jar", ".war", ".ear", ".zip", ".jmod"})
-    if (ends_with(p, e)) return true;
+    if (p.ends_with(e)) return true;
   return false;
 }
 
@@ -53,7 +49,7 @@ constexpr std::string_view kDeleted = " (deleted)";
 bool is_java(const std::string& exe, const std::vector<std::string>& cmdline) {
   auto base = [](const std::string& p) { return p.substr(p.find_last_of('/') + 1); };
   std::string e = base(exe);
-  if (ends_with(e, kDeleted)) e.resize(e.size() - kDeleted.size());
+  if (e.ends_with(kDeleted)) e.resize(e.size() - kDeleted.size());
   if (e == "java" || e == "javaw") return true;
   return !cmdline.empty() && base(cmdline[0]) == "java";
 }
@@ -93,12 +89,12 @@ std::vector<std::string> class_path_of(const std::vector<std::string>& cmdline, 
   std::vector<std::string> out;
   for (std::string p : raw) {
     if (p[0] != '/') p = cwd + "/" + p;
-    if (ends_with(p, "/*")) {
+    if (p.ends_with("/*")) {
       std::string dir = p.substr(0, p.size() - 2);
       if (DIR* d = opendir(dir.c_str())) {
         while (struct dirent* e = readdir(d)) {
           std::string name = e->d_name;
-          if (ends_with(name, ".jar") || ends_with(name, ".JAR")) out.push_back(dir + "/" + name);
+          if (name.ends_with(".jar") || name.ends_with(".JAR")) out.push_back(dir + "/" + name);
         }
         closedir(d);
       }
@@ -162,7 +158,7 @@ std::vector<JavaProcess> list_java_processes(const std::string& proc_root) {
         if (f->d_name[0] == '.') continue;
         std::string fd_path = fd_dir + "/" + f->d_name;
         std::string target = read_link(fd_path);
-        bool deleted = ends_with(target, kDeleted);
+        bool deleted = target.ends_with(kDeleted);
         if (deleted) target.resize(target.size() - kDeleted.size());
         if (!is_archive_path(target) || !seen.insert(target).second) continue;
         // Replaced on disk (new inode under the same name) counts as deleted too.
@@ -180,7 +176,7 @@ std::vector<JavaProcess> list_java_processes(const std::string& proc_root) {
       auto slash = line.find('/');
       if (slash == std::string::npos) continue;
       std::string target = line.substr(slash);
-      bool deleted = ends_with(target, kDeleted);
+      bool deleted = target.ends_with(kDeleted);
       if (deleted) target.resize(target.size() - kDeleted.size());
       if (!is_archive_path(target) || !seen.insert(target).second) continue;
       // A mapped, deleted jar is readable through map_files (root only).

@@ -60,11 +60,6 @@ bool has_cve(const Finding& f, std::string_view cve) {
   return std::find(f.cves.begin(), f.cves.end(), cve) != f.cves.end();
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view x) {
-  return s.size() >= x.size() && s.substr(s.size() - x.size()) == x;
-}
-
 bool ieq_suffix(std::string_view s, std::string_view suffix) {
   if (s.size() < suffix.size()) return false;
   for (size_t i = 0; i < suffix.size(); ++i) {
@@ -76,12 +71,12 @@ bool ieq_suffix(std::string_view s, std::string_view suffix) {
 }
 
 bool log4j1_rule_matches(std::string_view name, std::string_view rule) {
-  if (!starts_with(name, kLog4j1Package)) return false;
+  if (!name.starts_with(kLog4j1Package)) return false;
   name.remove_prefix(kLog4j1Package.size());
-  if (rule.back() == '/') return starts_with(name, rule);
-  if (!starts_with(name, rule)) return false;
+  if (rule.back() == '/') return name.starts_with(rule);
+  if (!name.starts_with(rule)) return false;
   name.remove_prefix(rule.size());
-  return name == ".class" || (starts_with(name, "$") && ends_with(name, ".class"));
+  return name == ".class" || (name.starts_with("$") && name.ends_with(".class"));
 }
 
 // The CVEs removing classes closes for this finding (empty: not a target).
@@ -100,11 +95,11 @@ std::vector<std::string> removable_cves(const Finding& f, bool log4j1) {
 
 // Directly under META-INF/, the files a jar signature consists of.
 bool is_signature_file(std::string_view name) {
-  if (!starts_with(name, "META-INF/")) return false;
+  if (!name.starts_with("META-INF/")) return false;
   std::string_view base = name.substr(9);
   if (base.empty() || base.find('/') != std::string_view::npos) return false;
   return ieq_suffix(base, ".SF") || ieq_suffix(base, ".RSA") || ieq_suffix(base, ".DSA") ||
-         ieq_suffix(base, ".EC") || starts_with(base, "SIG-");
+         ieq_suffix(base, ".EC") || base.starts_with("SIG-");
 }
 
 // A signed jar: a signature file (.SF) and a signature block (.RSA/.DSA/.EC).
@@ -122,7 +117,7 @@ std::string signature_of(const ZipReader& zr) {
 // Same rule as the log4j-core detector: "x/core/lookup/" -> "x/core/"; a class
 // outside its usual package directory roots at its own directory.
 std::string root_of(std::string_view dir, std::string_view package) {
-  if (ends_with(dir, package) && (dir.size() == package.size() || dir[dir.size() - package.size() - 1] == '/'))
+  if (dir.ends_with(package) && (dir.size() == package.size() || dir[dir.size() - package.size() - 1] == '/'))
     return std::string(dir.substr(0, dir.size() - package.size()));
   return std::string(dir);
 }
@@ -245,7 +240,7 @@ struct Fixer::Impl {
     const auto& entries = n.reader->entries();
     for (const ZipEntry& e : entries) {
       if (e.name.empty() || e.name.size() < best) continue;
-      if (rest == e.name || (starts_with(rest, e.name) && rest.substr(e.name.size(), 2) == "!/")) {
+      if (rest == e.name || (rest.starts_with(e.name) && rest.substr(e.name.size(), 2) == "!/")) {
         best = e.name.size();
         found = true;
       }
@@ -517,7 +512,7 @@ void Fixer::Impl::plan(Node& root, const std::vector<Finding>& chosen, FileFix& 
     Status s;
     if (want.location == root.location) {
       containers.push_back(&root);
-    } else if (starts_with(want.location, root.location + "!/")) {
+    } else if (want.location.starts_with(root.location + "!/")) {
       s = descend(root, std::string_view(want.location).substr(root.location.size() + 2), &containers);
     } else {
       s = Status::failure("not a location inside " + root.location + " (an exploded class folder?)");
@@ -604,7 +599,7 @@ Result<SourcePtr> Fixer::Impl::rewrite_tar_container(const SourcePtr& src, const
   std::map<size_t, std::vector<Finding>> by_member;
   for (const Finding& f : chosen) {
     const std::string prefix = location + "!/";
-    if (!starts_with(f.location, prefix)) {
+    if (!f.location.starts_with(prefix)) {
       add_unfixed(r, f, location + " is a tar archive, not the copy itself");
       continue;
     }
@@ -614,7 +609,7 @@ Result<SourcePtr> Fixer::Impl::rewrite_tar_container(const SourcePtr& src, const
     bool found = false;
     for (const std::string& n : *names) {
       if (n.empty() || n.size() < best) continue;
-      if (rest == n || (starts_with(rest, n) && rest.substr(n.size(), 2) == "!/")) {
+      if (rest == n || (rest.starts_with(n) && rest.substr(n.size(), 2) == "!/")) {
         best = n.size();
         found = true;
       }
@@ -686,7 +681,7 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
   if (!*tar && !zr.ok()) return fail(FixOutcome::kRefused, "not a zip archive (" + zr.error() + ")");
   auto not_fixed = [&] {
     for (const TargetResult& t : r.targets)
-      if (!t.fixed) return starts_with(t.reason, t.location) ? t.reason : t.location + ": " + t.reason;
+      if (!t.fixed) return t.reason.starts_with(t.location) ? t.reason : t.location + ": " + t.reason;
     return std::string();
   };
   // A tar is rebuilt whole in a scratch source first (its compression spans

@@ -151,7 +151,7 @@ TEST(Fixer, FixesAJarKeepsEverythingElseAndRestores) {
   FileFix r = env.fix(path);
   ASSERT_EQ(r.outcome, FixOutcome::kFixed) << r.reason;
   EXPECT_EQ(r.removed, std::vector<std::string>{path + "!/" + kJndi});
-  EXPECT_EQ(r.original_sha256, sha256_hex(original.data(), original.size()));
+  EXPECT_EQ(r.original_sha256, sha256_hex(original));
   EXPECT_EQ(r.fixed_sha256, sha(path));
   const std::string fixed = slurp(path);
   EXPECT_GT(expect_identical_except(original, fixed, {kJndi}), 1000u);
@@ -253,7 +253,7 @@ TEST(Fixer, SpringBootStoredNestedJarStaysStored) {
 
   auto items = env.restore();
   ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(sha(path), sha256_hex(original.data(), original.size()));
+  EXPECT_EQ(sha(path), sha256_hex(original));
 }
 
 TEST(Fixer, DeflatedNestedJarIsRedeflatedOnlyWhenItChanges) {

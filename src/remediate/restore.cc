@@ -154,6 +154,10 @@ RestoreItem restore_one(const BackupStore& store, const std::string& journal_pat
 
 }  // namespace
 
+bool restored_or_original(RestoreOutcome o) {
+  return o == RestoreOutcome::kRestored || o == RestoreOutcome::kWouldRestore || o == RestoreOutcome::kAlreadyOriginal;
+}
+
 const char* to_string(RestoreOutcome o) {
   switch (o) {
     case RestoreOutcome::kRestored: return "restored";

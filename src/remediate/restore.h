@@ -23,6 +23,8 @@ struct RestoreOptions {
 
 enum class RestoreOutcome { kRestored, kWouldRestore, kAlreadyOriginal, kRefused, kFailed };
 const char* to_string(RestoreOutcome o);
+// Restored, would be (dry run), or already the original: nothing left to do.
+bool restored_or_original(RestoreOutcome o);
 
 struct RestoreItem {
   std::string path;

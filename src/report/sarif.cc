@@ -1,7 +1,5 @@
 #include "report/sarif.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -12,24 +10,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cve.h"
+#include "core/sha256.h"
 
 namespace l4s::report {
 namespace {
 
 using nlohmann::ordered_json;
 
-std::string hex_digest(const std::string& data, size_t bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len && i < bytes; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
+// The first `bytes` bytes of sha256(data), as hex.
+std::string hex_digest(const std::string& data, size_t bytes) { return core::sha256_hex(data).substr(0, bytes * 2); }
 
 std::string fmt_score(double s) {
   char buf[16];

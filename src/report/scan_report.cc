@@ -1,18 +1,10 @@
 #include "report/scan_report.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <ctime>
-#include <fstream>
 #include <map>
-#include <sstream>
-#include <streambuf>
 
 #include <nlohmann/json.hpp>
+
+#include "core/csv.h"
 
 namespace l4s::report {
 namespace {
@@ -58,16 +50,7 @@ ordered_json tool_json(const ScanReport& r) {
   return ordered_json{{"name", "log4shield"}, {"version", r.tool_version}};
 }
 
-std::string csv_field(const std::string& s) {
-  // Quote always; a leading = + - @ could be run as a formula by spreadsheets.
-  std::string out = "\"";
-  if (!s.empty() && std::strchr("=+-@\t\r", s[0])) out += '\'';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+using core::csv_quoted;
 
 std::string join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
@@ -142,15 +125,15 @@ void write_csv(const ScanReport& r, std::ostream& out) {
   out << "host,path,location,component,version,version_source,status,cves,severity,shaded_prefix,"
          "metadata_mismatch,error\n";
   for (const auto& f : r.findings) {
-    out << csv_field(r.host) << ',' << csv_field(f.path) << ',' << csv_field(f.location) << ','
-        << csv_field(f.component) << ',' << csv_field(f.version ? *f.version : f.version_range) << ','
-        << csv_field(f.version_source) << ',' << csv_field(to_string(f.status)) << ','
-        << csv_field(join(f.cves, " ")) << ',' << csv_field(to_string(f.severity)) << ','
-        << csv_field(f.shaded_prefix) << ',' << (f.metadata_mismatch ? "true" : "false") << ",\"\"\n";
+    out << csv_quoted(r.host) << ',' << csv_quoted(f.path) << ',' << csv_quoted(f.location) << ','
+        << csv_quoted(f.component) << ',' << csv_quoted(f.version ? *f.version : f.version_range) << ','
+        << csv_quoted(f.version_source) << ',' << csv_quoted(to_string(f.status)) << ','
+        << csv_quoted(join(f.cves, " ")) << ',' << csv_quoted(to_string(f.severity)) << ','
+        << csv_quoted(f.shaded_prefix) << ',' << (f.metadata_mismatch ? "true" : "false") << ",\"\"\n";
   }
   for (const auto& e : r.errors) {
-    out << csv_field(r.host) << ",\"\"," << csv_field(e.location) << ",\"\",\"\",\"\",\"error\",\"\",\"\",\"\",false,"
-        << csv_field(e.error) << "\n";
+    out << csv_quoted(r.host) << ",\"\"," << csv_quoted(e.location) << ",\"\",\"\",\"\",\"error\",\"\",\"\",\"\",false,"
+        << csv_quoted(e.error) << "\n";
   }
 }
 
@@ -182,91 +165,13 @@ void write_text(const ScanReport& r, std::ostream& out, bool color) {
       << " safe, " << r.errors.size() << " errors.\n";
 }
 
-namespace {
-
-// An output buffer over a file descriptor that keeps the errno of the first
-// failed write (an ofstream would only say that something failed).
-class FdStreambuf : public std::streambuf {
- public:
-  explicit FdStreambuf(int fd) : fd_(fd), buf_(64u << 10) { setp(buf_.data(), buf_.data() + buf_.size()); }
-  int error() const { return error_; }
-
- protected:
-  int_type overflow(int_type c) override {
-    if (!drain()) return traits_type::eof();
-    if (!traits_type::eq_int_type(c, traits_type::eof())) {
-      *pptr() = traits_type::to_char_type(c);
-      pbump(1);
-    }
-    return traits_type::not_eof(c);
+void write_report(const ScanReport& r, Format format, std::ostream& out, bool color) {
+  switch (format) {
+    case Format::kJson: write_json(r, out); break;
+    case Format::kJsonl: write_jsonl(r, out); break;
+    case Format::kCsv: write_csv(r, out); break;
+    case Format::kText: write_text(r, out, color); break;
   }
-  int sync() override { return drain() ? 0 : -1; }
-
- private:
-  bool drain() {
-    const char* p = pbase();
-    while (p < pptr() && error_ == 0) {
-      ssize_t n = ::write(fd_, p, static_cast<size_t>(pptr() - p));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) error_ = n < 0 ? errno : EIO;
-      else p += n;
-    }
-    setp(buf_.data(), buf_.data() + buf_.size());
-    return error_ == 0;
-  }
-
-  int fd_;
-  std::vector<char> buf_;
-  int error_ = 0;
-};
-
-}  // namespace
-
-bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& content_writer,
-                           std::string* error) {
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    // A device or pipe (/dev/null, /dev/stdout, a FIFO): write through it;
-    // renaming a temp file over it would replace the device node.
-    std::ofstream out(path, std::ios::binary);
-    if (out) content_writer(out);
-    if (!out) {
-      *error = path + ": cannot write";
-      return false;
-    }
-    return true;
-  }
-  std::string tmp = path + ".tmp.XXXXXX";
-  int fd = mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) {
-    *error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  // Streamed straight to the temp file (a report may be larger than memory),
-  // which goes away again if anything fails or throws on the way.
-  FdStreambuf buf(fd);
-  std::ostream out(&buf);
-  try {
-    content_writer(out);
-    out.flush();
-  } catch (...) {
-    close(fd);
-    unlink(tmp.c_str());
-    throw;
-  }
-  if (!out || buf.error() != 0) {
-    *error = path + ": cannot write: " + std::strerror(buf.error() != 0 ? buf.error() : EIO);
-    close(fd);
-    unlink(tmp.c_str());
-    return false;
-  }
-  fchmod(fd, 0644);
-  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = path + ": " + std::strerror(errno);
-    unlink(tmp.c_str());
-    return false;
-  }
-  return true;
 }
 
 }  // namespace l4s::report

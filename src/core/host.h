@@ -1,0 +1,11 @@
+// The name of this machine, as every report records it.
+#pragma once
+
+#include <string>
+
+namespace l4s::core {
+
+// gethostname(), or "unknown" when it fails.
+std::string host_name();
+
+}  // namespace l4s::core
