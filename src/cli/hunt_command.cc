@@ -7,11 +7,13 @@
 #include <utility>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "cli/walk_flags.h"
 #include "hunt/hunt_writer.h"
 #include "hunt/ioc_export.h"
 #include "ingest/hunt_run.h"
-#include "report/scan_report.h"
+#include "core/clock.h"
+#include "core/host.h"
 
 namespace l4s::cli {
 namespace {
@@ -27,12 +29,6 @@ struct HuntFlags {
   bool pcap = false;
   double pcap_window = 600;
 };
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
 
 int run_hunt(HuntFlags flags) {
   hunt::HuntFormat format;
@@ -57,11 +53,15 @@ int run_hunt(HuntFlags flags) {
     std::cerr << "log4shield hunt: '-' (stdin) given more than once\n";
     return kExitUsage;
   }
+  if (!flags.iocs.first.empty() && is_stdout(flags.iocs.second) && is_stdout(flags.output)) {
+    std::cerr << "log4shield hunt: --iocs and the report cannot both go to standard output\n";
+    return kExitUsage;
+  }
 
   hunt::HuntReport rep;
   rep.tool_version = L4S_VERSION;
-  rep.host = host_name();
-  rep.started = report::now_iso8601();
+  rep.host = core::host_name();
+  rep.started = now_iso8601();
   rep.roots = flags.paths;
 
   ingest::HuntRunOptions options;
@@ -73,7 +73,7 @@ int run_hunt(HuntFlags flags) {
   options.keep_iocs = !flags.iocs.first.empty();
   ingest::HuntRun run(std::move(options));
 
-  const bool color = format == hunt::HuntFormat::kText && !flags.no_color && flags.output.empty() && isatty(1);
+  const bool color = format == hunt::HuntFormat::kText && use_color(flags.no_color, flags.output);
   bool hunted = false;             // the run went to the end
   bool output_incomplete = false;  // the report lost bytes on the way out
   auto hunt_all = [&](std::ostream& out) {
@@ -88,35 +88,17 @@ int run_hunt(HuntFlags flags) {
     hunted = true;
   };
 
-  int rc = kExitClean;
-  if (flags.output.empty() || flags.output == "-") {
-    hunt_all(std::cout);
-    std::cout.flush();
-    if (!std::cout) {
-      std::cerr << "log4shield hunt: cannot write to standard output\n";
-      output_incomplete = true;
-    }
-  } else {
-    std::string err;
-    if (!report::write_file_atomically(flags.output, hunt_all, &err)) {
-      std::cerr << "log4shield hunt: cannot write report: " << err << "\n";
-      rc = kExitIncomplete;
-    }
-  }
+  int rc = write_output("hunt", flags.output, hunt_all) ? kExitClean : kExitWriteFailed;
   // The report file could not even be created: nothing was hunted, and an
   // empty IOC export would only overwrite a good one.
-  if (!hunted) return kExitIncomplete;
-  if (output_incomplete) rc = kExitIncomplete;
+  if (!hunted) return kExitWriteFailed;
+  if (output_incomplete) rc = kExitWriteFailed;
   bool found = run.tally().attempts() > 0 || !rep.network_events.empty();
   rc = std::max(rc, found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete);
   if (!flags.iocs.first.empty()) {
-    std::string err;
     std::vector<hunt::Ioc> iocs = run.tally().iocs();
     auto write_iocs = [&](std::ostream& o) { hunt::write_iocs(ioc_format, iocs, rep.finished, o); };
-    if (!report::write_file_atomically(flags.iocs.second, write_iocs, &err)) {
-      std::cerr << "log4shield hunt: cannot write IOCs: " << err << "\n";
-      rc = std::max(rc, kExitIncomplete);
-    }
+    if (!write_output("hunt", flags.iocs.second, write_iocs, "IOCs")) rc = std::max(rc, kExitWriteFailed);
   }
   return rc;
 }

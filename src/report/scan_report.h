@@ -40,7 +40,4 @@ using ::l4s::now_iso8601;  // report::now_iso8601, as the commands call it
 // One of the four formats above; `color` only matters for text.
 void write_report(const ScanReport& r, Format format, std::ostream& out, bool color);
 
-// Kept for hunt until it writes through cli/output.h (core/atomic_file.h).
-using core::write_file_atomically;
-
 }  // namespace l4s::report

@@ -91,49 +91,5 @@ TEST(ScanReportTest, TextNamesStatusVersionAndCves) {
   EXPECT_EQ(t.find("\033["), std::string::npos);  // no colour when asked for none
 }
 
-TEST(ScanReportTest, AtomicWriteReplacesTheFileWhole) {
-  std::filesystem::create_directories(L4S_TEST_TMP);
-  std::string path = std::string(L4S_TEST_TMP) + "/report.json";
-  std::ofstream(path) << "old";
-  std::string err;
-  ASSERT_TRUE(write_file_atomically(path, [](std::ostream& o) { o << "new content"; }, &err)) << err;
-  std::ifstream in(path);
-  std::string s((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_EQ(s, "new content");
-  // Devices are written through, never replaced by a rename.
-  ASSERT_TRUE(write_file_atomically("/dev/null", [](std::ostream& o) { o << "x"; }, &err)) << err;
-  struct stat st;
-  ASSERT_EQ(stat("/dev/null", &st), 0);
-  EXPECT_TRUE(S_ISCHR(st.st_mode));
-  EXPECT_FALSE(write_file_atomically("/nonexistent-dir/x.json", [](std::ostream& o) {}, &err));
-  EXPECT_NE(err.find("/nonexistent-dir/x.json"), std::string::npos);
-}
-
-// A report streamed for minutes may fail half-way: the old file stays,
-// no temp file is left beside it, and a large report arrives whole.
-TEST(ScanReportTest, AtomicWriteLeavesNothingWhenTheWriterFails) {
-  std::string dir = std::string(L4S_TEST_TMP) + "/atomic-write";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  std::string path = dir + "/report.json";
-  std::ofstream(path) << "old";
-  std::string err;
-  EXPECT_THROW(write_file_atomically(path, [](std::ostream& o) {
-    o << std::string(200000, 'x');
-    throw std::runtime_error("interrupted");
-  }, &err), std::runtime_error);
-  size_t files = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++files;
-  EXPECT_EQ(files, 1u) << "a temp file was left behind";
-  std::ifstream old(path);
-  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(old)), {}), "old");
-
-  std::string big;
-  for (int i = 0; i < 100000; ++i) big += std::to_string(i) + "\n";
-  ASSERT_TRUE(write_file_atomically(path, [&](std::ostream& o) { o << big; }, &err)) << err;
-  std::ifstream in(path);
-  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), big);
-}
-
 }  // namespace
 }  // namespace l4s::report
