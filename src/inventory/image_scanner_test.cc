@@ -176,9 +176,10 @@ TEST_F(ImageScanner, AllLayersAlsoReportsDeletedCopies) {
                                                      {"opt/app/lib/replaced.jar", "2.16.0"}};  // replaced
   for (const auto& [name, version] : hidden) {
     SCOPED_TRACE(name);
-    EXPECT_EQ(found[layer1 + name], version);
+    const std::string location = layer1 + name;  // (clang 14 cannot capture a structured binding)
+    EXPECT_EQ(found[location], version);
     auto f = std::find_if(out.findings.begin(), out.findings.end(),
-                          [&](const Finding& x) { return x.location == layer1 + name; });
+                          [&](const Finding& x) { return x.location == location; });
     ASSERT_NE(f, out.findings.end());
     EXPECT_TRUE(has(f->evidence, "present in layer 1, deleted or replaced by a later layer (not in the image)"));
   }
