@@ -18,14 +18,13 @@ std::vector<hunt::Ioc> fleet_iocs(const Fleet& fleet) {
     h.raw = d.raw;
     h.resolved = d.resolved;
     for (const auto& t : d.jndi) {
-      hunt::JndiTarget j;
+      hunt::JndiTarget& j = h.jndi.emplace_back();
       j.name = t.name;
       j.scheme = t.scheme;
       j.host = t.host;
       j.port = t.port > 0 ? static_cast<int>(t.port) : -1;
       j.path = t.path;
       j.remote = t.remote;
-      h.jndi.push_back(std::move(j));
     }
     h.techniques = d.techniques;
     h.exfiltrates = d.exfiltrates;

@@ -206,10 +206,15 @@ __attribute__((target("avx512f,avx512bw"))) inline __m512i Classify512(__m512i v
 }
 
 __attribute__((target("avx512f,avx512bw"))) size_t FindTriggerAvx512(std::string_view data, size_t p) {
+// GCC 12.2 false positive (GCC PR 105593, fixed in 12.3 and 13): _mm512_broadcast_i32x4 passes
+// _mm512_undefined_epi32(), whose deliberate self-initialisation warns once inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
   const __m512i first_lo = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0));
   const __m512i first_hi = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0));
   const __m512i second_lo = _mm512_broadcast_i32x4(_mm_setr_epi8(4, 0, 2, 8, 12, 71, 0, 32, 20, 0, 0, 1, 4, 0, 0, 0));
   const __m512i second_hi = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 9, 38, 24, 6, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0));
+#pragma GCC diagnostic pop
   for (; p + 65 <= data.size(); p += 64) {
     __m512i a = Classify512(_mm512_loadu_si512(data.data() + p), first_lo, first_hi);
     __m512i b = Classify512(_mm512_loadu_si512(data.data() + p + 1), second_lo, second_hi);

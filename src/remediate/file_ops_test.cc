@@ -10,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "remediate/backup_store.h"
 #include "remediate/sha256.h"
 
 namespace l4s::remediate {
@@ -166,92 +165,13 @@ TEST(FdSink, BuffersAndHashes) {
   close(fd);
   EXPECT_EQ(sink.position(), expect.size());
   EXPECT_EQ(slurp(dir + "/out"), expect);
-  EXPECT_EQ(sink.sha256(), sha256_hex(expect));
+  EXPECT_EQ(sink.sha256(), sha256_hex(expect.data(), expect.size()));
 }
 
 TEST(Sha256, KnownVector) {
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_TRUE(is_sha256_hex(sha256_hex("")));
+  EXPECT_EQ(sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(is_sha256_hex(sha256_hex("", 0)));
   EXPECT_FALSE(is_sha256_hex("ABC"));
-}
-
-TEST(BackupStore, PutGetRoundTripAndDedup) {
-  const std::string dir = scratch("store") + "/deep/backups";
-  auto store = BackupStore::open(dir, true);
-  ASSERT_TRUE(store.ok()) << store.error();
-  struct stat st;
-  ASSERT_EQ(stat(dir.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
-  std::string content(5 << 20, '\0');
-  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 2654435761u) >> 13);
-  auto src = archive::memory_source(std::vector<uint8_t>(content.begin(), content.end()));
-  auto sha = store->put(*src);
-  ASSERT_TRUE(sha.ok()) << sha.error();
-  EXPECT_EQ(*sha, sha256_hex(content));
-  EXPECT_TRUE(std::filesystem::exists(store->object_path(*sha)));
-  auto again = store->put(*src);
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, *sha);
-  size_t objects = 0;
-  for (auto& e : std::filesystem::recursive_directory_iterator(dir + "/objects")) objects += e.is_regular_file();
-  EXPECT_EQ(objects, 1u);  // no temp files left, no duplicate
-
-  const std::string out = dir + "/../restored";
-  int fd = open(out.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
-  ASSERT_TRUE(store->get(*sha, fd).ok());
-  close(fd);
-  EXPECT_TRUE(slurp(out) == content);
-}
-
-TEST(BackupStore, DamagedObjectIsRefused) {
-  const std::string dir = scratch("damaged");
-  auto store = BackupStore::open(dir, true);
-  ASSERT_TRUE(store.ok());
-  std::string content(100000, 'q');
-  auto sha = store->put(*archive::memory_source(std::vector<uint8_t>(content.begin(), content.end())));
-  ASSERT_TRUE(sha.ok());
-  const std::string obj = store->object_path(*sha);
-  std::string gz = slurp(obj);
-  // Swap in another file's backup under this name: it must not hash right.
-  std::string other(100000, 'r');
-  auto sha2 = store->put(*archive::memory_source(std::vector<uint8_t>(other.begin(), other.end())));
-  ASSERT_TRUE(sha2.ok());
-  std::filesystem::copy_file(store->object_path(*sha2), obj, std::filesystem::copy_options::overwrite_existing);
-  int fd = open((dir + "/out").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
-  Status s = store->get(*sha, fd);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().find("does not hash to its name"), std::string::npos) << s.error();
-  spit(obj, gz.substr(0, gz.size() / 2));
-  s = store->get(*sha, fd);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().find("truncated"), std::string::npos) << s.error();
-  close(fd);
-}
-
-TEST(Journal, AppendReadAndTornLines) {
-  const std::string dir = scratch("journal");
-  const std::string j = dir + "/journal.jsonl";
-  JournalRecord r;
-  r.action = "fix";
-  r.path = "/x/a.jar";
-  r.original_sha256 = std::string(64, 'a');
-  r.fixed_sha256 = std::string(64, 'b');
-  r.removed = {"/x/a.jar!/org/apache/logging/log4j/core/lookup/JndiLookup.class"};
-  r.mode = 0644;
-  ASSERT_TRUE(append_journal(j, r).ok());
-  // A writer killed mid-line leaves a torn record without a newline.
-  { std::ofstream(j, std::ios::app) << "{\"action\":\"fix\",\"pa"; }
-  r.path = "/x/b.jar";
-  ASSERT_TRUE(append_journal(j, r).ok());
-  std::vector<std::string> warnings;
-  auto records = read_journal(j, &warnings);
-  ASSERT_TRUE(records.ok()) << records.error();
-  ASSERT_EQ(records->size(), 2u);
-  EXPECT_EQ((*records)[0].path, "/x/a.jar");
-  EXPECT_EQ((*records)[0].removed, r.removed);
-  EXPECT_EQ((*records)[0].mode, 0644u);
-  EXPECT_EQ((*records)[1].path, "/x/b.jar");
-  EXPECT_EQ(warnings.size(), 1u);
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ struct Member {
   std::string content;
   unsigned type = AE_IFREG;
   unsigned perm = 0644;
-  std::string symlink;
+  std::string symlink = {};  // target of an AE_IFLNK member (initialised so short member lists need not name it)
 };
 
 // A tar written by libarchive in the given format and compression.
