@@ -88,7 +88,7 @@ class FixCrash : public ::testing::Test {
     reset();
     ASSERT_EQ(WEXITSTATUS(run(fix_args(), 0)), 0);
     for (const auto& [name, bytes] : originals_) {
-      original_sha_[name] = l4s::core::sha256_hex(bytes);
+      original_sha_[name] = l4s::sha256_hex(bytes);
       fixed_sha_[name] = *l4s::remediate::sha256_of_file(files_ + "/" + name);
     }
     ASSERT_EQ(fixed_sha_["log4j-api-2.14.1.jar"], original_sha_["log4j-api-2.14.1.jar"]);

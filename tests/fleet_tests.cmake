@@ -7,7 +7,4 @@ l4s_test(fleet_e2e_test LIBS l4s_fleet l4s_net l4s_probe nlohmann_json::nlohmann
 if(TARGET fleet_e2e_test)
   add_dependencies(fleet_e2e_test log4shield)
   target_include_directories(fleet_e2e_test PRIVATE ${CMAKE_SOURCE_DIR})
-  if(TARGET l4s_hunt_report)
-    target_compile_definitions(fleet_e2e_test PRIVATE L4S_FLEET_HUNT_EXPORT=1)
-  endif()
 endif()

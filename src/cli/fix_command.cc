@@ -60,7 +60,7 @@ int run_fix(const FixFlags& flags) {
   }
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
-  rep.host = core::host_name();
+  rep.host = host_name();
   rep.started = report::now_iso8601();
   inventory::FileScanner scanner(flags.archive.limits());
 

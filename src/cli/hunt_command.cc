@@ -60,7 +60,7 @@ int run_hunt(HuntFlags flags) {
 
   hunt::HuntReport rep;
   rep.tool_version = L4S_VERSION;
-  rep.host = core::host_name();
+  rep.host = host_name();
   rep.started = now_iso8601();
   rep.roots = flags.paths;
 

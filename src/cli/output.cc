@@ -21,7 +21,7 @@ bool write_output(std::string_view command, const std::string& output, const Rep
     if (std::cout) return true;
     std::cout.clear();
     error = "standard output";
-  } else if (core::write_file_atomically(output, write, &error)) {
+  } else if (write_file_atomically(output, write, &error)) {
     return true;
   }
   std::cerr << "log4shield " << command << ": cannot write " << what << ": " << error << "\n";

@@ -12,9 +12,7 @@
 #include "fleet/store.h"
 #include "report/sarif.h"
 #include "report/scan_report.h"
-#ifdef L4S_FLEET_HUNT_EXPORT
 #include "fleet/hunt_export.h"
-#endif
 
 namespace l4s::cli {
 namespace {
@@ -35,12 +33,6 @@ int run_report(const ReportFlags& f) {
     std::cerr << "log4shield report: unknown --format " << f.format << " (html, sarif, cyclonedx, stix, misp-csv)\n";
     return kExitUsage;
   }
-#ifndef L4S_FLEET_HUNT_EXPORT
-  if (f.format == "stix" || f.format == "misp-csv") {
-    std::cerr << "log4shield report: this build has no hunt IOC sinks\n";
-    return kExitUsage;
-  }
-#endif
   if (!f.db.empty() && !f.files.empty()) {
     std::cerr << "log4shield report: give --db or report FILEs, not both (import FILEs with `fleet import`)\n";
     return kExitUsage;
@@ -70,10 +62,8 @@ int run_report(const ReportFlags& f) {
     if (f.format == "html") fleet::write_html_report(*data, a, o, f.max_rows);
     else if (f.format == "sarif") report::write_sarif(fleet::current_reports(*data, a), o);
     else if (f.format == "cyclonedx") report::write_cyclonedx(fleet::current_reports(*data, a), now, o);
-#ifdef L4S_FLEET_HUNT_EXPORT
     else if (f.format == "stix") fleet::write_fleet_stix(*data, now, o);
     else if (f.format == "misp-csv") fleet::write_fleet_misp_csv(*data, now, o);
-#endif
   };
   std::string output = f.output;
   if (output.empty() && f.format == "html") output = "report.html";

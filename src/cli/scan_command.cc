@@ -41,7 +41,7 @@ int run_scan(const ScanFlags& flags) {
   }
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
-  rep.host = flags.host_name.empty() ? core::host_name() : flags.host_name;
+  rep.host = flags.host_name.empty() ? host_name() : flags.host_name;
   rep.started = report::now_iso8601();
   const bool walk_everything = flags.paths.empty() && !flags.processes && flags.images.empty();
   rep.roots = walk_everything ? fs::local_roots() : flags.paths;

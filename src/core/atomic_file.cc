@@ -10,7 +10,7 @@
 #include <streambuf>
 #include <vector>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 // An output buffer over a file descriptor that keeps the errno of the first
@@ -121,4 +121,4 @@ bool write_file_atomically(const std::string& path, const std::function<void(std
   return fsync_dir(parent_dir(path), error);
 }
 
-}  // namespace l4s::core
+}  // namespace l4s

@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-namespace l4s::core {
+namespace l4s {
 
 // Writes `content_writer`'s output to `path` atomically. A path that names a
 // device, pipe or other non-regular file (/dev/null, /dev/stdout, a FIFO) is
@@ -16,4 +16,4 @@ namespace l4s::core {
 bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& content_writer,
                            std::string* error);
 
-}  // namespace l4s::core
+}  // namespace l4s

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -87,4 +87,4 @@ TEST_F(AtomicFile, FullDeviceFails) {
 }
 
 }  // namespace
-}  // namespace l4s::core
+}  // namespace l4s

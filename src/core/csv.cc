@@ -1,6 +1,6 @@
 #include "core/csv.h"
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 std::string quote(std::string_view s, bool guard) {
@@ -33,4 +33,4 @@ std::string csv_field(std::string_view s) {
   return quote(s, guard);
 }
 
-}  // namespace l4s::core
+}  // namespace l4s

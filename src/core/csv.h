@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace l4s::core {
+namespace l4s {
 
 // True when a spreadsheet could take `s` for a formula.
 bool csv_formula_risk(std::string_view s);
@@ -18,4 +18,4 @@ std::string csv_quoted(std::string_view s);
 // formula guard): hunt tables and IOC exports.
 std::string csv_field(std::string_view s);
 
-}  // namespace l4s::core
+}  // namespace l4s

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 TEST(Csv, QuotedAlwaysQuotesAndDoublesQuotes) {
@@ -31,4 +31,4 @@ TEST(Csv, OneFormulaRuleForBothStyles) {
 }
 
 }  // namespace
-}  // namespace l4s::core
+}  // namespace l4s

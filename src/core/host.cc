@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-namespace l4s::core {
+namespace l4s {
 
 std::string host_name() {
   char buf[256] = {};
@@ -10,4 +10,4 @@ std::string host_name() {
   return buf;
 }
 
-}  // namespace l4s::core
+}  // namespace l4s

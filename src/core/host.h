@@ -3,9 +3,9 @@
 
 #include <string>
 
-namespace l4s::core {
+namespace l4s {
 
 // gethostname(), or "unknown" when it fails.
 std::string host_name();
 
-}  // namespace l4s::core
+}  // namespace l4s

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 // Length of the valid UTF-8 sequence at s[i], or 0 when s[i] starts none;
@@ -167,4 +167,4 @@ JsonWriter& JsonWriter::Strings(const std::vector<std::string>& values) {
   return end_array();
 }
 
-}  // namespace l4s::core
+}  // namespace l4s

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace l4s::core {
+namespace l4s {
 
 class JsonWriter {
  public:
@@ -53,4 +53,4 @@ class JsonWriter {
 // `s` as a JSON string literal (quotes included), escaped as above.
 void append_json_string(std::string* out, std::string_view s);
 
-}  // namespace l4s::core
+}  // namespace l4s

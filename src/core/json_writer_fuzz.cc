@@ -13,7 +13,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
   std::string ours;
-  l4s::core::append_json_string(&ours, input);
+  l4s::append_json_string(&ours, input);
   std::string theirs = nlohmann::json(input).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (ours != theirs) abort();
   if (nlohmann::json::parse(ours, nullptr, false).is_discarded()) abort();

@@ -5,7 +5,7 @@
 
 #include <random>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 using nlohmann::ordered_json;
@@ -77,4 +77,4 @@ TEST(JsonWriter, NestedInsideAnIndentedDocument) {
 }
 
 }  // namespace
-}  // namespace l4s::core
+}  // namespace l4s

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 // An unlinked temporary file: it vanishes with the process, however it ends.
@@ -149,4 +149,4 @@ size_t OrderedSpool::spilled_bytes() const {
   return spilled_;
 }
 
-}  // namespace l4s::core
+}  // namespace l4s

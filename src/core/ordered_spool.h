@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace l4s::core {
+namespace l4s {
 
 class OrderedSpool {
  public:
@@ -71,4 +71,4 @@ class OrderedSpool {
   std::string error_;
 };
 
-}  // namespace l4s::core
+}  // namespace l4s

@@ -8,7 +8,7 @@
 #include <random>
 #include <thread>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 TEST(OrderedSpool, WritesInSlotOrderWhateverTheOrderOfWork) {
@@ -130,4 +130,4 @@ TEST(OrderedSpool, ManyThreadsSmallBudgetSameBytes) {
 }
 
 }  // namespace
-}  // namespace l4s::core
+}  // namespace l4s

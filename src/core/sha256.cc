@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-namespace l4s::core {
+namespace l4s {
 
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -41,4 +41,4 @@ bool is_sha256_hex(const std::string& s) {
   return true;
 }
 
-}  // namespace l4s::core
+}  // namespace l4s

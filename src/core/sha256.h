@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace l4s::core {
+namespace l4s {
 
 // Streaming digest.
 class Sha256 {
@@ -30,4 +30,4 @@ std::string sha256_hex(std::string_view data);
 // True for 64 lowercase hex digits.
 bool is_sha256_hex(const std::string& s);
 
-}  // namespace l4s::core
+}  // namespace l4s

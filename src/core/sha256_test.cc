@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace l4s::core {
+namespace l4s {
 namespace {
 
 TEST(Sha256, KnownDigests) {
@@ -21,4 +21,4 @@ TEST(Sha256, IsHex) {
 }
 
 }  // namespace
-}  // namespace l4s::core
+}  // namespace l4s

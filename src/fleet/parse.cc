@@ -131,7 +131,7 @@ struct Builder {
 
   void callback(const json& j) {
     CallbackRow c;
-    c.key = core::sha256_hex(j.dump());
+    c.key = sha256_hex(j.dump());
     c.time = str(j, "time");
     c.protocol = str(j, "protocol");
     c.peer = str(j, "peer");
@@ -280,7 +280,7 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
   if (!options.host_override.empty()) r.host = options.host_override;
   if (r.host.empty()) r.host = "unknown";
   r.time = !r.finished.empty() ? r.finished : !r.started.empty() ? r.started : !b.latest.empty() ? b.latest : options.now;
-  r.hash = core::sha256_hex(r.kind + "\n" + r.host + "\n" + canonical);
+  r.hash = sha256_hex(r.kind + "\n" + r.host + "\n" + canonical);
   for (auto& f : b.p.findings) f.report = r.hash, f.host = r.host, f.time = r.time;
   for (auto& e : b.p.errors) e.report = r.hash, e.host = r.host;
   for (auto& d : b.p.detections) {

@@ -18,7 +18,7 @@ std::string dump(const ordered_json& j, int indent = -1) {
 
 ordered_json or_null(const std::string& s) { return s.empty() ? ordered_json(nullptr) : ordered_json(s); }
 
-void write_target(core::JsonWriter& w, const JndiTarget& t) {
+void write_target(JsonWriter& w, const JndiTarget& t) {
   w.begin_object();
   w.key("name").string(t.name).key("scheme").string(t.scheme).key("host").string_or_null(t.host).key("port");
   if (t.port < 0) w.null();
@@ -28,7 +28,7 @@ void write_target(core::JsonWriter& w, const JndiTarget& t) {
 }
 
 // The detection object's members (the caller opens and closes the object).
-void write_detection_members(core::JsonWriter& w, const Detection& d) {
+void write_detection_members(JsonWriter& w, const Detection& d) {
   w.key("file").string(d.file).key("line").uint(d.line).key("offset").uint(d.offset);
   w.key("timestamp").string_or_null(d.timestamp).key("timestamp_raw").string_or_null(d.timestamp_raw);
   w.key("source_ip").string_or_null(d.source_ip).key("forwarded_for").string_or_null(d.forwarded_for);
@@ -90,9 +90,6 @@ ordered_json summary_json(const HuntSummary& s) {
           {"top_callback_hosts", counts_json(s.top_callback_hosts, "host")},
           {"verdicts", verdicts}};
 }
-
-// One CSV rule for the whole tool (quoting and the formula guard).
-using core::csv_field;
 
 std::string join(const std::vector<std::string>& v, char sep = ';') {
   std::string out;
@@ -163,14 +160,14 @@ std::string HuntWriter::format(const Detection& d) const {
   switch (format_) {
     case HuntFormat::kJson: {
       out = ",\n    ";  // Write drops the first comma
-      core::JsonWriter w(&out, 2, 2);
+      JsonWriter w(&out, 2, 2);
       w.begin_object();
       write_detection_members(w, d);
       w.end_object();
       break;
     }
     case HuntFormat::kJsonl: {
-      core::JsonWriter w(&out);
+      JsonWriter w(&out);
       w.begin_object().key("type").string("detection");
       write_detection_members(w, d);
       w.end_object();

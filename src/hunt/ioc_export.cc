@@ -18,9 +18,6 @@ std::string dump(const ordered_json& j, int indent = -1) {
   return j.dump(indent, ' ', false, ordered_json::error_handler_t::replace);
 }
 
-// One CSV rule for the whole tool (quoting and the formula guard).
-using core::csv_field;
-
 // STIX pattern string literal: ' and \ escaped.
 std::string stix_string(const std::string& s) {
   std::string out = "'";

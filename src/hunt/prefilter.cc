@@ -151,7 +151,7 @@ __attribute__((target("avx2"))) inline __m256i Classify(__m256i v, __m256i lo_ta
   return _mm256_and_si256(lo, hi);
 }
 
-__attribute__((target("avx2"))) inline __m256i PairCandidates(const char* at) {
+__attribute__((target("avx2"))) inline __m256i pair_candidates(const char* at) {
   const __m256i first_lo = _mm256_setr_epi8(0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0,  //
                                             0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0);
   const __m256i first_hi = _mm256_setr_epi8(0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0,  //
@@ -165,11 +165,11 @@ __attribute__((target("avx2"))) inline __m256i PairCandidates(const char* at) {
   return _mm256_and_si256(a, b);  // non-zero bytes: candidate pairs
 }
 
-__attribute__((target("avx2"))) size_t FindTriggerAvx2(std::string_view data, size_t p) {
+__attribute__((target("avx2"))) size_t find_trigger_avx2(std::string_view data, size_t p) {
   const __m256i zero = _mm256_setzero_si256();
   for (; p + 65 <= data.size(); p += 64) {
-    __m256i a = PairCandidates(data.data() + p);
-    __m256i b = PairCandidates(data.data() + p + 32);
+    __m256i a = pair_candidates(data.data() + p);
+    __m256i b = pair_candidates(data.data() + p + 32);
     __m256i any = _mm256_or_si256(a, b);
     if (_mm256_testz_si256(any, any)) continue;
     uint32_t ma = ~static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, zero)));
@@ -181,7 +181,7 @@ __attribute__((target("avx2"))) size_t FindTriggerAvx2(std::string_view data, si
   return scalar_tail(data, p);
 }
 
-__attribute__((target("avx2"))) size_t CountNewlinesAvx2(const char* p, size_t n, size_t* done) {
+__attribute__((target("avx2"))) size_t count_newlines_avx2(const char* p, size_t n, size_t* done) {
   const __m256i nl = _mm256_set1_epi8('\n'), zero = _mm256_setzero_si256();
   size_t count = 0, i = 0;
   while (i + 32 <= n) {
@@ -205,7 +205,7 @@ __attribute__((target("avx512f,avx512bw"))) inline __m512i Classify512(__m512i v
   return _mm512_and_si512(lo, hi);
 }
 
-__attribute__((target("avx512f,avx512bw"))) size_t FindTriggerAvx512(std::string_view data, size_t p) {
+__attribute__((target("avx512f,avx512bw"))) size_t find_trigger_avx512(std::string_view data, size_t p) {
 // GCC 12.2 false positive (GCC PR 105593, fixed in 12.3 and 13): _mm512_broadcast_i32x4 passes
 // _mm512_undefined_epi32(), whose deliberate self-initialisation warns once inlined.
 #pragma GCC diagnostic push
@@ -227,7 +227,7 @@ __attribute__((target("avx512f,avx512bw"))) size_t FindTriggerAvx512(std::string
   return scalar_tail(data, p);
 }
 
-__attribute__((target("avx512f,avx512bw,popcnt"))) size_t CountNewlinesAvx512(const char* p, size_t n, size_t* done) {
+__attribute__((target("avx512f,avx512bw,popcnt"))) size_t count_newlines_avx512(const char* p, size_t n, size_t* done) {
   const __m512i nl = _mm512_set1_epi8('\n');
   size_t count = 0, i = 0;
   for (; i + 64 <= n; i += 64) {
@@ -291,8 +291,8 @@ bool simd_level_available(SimdLevel level) {
 size_t find_trigger_with(SimdLevel level, std::string_view data, size_t from) {
   switch (level) {
 #if defined(L4S_HAVE_AVX2_PATH)
-    case SimdLevel::kAvx512: return FindTriggerAvx512(data, from);
-    case SimdLevel::kAvx2: return FindTriggerAvx2(data, from);
+    case SimdLevel::kAvx512: return find_trigger_avx512(data, from);
+    case SimdLevel::kAvx2: return find_trigger_avx2(data, from);
 #endif
     case SimdLevel::kSse2: return find_trigger_sse2(data, from);
     default: return scalar_tail(data, from);
@@ -301,8 +301,8 @@ size_t find_trigger_with(SimdLevel level, std::string_view data, size_t from) {
 
 size_t find_trigger(std::string_view data, size_t from) {
 #if defined(L4S_HAVE_AVX2_PATH)
-  if (have_avx512()) return FindTriggerAvx512(data, from);
-  if (have_avx2()) return FindTriggerAvx2(data, from);
+  if (have_avx512()) return find_trigger_avx512(data, from);
+  if (have_avx2()) return find_trigger_avx2(data, from);
 #endif
   return find_trigger_sse2(data, from);
 }
@@ -315,9 +315,9 @@ size_t count_newlines(std::string_view data) {
   const size_t n = data.size();
 #if defined(L4S_HAVE_AVX2_PATH)
   if (have_avx512()) {
-    count = CountNewlinesAvx512(p, n, &i);
+    count = count_newlines_avx512(p, n, &i);
   } else if (have_avx2()) {
-    count = CountNewlinesAvx2(p, n, &i);
+    count = count_newlines_avx2(p, n, &i);
   }
 #endif
 #if defined(__SSE2__)

@@ -43,7 +43,7 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
   std::stable_sort(work.begin(), work.end(), [&](size_t a, size_t b) { return inputs_[a].size > inputs_[b].size; });
 
   writer.begin(*rep);
-  core::OrderedSpool spool(inputs_.size(), [&](std::string_view bytes) { writer.write(bytes); });
+  OrderedSpool spool(inputs_.size(), [&](std::string_view bytes) { writer.write(bytes); });
   std::vector<InputHunt> results(inputs_.size());
   std::mutex tally_mu;
   std::atomic<size_t> next{0};

@@ -10,9 +10,6 @@
 
 namespace l4s::remediate {
 
-using core::is_sha256_hex;
-using core::Sha256;
-using core::sha256_hex;
 
 Result<std::string> sha256_of_source(const archive::ByteSource& src);
 Result<std::string> sha256_of_file(const std::string& path);

@@ -18,7 +18,7 @@ namespace {
 using nlohmann::ordered_json;
 
 // The first `bytes` bytes of sha256(data), as hex.
-std::string hex_digest(const std::string& data, size_t bytes) { return core::sha256_hex(data).substr(0, bytes * 2); }
+std::string hex_digest(const std::string& data, size_t bytes) { return sha256_hex(data).substr(0, bytes * 2); }
 
 std::string fmt_score(double s) {
   char buf[16];

@@ -50,7 +50,6 @@ ordered_json tool_json(const ScanReport& r) {
   return ordered_json{{"name", "log4shield"}, {"version", r.tool_version}};
 }
 
-using core::csv_quoted;
 
 std::string join(const std::vector<std::string>& v, const char* sep) {
   std::string out;

@@ -366,14 +366,12 @@ class FleetE2E : public ::testing::Test {
       states.insert(v["id"].get<std::string>() + " " + v["analysis"]["state"].get<std::string>());
     EXPECT_TRUE(states.count("CVE-2021-44228 not_affected"));  // web01's fixed copy
     EXPECT_TRUE(states.count("CVE-2021-44228 exploitable"));   // db03
-#ifdef L4S_FLEET_HUNT_EXPORT
     CmdResult stix = run(kBin + " report --format stix --db " + q(db));
     json bundle = json::parse(stix.out);
     EXPECT_EQ(bundle["type"], "bundle");
     EXPECT_THAT(stix.out, ::testing::HasSubstr("[domain-name:value = 'evil.example.com']"));
     CmdResult misp = run(kBin + " report --format misp-csv --db " + q(db));
     EXPECT_THAT(misp.out, ::testing::HasSubstr("evil.example.com"));
-#endif
   }
 };
 
