@@ -9,6 +9,7 @@
 #include <map>
 
 #include "archive/zip_reader.h"
+#include "archive/testing/read_at_only.h"
 
 namespace l4s::archive {
 namespace {
@@ -73,16 +74,6 @@ std::string gzip(const std::string& in) {
 }
 
 SourcePtr src(const std::string& s) { return memory_source(std::vector<uint8_t>(s.begin(), s.end())); }
-
-class ReadAtOnly : public ByteSource {
- public:
-  explicit ReadAtOnly(SourcePtr inner) : inner_(std::move(inner)) {}
-  uint64_t size() const override { return inner_->size(); }
-  bool read_at(uint64_t o, void* b, size_t n) const override { return inner_->read_at(o, b, n); }
-
- private:
-  SourcePtr inner_;
-};
 
 std::string source_bytes(const ByteSource& s) {
   std::string out(s.size(), '\0');

@@ -8,24 +8,15 @@
 #include <vector>
 
 #include "archive/zip_reader.h"
+#include "archive/testing/read_at_only.h"
 
 namespace {
 
 using l4s::archive::ByteSource;
 using l4s::archive::MemoryBudget;
+using l4s::archive::ReadAtOnly;
 using l4s::archive::SourcePtr;
 using l4s::archive::ZipReader;
-
-// Hides data() so the copying (non-mmap) paths get fuzzed too.
-class ReadAtOnly : public ByteSource {
- public:
-  explicit ReadAtOnly(SourcePtr inner) : inner_(std::move(inner)) {}
-  uint64_t size() const override { return inner_->size(); }
-  bool read_at(uint64_t o, void* b, size_t n) const override { return inner_->read_at(o, b, n); }
-
- private:
-  SourcePtr inner_;
-};
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "archive/testing/zip_builder.h"
+#include "archive/testing/read_at_only.h"
 
 namespace l4s::archive {
 namespace {
@@ -18,17 +19,6 @@ using tz::set16;
 using tz::set32;
 
 SourcePtr src(const std::string& s) { return memory_source(std::vector<uint8_t>(s.begin(), s.end())); }
-
-// Hides data() so parsers take their read_at paths.
-class ReadAtOnly : public ByteSource {
- public:
-  explicit ReadAtOnly(SourcePtr inner) : inner_(std::move(inner)) {}
-  uint64_t size() const override { return inner_->size(); }
-  bool read_at(uint64_t o, void* b, size_t n) const override { return inner_->read_at(o, b, n); }
-
- private:
-  SourcePtr inner_;
-};
 
 std::string big_text(size_t n) {
   std::string s;

@@ -15,27 +15,17 @@
 #include <nlohmann/json.hpp>
 
 #include "remediate/sha256.h"
+#include "remediate/test_files.h"
 
 namespace l4s::remediate {
 namespace {
 
+using testing::slurp;
+using testing::spit;
+
 namespace fs = std::filesystem;
 
-std::string scratch(const std::string& name) {
-  const std::string dir = std::string(L4S_TEST_TMP) + "/backup-store-" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const std::string& path, const std::string& s) { std::ofstream(path, std::ios::binary) << s; }
+std::string scratch(const std::string& name) { return testing::fresh_dir("backup-store-" + name); }
 
 archive::SourcePtr source_of(const std::string& s) {
   return archive::memory_source(std::vector<uint8_t>(s.begin(), s.end()));

@@ -11,25 +11,15 @@
 #include <sstream>
 
 #include "remediate/sha256.h"
+#include "remediate/test_files.h"
 
 namespace l4s::remediate {
 namespace {
 
-std::string scratch(const std::string& name) {
-  const std::string dir = std::string(L4S_TEST_TMP) + "/remediate-" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using testing::slurp;
+using testing::spit;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const std::string& path, const std::string& s) { std::ofstream(path, std::ios::binary) << s; }
+std::string scratch(const std::string& name) { return testing::fresh_dir("remediate-" + name); }
 
 TEST(FileOps, Names) {
   EXPECT_EQ(dir_name("/a/b/c.jar"), "/a/b");

@@ -16,9 +16,13 @@
 #include "remediate/backup_store.h"
 #include "remediate/restore.h"
 #include "remediate/sha256.h"
+#include "remediate/test_files.h"
 
 namespace l4s::remediate {
 namespace {
+
+using testing::slurp;
+using testing::spit;
 
 namespace tz = testzip;
 using archive::ZipEntry;
@@ -35,13 +39,6 @@ const std::string kCore2171 = "mergebase-log4j-samples/false-hits/log4j-core-2.1
   if (!std::filesystem::exists(fixture(rel)))                                                         \
   GTEST_SKIP() << "fixture not found: " << fixture(rel) << " (real fixtures live in ../shared/fixtures)"
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-void spit(const std::string& path, const std::string& s) { std::ofstream(path, std::ios::binary) << s; }
 std::string sha(const std::string& path) { return *sha256_of_file(path); }
 
 struct Env {

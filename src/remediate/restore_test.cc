@@ -15,22 +15,15 @@
 
 #include "remediate/backup_store.h"
 #include "remediate/sha256.h"
+#include "remediate/test_files.h"
 
 namespace l4s::remediate {
 namespace {
 
+using testing::slurp;
+using testing::spit;
+
 namespace fs = std::filesystem;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const std::string& path, const std::string& s) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << s;
-}
 
 std::string sha_of(const std::string& s) { return sha256_hex(s); }
 
