@@ -42,7 +42,7 @@ class CliOptions : public ::testing::Test {
 };
 
 TEST_F(CliOptions, ScanKeepsThePathAfterExclude) {
-  for (const std::string& exclude : {"--exclude '*.bak' ", "--exclude=*.bak ", "--exclude '*.bak' --exclude '*.tmp' "}) {
+  for (const std::string exclude : {"--exclude '*.bak' ", "--exclude=*.bak ", "--exclude '*.bak' --exclude '*.tmp' "}) {
     int rc = -1;
     json r = run_json("scan --quiet --format json " + exclude + shell_quote(app()), &rc);
     EXPECT_EQ(rc, 0) << exclude;
@@ -52,7 +52,7 @@ TEST_F(CliOptions, ScanKeepsThePathAfterExclude) {
 }
 
 TEST_F(CliOptions, HuntKeepsThePathAfterExclude) {
-  for (const std::string& exclude : {"--exclude '*.bak' ", "--exclude=*.bak "}) {
+  for (const std::string exclude : {"--exclude '*.bak' ", "--exclude=*.bak "}) {
     int rc = -1;
     json r = run_json("hunt --format json " + exclude + shell_quote(app()), &rc);
     EXPECT_EQ(rc, 1) << exclude << ": the attempt in app.log is found";
