@@ -29,7 +29,7 @@ OrderedSpool::OrderedSpool(size_t slots, std::function<void(std::string_view)> s
     : slots_(slots), sink_(std::move(sink)), budget_(memory_budget) {}
 
 OrderedSpool::~OrderedSpool() {
-  if (spill_fd_ >= 0) close(spill_fd_);
+  if (spill_fd_ >= 0) ::close(spill_fd_);  // the file, not a slot
 }
 
 void OrderedSpool::fail(const std::string& what) {
