@@ -57,6 +57,20 @@ size_t open_descriptors() {
   return n;
 }
 
+// The spill file is closed with the spool (a rename once made the
+// destructor call the member close(slot) with the descriptor instead).
+TEST(OrderedSpool, DestroyingTheSpoolClosesItsSpillFile) {
+  const size_t before = open_descriptors();
+  {
+    std::string out;
+    OrderedSpool spool(2, [&](std::string_view b) { out += b; }, /*memory_budget=*/10);
+    spool.append(1, std::string(100, 'x'));
+    ASSERT_GT(spool.spilled_bytes(), 0u);
+    EXPECT_EQ(open_descriptors(), before + 1) << "one spill file while it runs";
+  }
+  EXPECT_EQ(open_descriptors(), before);
+}
+
 // Thousands of small logs waiting on the first one must not each hold a
 // temporary file open: the hunt itself needs descriptors to open its logs.
 TEST(OrderedSpool, WaitingSlotsShareOneSpillFile) {
