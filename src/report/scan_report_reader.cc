@@ -253,6 +253,8 @@ Result<ScanReport> read_scan_report(std::string_view text, const std::string& so
   } catch (const json::parse_error& e) {
     whole = json();
     whole_error_at = e.byte;
+  } catch (const json::exception&) {  // a number too large for a double ("7e707") is out_of_range
+    whole = json();
   }
   if (whole.is_object() && whole.contains("findings")) return scan_report_from_json(whole, source);
 

@@ -113,6 +113,18 @@ TEST(ScanReportReader, ErrorsNameFileAndLine) {
   }
 }
 
+// Found by scan_report_reader_fuzz: a number too large for a double made
+// nlohmann throw out_of_range (not parse_error) out of the reader.
+TEST(ScanReportReader, HugeNumbersAreAnErrorNotAnException) {
+  for (const char* text : {"7e707", "{\"findings\": [], \"stats\": {\"files\": 1e999}}", "{\"type\": 1e400}"}) {
+    Result<ScanReport> r = read_scan_report(text, "big.json");
+    EXPECT_FALSE(r.ok()) << text;
+    if (!r.ok()) {
+      EXPECT_NE(r.error().find("big.json"), std::string::npos) << r.error();
+    }
+  }
+}
+
 TEST(ScanReportReader, ReadsFiles) {
   namespace stdfs = std::filesystem;
   const stdfs::path dir = stdfs::path(L4S_TEST_TMP) / "scan_report_reader";
