@@ -67,7 +67,6 @@ int run_hunt(HuntFlags flags) {
   ingest::HuntRunOptions options;
   options.paths = flags.paths;
   options.walk = flags.walk;
-  options.walk.threads = resolved_threads(options.walk.threads);
   options.input.capture.correlation_window = flags.pcap_window;
   options.input.force_capture = flags.pcap;
   options.keep_iocs = !flags.iocs.first.empty();

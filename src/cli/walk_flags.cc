@@ -1,7 +1,5 @@
 #include "cli/walk_flags.h"
 
-#include <algorithm>
-#include <thread>
 
 namespace l4s::cli {
 
@@ -11,10 +9,6 @@ void add_walk_flags(CLI::App& cmd, fs::WalkOptions& walk, const std::string& thr
   cmd.add_flag("--follow-symlinks", walk.follow_symlinks, "Follow symbolic links (loop-safe)");
   cmd.add_flag("--one-file-system,-x", walk.one_file_system, "Stay on the filesystem of each PATH");
   cmd.add_flag("--all-filesystems", walk.all_filesystems, "Also walk network and pseudo filesystems");
-}
-
-unsigned resolved_threads(unsigned threads) {
-  return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
 inventory::ScanLimits ArchiveFlags::limits() const {

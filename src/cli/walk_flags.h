@@ -15,9 +15,6 @@ namespace l4s::cli {
 // --threads, --exclude, --follow-symlinks, --one-file-system, --all-filesystems.
 void add_walk_flags(CLI::App& cmd, fs::WalkOptions& walk, const std::string& threads_help);
 
-// 0 (the default) means every core.
-unsigned resolved_threads(unsigned threads);
-
 struct ArchiveFlags {
   int max_depth = 32;
   uint64_t max_nested_mib = 4096;

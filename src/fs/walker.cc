@@ -72,7 +72,7 @@ class Walker {
   }
 
   unsigned run() {
-    unsigned n = opt_.threads ? opt_.threads : std::max(1u, std::thread::hardware_concurrency());
+    unsigned n = worker_threads(opt_.threads);
     for (const std::string& root : opt_.roots) seed(root);
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < n; ++i) pool.emplace_back([this, i] { work(i); });
@@ -257,6 +257,10 @@ std::vector<std::string> local_roots() {
   // The root mount is always walked, even when it is an overlay (inside a
   // container); other mounts are reached by crossing into them.
   return {"/"};
+}
+
+unsigned worker_threads(unsigned threads) {
+  return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
 unsigned walk(const WalkOptions& options, const WalkCallbacks& callbacks) {

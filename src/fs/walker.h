@@ -14,7 +14,7 @@ namespace l4s::fs {
 struct WalkOptions {
   std::vector<std::string> roots;       // files or directories
   std::vector<std::string> excludes;    // fnmatch globs on the full path or the base name
-  unsigned threads = 0;                 // 0: all cores
+  unsigned threads = 0;                 // 0: all cores (see worker_threads)
   bool follow_symlinks = false;
   bool one_file_system = false;         // stay on each root's device
   bool all_filesystems = false;         // also walk network/pseudo filesystems
@@ -36,6 +36,9 @@ struct WalkCallbacks {
   // false to not descend into it.
   std::function<bool(const std::string& dir)> on_directory;
 };
+
+// `threads`, or every core when it is 0: the one rule for --threads.
+unsigned worker_threads(unsigned threads);
 
 // Walks everything; returns the number of worker threads used.
 unsigned walk(const WalkOptions& options, const WalkCallbacks& callbacks);

@@ -16,7 +16,7 @@ namespace l4s::ingest {
 HuntRun::HuntRun(HuntRunOptions options)
     : options_(std::move(options)), tally_(options_.keep_iocs), started_(std::chrono::steady_clock::now()) {
   fs::WalkOptions& walk = options_.walk;
-  if (walk.threads == 0) walk.threads = std::max(1u, std::thread::hardware_concurrency());
+  walk.threads = fs::worker_threads(walk.threads);
   if (std::count(options_.paths.begin(), options_.paths.end(), "-")) inputs_.push_back({"-", 0});
   for (const std::string& p : options_.paths)
     if (p != "-") walk.roots.push_back(p);
@@ -77,7 +77,7 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
 
   std::vector<hunt::HuntError> errors = std::move(walk_errors_);
   for (InputHunt& result : results) {
-    for (CaptureHunt& c : result.captures) pcap::add_context_to_hunt_report(std::move(c.result), c.bytes, rep);
+    for (CaptureHunt& c : result.captures) pcap::add_context_to_hunt_report(c.result, c.bytes, rep);
     for (const hunt::FileHunt& h : result.logs) {
       rep->stats.files++;
       rep->stats.bytes_read += h.bytes_in;

@@ -27,8 +27,6 @@ class HuntRun {
   // Walks the paths for inputs; walk errors become report errors.
   explicit HuntRun(HuntRunOptions options);
 
-  size_t inputs() const { return inputs_.size(); }
-
   // Hunts every input, writing the report through `writer` (which this
   // begins and ends): `report` brings the header (tool, host, started,
   // roots) and gets the stats, errors, network events and finish time.

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
-#include <thread>
 
 #include "process/processes.h"
 
@@ -47,7 +46,7 @@ void scan_processes(FileScanner& scanner, ScanOutput& out) {
 
 ScanOutput run_scan_pipeline(FileScanner& scanner, const ScanPipelineOptions& options) {
   fs::WalkOptions walk = options.walk;
-  if (walk.threads == 0) walk.threads = std::max(1u, std::thread::hardware_concurrency());
+  walk.threads = fs::worker_threads(walk.threads);
   std::vector<ScanOutput> outputs(walk.threads);
   std::mutex errors_mu;
   ScanOutput all;

@@ -147,6 +147,21 @@ TEST(HuntCapture, PcapngAndCorrelationAcrossFrames) {
   EXPECT_EQ(r.events[r.incidents[0].event].flow.dst_port, 1389);
 }
 
+// An incident quotes its attempt (attacker, frame, field); handing the
+// detections over must not empty what it quotes.
+TEST(HuntCapture, IncidentsInTheHuntReportQuoteTheirAttempt) {
+  std::string out = ether(ipv4("10.0.0.10", "198.51.100.9", kProtoTcp, tcp(43000, 1389, 7, kTcpSyn, "")));
+  std::string path = scratch("incident.pcapng").string();
+  std::ofstream(path, std::ios::binary) << pcapng_file({ether(attempt("203.0.113.5", "10.0.0.10")), out});
+  hunt::HuntReport rep;
+  add_to_hunt_report(hunt_capture(path), 1, &rep);
+  ASSERT_EQ(rep.network_events.size(), 1u);
+  nlohmann::json incident = nlohmann::json::parse(rep.network_events[0].json);
+  EXPECT_EQ(incident["attacker_ip"], "203.0.113.5");
+  EXPECT_EQ(incident["attempt"]["field"], "header");
+  EXPECT_EQ(incident["attempt"]["frame"], 1);
+}
+
 TEST(HuntCapture, ResultsInTheHuntReportSinks) {
   std::string out = ether(ipv4("10.0.0.10", "198.51.100.9", kProtoTcp, tcp(43000, 1389, 7, kTcpSyn, "")));
   std::string path = scratch("report.pcapng").string();

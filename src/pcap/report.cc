@@ -45,12 +45,7 @@ std::string event_text(const NetEvent& e) {
 
 }  // namespace
 
-void add_to_hunt_report(CaptureResult&& r, uint64_t file_size, hunt::HuntReport* report) {
-  for (hunt::Detection& d : r.detections) report->detections.push_back(std::move(d));
-  add_context_to_hunt_report(std::move(r), file_size, report);
-}
-
-void add_context_to_hunt_report(CaptureResult&& r, uint64_t file_size, hunt::HuntReport* report) {
+void add_context_to_hunt_report(const CaptureResult& r, uint64_t file_size, hunt::HuntReport* report) {
   auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
   report->stats.files++;
   report->stats.bytes_read += file_size;
@@ -63,7 +58,12 @@ void add_context_to_hunt_report(CaptureResult&& r, uint64_t file_size, hunt::Hun
   }
   for (const Incident& inc : r.incidents)
     report->network_events.push_back({"incident", r.path, inc.summary + " [" + inc.callback + "]", dump(incident_json(r, inc))});
-  for (std::string& e : r.errors) report->errors.push_back({r.path, std::move(e)});
+  for (const std::string& e : r.errors) report->errors.push_back({r.path, e});
+}
+
+void add_to_hunt_report(CaptureResult&& r, uint64_t file_size, hunt::HuntReport* report) {
+  add_context_to_hunt_report(r, file_size, report);
+  for (hunt::Detection& d : r.detections) report->detections.push_back(std::move(d));
 }
 
 }  // namespace l4s::pcap
