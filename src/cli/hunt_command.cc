@@ -92,7 +92,8 @@ int run_hunt(HuntFlags flags) {
   // empty IOC export would only overwrite a good one.
   if (!hunted) return kExitWriteFailed;
   if (output_incomplete) rc = kExitWriteFailed;
-  bool found = run.tally().attempts() > 0 || !rep.network_events.empty();
+  // Attempts Log4j leaves inert are reported but do not raise the alarm.
+  bool found = run.tally().effective_attempts() > 0 || !rep.network_events.empty();
   rc = std::max(rc, found ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete);
   if (!flags.iocs.first.empty()) {
     std::vector<hunt::Ioc> iocs = run.tally().iocs();

@@ -140,7 +140,8 @@ bool decode_percent(std::string_view in, std::string* out, bool* saw_url, bool* 
   return changed;
 }
 
-bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector<Layer>* seen) {
+bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector<Layer>* seen, LayerSet allowed) {
+  auto allows = [&](Layer layer) { return (allowed & layer_bit(layer)) != 0; };
   out->clear();
   out->reserve(in.size());
   bool changed = false;
@@ -150,7 +151,7 @@ bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector
       continue;
     }
     char c = in[i + 1];
-    if (c == 'u') {
+    if (c == 'u' && allows(Layer::kUnicodeEscape)) {
       long unit = parse_hex(in, i + 2, 4);
       size_t used = unit >= 0 ? append_utf16_escape(in, i, 6, unit, "\\u", out) : 0;
       if (used) {
@@ -159,7 +160,7 @@ bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector
         i += used;
         continue;
       }
-    } else if (c == 'x' || c == 'X') {
+    } else if ((c == 'x' || c == 'X') && allows(Layer::kHexEscape)) {
       long v = parse_hex(in, i + 2, 2);
       if (v > 0) {
         out->push_back(static_cast<char>(v));
@@ -168,7 +169,7 @@ bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector
         i += 4;
         continue;
       }
-    } else if (c >= '0' && c <= '7') {
+    } else if (c >= '0' && c <= '7' && allows(Layer::kOctalEscape)) {
       // Two or three octal digits (\44, \044, \173); a lone digit is too
       // common in ordinary text (regex back-references) to mean anything.
       size_t n = 0;
@@ -184,7 +185,7 @@ bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector
         i += 1 + n;
         continue;
       }
-    } else {
+    } else if (allows(Layer::kJsonEscape)) {
       static constexpr std::string_view kFrom = "/\"\\ntrbf";
       static constexpr std::string_view kTo = "/\"\\\n\t\r\b\f";
       size_t k = kFrom.find(c);
@@ -296,7 +297,10 @@ bool follows_basic(std::string_view in, size_t i) {
   return java_to_lower_case(in.substr(k - 5, 5)) == "basic" && (k == 5 || !is_base64_char(in[k - 6]));
 }
 
-bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen) {
+bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen,
+                          LayerSet allowed) {
+  const bool basic_auth = (allowed & layer_bit(Layer::kBasicAuth)) != 0;
+  const bool base64 = (allowed & layer_bit(Layer::kBase64)) != 0;
   out->clear();
   out->reserve(in.size());
   size_t copied = 0;  // in[0, copied) has been written to *out
@@ -321,8 +325,11 @@ bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_leng
     size_t run_end;
     size_t token_end = base64_token_end(in, i, &run_end);
     std::string_view token = in.substr(i, token_end - i);
-    if (follows_basic(in, i) && decode_base64(token, &decoded) && mostly_printable(decoded)) {
-      replace(i, token_end, Layer::kBasicAuth);  // The credentials, whatever they hold.
+    if (follows_basic(in, i)) {
+      // The credentials, whatever they hold: a server decodes them.
+      if (basic_auth && decode_base64(token, &decoded) && mostly_printable(decoded)) replace(i, token_end, Layer::kBasicAuth);
+    } else if (!base64) {
+      // Nothing else is decoded.
     } else if (is_payload(token)) {
       replace(i, token_end, Layer::kBase64);
     } else if (token.find('/') != std::string_view::npos) {
@@ -343,7 +350,10 @@ bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_leng
   return changed;
 }
 
-std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& limits) {
+std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& limits, LayerSet allowed) {
+  constexpr LayerSet kBackslash = layer_bit(Layer::kUnicodeEscape) | layer_bit(Layer::kHexEscape) |
+                                  layer_bit(Layer::kOctalEscape) | layer_bit(Layer::kJsonEscape);
+  constexpr LayerSet kBase64Tokens = layer_bit(Layer::kBase64) | layer_bit(Layer::kBasicAuth);
   std::vector<DecodedText> variants;
   std::string current(text);
   std::vector<Layer> layers;
@@ -351,23 +361,23 @@ std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& 
   for (int round = 0; round < limits.max_rounds; ++round) {
     bool changed = false;
     std::vector<Layer> seen;
-    if (decode_backslash_escapes(current, &next, &seen)) {
+    if ((allowed & kBackslash) && decode_backslash_escapes(current, &next, &seen, allowed)) {
       current.swap(next);
       changed = true;
     }
-    if (decode_html_entities(current, &next)) {
+    if ((allowed & layer_bit(Layer::kHtmlEntity)) && decode_html_entities(current, &next)) {
       current.swap(next);
       seen.push_back(Layer::kHtmlEntity);
       changed = true;
     }
     bool url = false, url_unicode = false;
-    if (decode_percent(current, &next, &url, &url_unicode)) {
+    if ((allowed & kRequestTargetLayers) && decode_percent(current, &next, &url, &url_unicode)) {
       current.swap(next);
       if (url) seen.push_back(Layer::kUrl);
       if (url_unicode) seen.push_back(Layer::kUrlUnicode);
       changed = true;
     }
-    if (decode_base64_tokens(current, &next, limits.min_base64_length, &seen)) {
+    if ((allowed & kBase64Tokens) && decode_base64_tokens(current, &next, limits.min_base64_length, &seen, allowed)) {
       current.swap(next);
       changed = true;
     }

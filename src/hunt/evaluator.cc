@@ -400,7 +400,8 @@ std::vector<std::string> technique_names(uint32_t techniques) {
   static constexpr const char* kNames[] = {
       "nested_lookup", "default_value",  "escaped_delimiter", "unknown_prefix", "case_lookup",
       "unicode_case",  "date_lookup",    "prefix_case",       "dollar_escape",  "environment_lookup",
-      "separator_lookup", "event_lookup", "recursion",        "message_rescan"};
+      "separator_lookup", "event_lookup", "recursion",        "message_rescan", "escaped_lookup",
+      "unterminated_lookup", "needs_decoding"};
   std::vector<std::string> names;
   for (size_t i = 0; i < std::size(kNames); ++i) {
     if (techniques & (1u << i)) names.emplace_back(kNames[i]);

@@ -100,6 +100,10 @@ enum Technique : uint32_t {
   kTechEventLookup = 1u << 11,      // ${event:...}
   kTechRecursion = 1u << 12,        // infinite loop or unbounded recursion (DoS)
   kTechMessageRescan = 1u << 13,    // JNDI reached only through the %m rescan (set by Resolve)
+  // Why an attempt stays inert (set by examine_line, never by the evaluator):
+  kTechEscapedLookup = 1u << 14,    // "$${jndi:...}": Log4j prints the lookup instead of running it
+  kTechUnterminatedLookup = 1u << 15,  // "${jndi:..." never closed: Log4j leaves it as text
+  kTechNeedsDecoding = 1u << 16,    // encoded where nothing upstream of Log4j decodes it
 };
 
 // "nested_lookup", "default_value", ... for each bit set, in bit order.

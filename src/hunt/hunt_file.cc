@@ -43,7 +43,7 @@ FileHunt hunt_blocks(const ReadFn& read, const std::string& name, const HuntOpti
               d.forwarded_for = std::move(fields.forwarded_for);
               sink(std::move(d));
             },
-            options.env, options.limits);
+            options.env, options.limits, hints);
         open_line = !block.empty() && block.back() != '\n';
         complete_lines += counted - (open_line ? 1 : 0);
       },

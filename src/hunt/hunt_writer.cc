@@ -32,7 +32,7 @@ void write_detection_members(JsonWriter& w, const Detection& d) {
   w.key("file").string(d.file).key("line").uint(d.line).key("offset").uint(d.offset);
   w.key("timestamp").string_or_null(d.timestamp).key("timestamp_raw").string_or_null(d.timestamp_raw);
   w.key("source_ip").string_or_null(d.source_ip).key("forwarded_for").string_or_null(d.forwarded_for);
-  w.key("raw").string(d.raw).key("layers").begin_array();
+  w.key("raw").string(d.raw).key("field").string_or_null(d.field).key("layers").begin_array();
   for (Layer l : d.layers) w.string(layer_name(l));
   w.end_array().key("resolved").string(d.resolved).key("jndi");
   if (const JndiTarget* primary = primary_target(d)) write_target(w, *primary);

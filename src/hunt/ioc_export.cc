@@ -113,6 +113,8 @@ void write_stix(const std::vector<Ioc>& iocs, const std::string& now, std::ostre
                        {"pattern", pattern},
                        {"pattern_type", "stix"},
                        {"valid_from", valid_from},
+                       // Lower when only attempts Log4j leaves inert named it.
+                       {"confidence", ioc.reaching > 0 ? 85 : 30},
                        {"labels", ordered_json::array({"log4shell", "CVE-2021-44228"})}});
     objects.push_back({{"type", "relationship"},
                        {"spec_version", "2.1"},
@@ -156,17 +158,20 @@ void write_misp_csv(const std::vector<Ioc>& iocs, const std::string& now, std::o
   };
   row("External analysis", "vulnerability", "CVE-2021-44228", "Log4Shell", false, "");
   for (const Ioc& ioc : iocs) {
-    std::string seen = " (seen " + std::to_string(ioc.count) + "x)";
+    std::string seen = " (seen " + std::to_string(ioc.count) + "x" +
+                       (ioc.reaching == 0 ? ", only in attempts Log4j leaves inert)" : ")");
+    // An indicator named only by inert attempts is context, not for detection.
+    const bool to_ids = ioc.reaching > 0;
     if (ioc.type == "url") {
-      row("Network activity", "url", ioc.value, "Log4Shell JNDI callback" + seen, true, ioc.first_seen);
+      row("Network activity", "url", ioc.value, "Log4Shell JNDI callback" + seen, to_ids, ioc.first_seen);
     } else if (ioc.type == "domain") {
-      row("Network activity", "domain", ioc.value, "Log4Shell callback domain" + seen, true, ioc.first_seen);
+      row("Network activity", "domain", ioc.value, "Log4Shell callback domain" + seen, to_ids, ioc.first_seen);
     } else if (ioc.type == "ipv4" || ioc.type == "ipv6") {
       if (ioc.port >= 0) {
         row("Network activity", "ip-dst|port", ioc.value + "|" + std::to_string(ioc.port),
-            "Log4Shell callback server" + seen, true, ioc.first_seen);
+            "Log4Shell callback server" + seen, to_ids, ioc.first_seen);
       } else {
-        row("Network activity", "ip-dst", ioc.value, "Log4Shell callback server" + seen, true, ioc.first_seen);
+        row("Network activity", "ip-dst", ioc.value, "Log4Shell callback server" + seen, to_ids, ioc.first_seen);
       }
     } else if (ioc.type == "source-ip") {
       row("Network activity", "ip-src", ioc.value, "sent a Log4Shell payload" + seen, false, ioc.first_seen);
@@ -178,10 +183,10 @@ void write_misp_csv(const std::vector<Ioc>& iocs, const std::string& now, std::o
 }
 
 void write_ioc_csv(const std::vector<Ioc>& iocs, std::ostream& out) {
-  out << "type,value,port,count,first_seen,last_seen\n";
+  out << "type,value,port,count,reaching,first_seen,last_seen\n";
   for (const Ioc& ioc : iocs) {
     out << ioc.type << ',' << csv_field(ioc.value) << ',' << (ioc.port >= 0 ? std::to_string(ioc.port) : "") << ','
-        << ioc.count << ',' << ioc.first_seen << ',' << ioc.last_seen << "\n";
+        << ioc.count << ',' << ioc.reaching << ',' << ioc.first_seen << ',' << ioc.last_seen << "\n";
   }
 }
 

@@ -69,6 +69,32 @@ TEST(IocExport, MispCsvRows) {
   EXPECT_NE(s.find(",domain,cb.example.net,"), std::string::npos) << s;
 }
 
+// Indicators named only by attempts Log4j leaves inert are shared as
+// context: not for detection (MISP to_ids 0), lower confidence in STIX.
+TEST(IocExport, InertOnlyIndicatorsAreNotForDetection) {
+  HuntReport r = sample();
+  r.detections.push_back(make("ua: $${jndi:ldap://inert.example/a}", "2021-12-13T10:00:00Z", "192.0.2.9"));
+  ASSERT_EQ(r.detections.back().verdict, Verdict::kInert);
+  std::vector<Ioc> iocs = collect_iocs(r);
+  std::ostringstream misp, stix, csv;
+  write_iocs(IocFormat::kMispCsv, iocs, r.finished, misp);
+  write_iocs(IocFormat::kStix, iocs, r.finished, stix);
+  write_iocs(IocFormat::kCsv, iocs, r.finished, csv);
+  EXPECT_NE(misp.str().find(",domain,inert.example,\"Log4Shell callback domain (seen 1x, only in attempts Log4j leaves "
+                            "inert)\",0,"),
+            std::string::npos)
+      << misp.str();
+  EXPECT_NE(misp.str().find(",domain,cb.example.net,Log4Shell callback domain (seen 1x),1,"), std::string::npos)
+      << misp.str();
+  EXPECT_NE(csv.str().find("domain,inert.example,,1,0,"), std::string::npos) << csv.str();
+  EXPECT_NE(csv.str().find("domain,cb.example.net,,1,1,"), std::string::npos) << csv.str();
+  for (const json& o : json::parse(stix.str())["objects"]) {
+    if (o["type"] != "indicator") continue;
+    bool inert = o["pattern"].get<std::string>().find("inert.example") != std::string::npos;
+    EXPECT_EQ(o["confidence"], inert ? 30 : 85) << o["pattern"];
+  }
+}
+
 TEST(IocExport, Uuid5IsRfc4122Version5) {
   std::string u = uuid5("x");
   EXPECT_EQ(u.size(), 36u);

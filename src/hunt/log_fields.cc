@@ -379,15 +379,50 @@ std::vector<std::string_view> quoted_fields(std::string_view line) {
   return fields;
 }
 
-std::string_view column(std::string_view line, int index) {
+std::string_view column(std::string_view line, int index, char separator = '\t') {
   size_t start = 0;
   for (int i = 0; i < index; ++i) {
-    size_t tab = line.find('\t', start);
+    size_t tab = line.find(separator, start);
     if (tab == std::string_view::npos) return {};
     start = tab + 1;
   }
-  size_t tab = line.find('\t', start);
+  size_t tab = line.find(separator, start);
   return line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
+}
+
+std::vector<std::string> split_names(std::string_view line, char separator) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= line.size()) {
+    size_t sep = line.find(separator, start);
+    std::string_view name = line.substr(start, sep == std::string_view::npos ? std::string_view::npos : sep - start);
+    if (!name.empty() || separator == '\t' || separator == ',') names.emplace_back(name);
+    if (sep == std::string_view::npos) break;
+    start = sep + 1;
+  }
+  return names;
+}
+
+int index_of(const std::vector<std::string>& names, std::string_view name) {
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+// A CSV header: three or more comma-separated names, none holding anything
+// but a name would ("${" or an address would mean a data line).
+bool is_csv_header(std::string_view line) {
+  if (line.empty() || line.find(',') == std::string_view::npos) return false;
+  size_t fields = 1;
+  for (char c : line) {
+    if (c == ',') {
+      ++fields;
+    } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ' ' ||
+                 c == '"' || c == '@' || c == '(' || c == ')')) {
+      return false;
+    }
+  }
+  return fields >= 3;
 }
 
 void set_time(LogFields* f, const Found& found) {
@@ -412,25 +447,42 @@ bool is_iso_timestamp(std::string_view t) {
 LogFormatHints sniff_log_format(std::string_view head) {
   LogFormatHints hints;
   size_t pos = 0;
+  bool first = true;
   while (pos < head.size()) {
     size_t nl = head.find('\n', pos);
     std::string_view line = head.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.starts_with("#fields\t")) {
-      line.remove_prefix(8);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      int col = 0;
-      size_t start = 0;
-      while (start <= line.size()) {
-        size_t tab = line.find('\t', start);
-        std::string_view name = line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
-        if (name == "ts") hints.ts_column = col;
-        if (name == "id.orig_h") hints.source_column = col;
-        if (tab == std::string_view::npos) break;
-        start = tab + 1;
-        ++col;
+      hints.syntax = LogSyntax::kZeekTsv;
+      hints.separator = '\t';
+      hints.columns = split_names(line.substr(8), '\t');
+      hints.ts_column = index_of(hints.columns, "ts");
+      hints.source_column = index_of(hints.columns, "id.orig_h");
+      return hints;
+    }
+    if (line.starts_with("#Fields:")) {
+      hints.syntax = LogSyntax::kW3c;
+      std::string_view names = line.substr(8);
+      while (!names.empty() && names.front() == ' ') names.remove_prefix(1);
+      hints.separator = names.find('\t') != std::string_view::npos ? '\t' : ' ';
+      hints.columns = split_names(names, hints.separator);
+      hints.date_column = index_of(hints.columns, "date");
+      hints.ts_column = index_of(hints.columns, "time");
+      hints.source_column = index_of(hints.columns, "c-ip");
+      hints.forwarded_column = index_of(hints.columns, "cs(X-Forwarded-For)");
+      return hints;
+    }
+    if (first && is_csv_header(line)) {
+      // A CSV log only when the next line has as many fields (a header alone proves nothing).
+      hints.syntax = LogSyntax::kCsv;
+      hints.separator = ',';
+      hints.columns = split_names(line, ',');
+      for (std::string& name : hints.columns) {
+        if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
       }
       return hints;
     }
+    first = false;
     if (!line.starts_with("#")) break;  // headers come first
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
@@ -444,7 +496,7 @@ LogFields parse_log_fields(std::string_view line, const LogFormatHints& hints) {
   while (lead < line.size() && (line[lead] == ' ' || line[lead] == '\t')) ++lead;
   std::string_view body = line.substr(lead);
 
-  if (hints.ts_column >= 0 || hints.source_column >= 0) {  // Zeek TSV
+  if (hints.syntax == LogSyntax::kZeekTsv) {
     if (hints.ts_column >= 0) {
       std::string_view ts = column(line, hints.ts_column);
       std::string iso = epoch_iso(ts);
@@ -456,6 +508,23 @@ LogFields parse_log_fields(std::string_view line, const LogFormatHints& hints) {
     if (hints.source_column >= 0) {
       std::string_view src = column(line, hints.source_column);
       if (is_ip_address(src)) f.source_ip = std::string(src);
+    }
+  } else if (hints.syntax == LogSyntax::kW3c && !line.starts_with("#")) {
+    // W3C times are UTC ("date" "time" columns, or "time" alone holding both).
+    std::string ts(hints.ts_column >= 0 ? column(line, hints.ts_column, hints.separator) : std::string_view());
+    if (hints.date_column >= 0) ts = std::string(column(line, hints.date_column, hints.separator)) + " " + ts;
+    if (auto found = parse_time_text(ts + "Z")) {
+      f.timestamp_raw = ts;
+      f.timestamp = found->iso.empty() ? ts : found->iso;
+    }
+    if (hints.source_column >= 0) {
+      std::string_view src = column(line, hints.source_column, hints.separator);
+      if (is_ip_address(src)) f.source_ip = std::string(src);
+    }
+    if (hints.forwarded_column >= 0) {
+      std::string xff(column(line, hints.forwarded_column, hints.separator));
+      std::replace(xff.begin(), xff.end(), '+', ' ');  // IIS writes spaces as '+'
+      if (is_address_list(xff)) f.forwarded_for = xff;
     }
   } else if (body.starts_with("{")) {  // JSON lines
     for (std::string_view key : {"@timestamp", "timestamp", "time", "datetime", "ts"}) {

@@ -10,6 +10,8 @@
 //                     "x-forwarded-for" / "xff"
 //   Zeek TSV          the "ts" and "id.orig_h" columns named by the "#fields"
 //                     header (see sniff_log_format)
+//   W3C extended/IIS  the "date", "time", "c-ip" and "cs(X-Forwarded-For)"
+//                     columns named by the "#Fields:" header
 //   Apache/nginx      client address as the first field, "[10/Dec/2021:12:34:56 +0100]",
 //   (common/combined) and a trailing quoted field holding an address list as
 //                     X-Forwarded-For (nginx's "$http_x_forwarded_for")
@@ -20,16 +22,31 @@
 // Any line may also carry an "X-Forwarded-For: a, b" header dump.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace l4s::hunt {
 
-// Per-file knowledge taken from the first bytes of a log (Zeek's header names
-// its columns). Columns are 0-based; -1 when unknown.
+// Per-file knowledge taken from the first bytes of a log: logs whose header
+// names their columns (Zeek's "#fields", W3C/IIS "#Fields:", a CSV header).
+// Columns are 0-based; -1 when unknown.
+enum class LogSyntax : uint8_t {
+  kUnknown,  // lines are recognised one by one (JSON lines, logfmt, access logs, plain text)
+  kZeekTsv,  // tab-separated, "#fields" header, \xHH escapes
+  kW3c,      // W3C extended / IIS: space-separated, "#Fields:" header
+  kCsv,      // RFC 4180, first line names the columns
+};
+
 struct LogFormatHints {
-  int ts_column = -1;
-  int source_column = -1;
+  LogSyntax syntax = LogSyntax::kUnknown;
+  char separator = '\t';
+  std::vector<std::string> columns;  // names, for kZeekTsv, kW3c and kCsv
+  int ts_column = -1;         // Zeek "ts"; W3C "time" (with date_column)
+  int date_column = -1;       // W3C "date"
+  int source_column = -1;     // Zeek "id.orig_h", W3C "c-ip"
+  int forwarded_column = -1;  // W3C "cs(X-Forwarded-For)"
 };
 
 LogFormatHints sniff_log_format(std::string_view head);

@@ -58,25 +58,78 @@ bool in_base64_run(std::string_view data, size_t p) {
   return upper && lower && digit;
 }
 
-// Whether a trigger starts at data[p] (data[p] is one of the scanned bytes).
-bool is_trigger(std::string_view data, size_t p) {
+// Skips "#x" or "#" and leading zeros of a numeric character reference;
+// npos when data[p] does not start one. *hex says which.
+size_t numeric_reference_digits(std::string_view data, size_t p, bool* hex) {
+  if (at(data, p, "#x")) {
+    *hex = true;
+    return skip_zeros(data, p + 2);
+  }
+  if (at(data, p, "#")) {
+    *hex = false;
+    return skip_zeros(data, p + 1);
+  }
+  return std::string_view::npos;
+}
+
+// Whether data[p] starts a '{' in some encoding. A '$' in any encoding is
+// only a trigger when one follows: "%24top", "$HOME", "%2450" (a price) and
+// OData's "$filter" cannot start a lookup, and cost nothing more than this.
+// Permissive on '%': "%5c" and "%26" may start an encoded backslash escape
+// or entity.
+bool open_brace_at(std::string_view data, size_t p) {
+  if (p >= data.size()) return false;
   switch (data[p]) {
-    case '$':
-      if (p + 1 < data.size() && data[p + 1] == '{') return true;
-      return p + 1 < data.size() && data[p + 1] == '%' && at(data, skip_percent25(data, p + 2), "7b");
+    case '{':
+      return true;
     case '%': {
       size_t q = skip_percent25(data, p + 1);
-      return at(data, q, "24") || at(data, q, "u0024");
+      return at(data, q, "7b") || at(data, q, "u007b") || at(data, q, "5c") || at(data, q, "26");
     }
     case '\\': {
       size_t q = p + 1;
       while (q < data.size() && data[q] == '\\') ++q;
-      return at(data, q, "u0024") || at(data, q, "x24") || at(data, q, "044") || at(data, q, "44");
+      return at(data, q, "u007b") || at(data, q, "x7b") || at(data, q, "173");
     }
-    case '&':
-      if (at(data, p + 1, "#x")) return at(data, skip_zeros(data, p + 3), "24");
-      if (at(data, p + 1, "#")) return at(data, skip_zeros(data, p + 2), "36");
-      return at(data, p + 1, "dollar;");
+    case '&': {
+      bool hex = false;
+      size_t q = numeric_reference_digits(data, p + 1, &hex);
+      if (q != std::string_view::npos) return at(data, q, hex ? "7b" : "123");
+      return at(data, p + 1, "lbrace;") || at(data, p + 1, "lcub;");
+    }
+  }
+  return false;
+}
+
+// After an encoded '$' ending at data[p]: an optional ';' (for entities), then '{'.
+bool entity_then_open_brace(std::string_view data, size_t p) {
+  if (p < data.size() && data[p] == ';') ++p;
+  return open_brace_at(data, p);
+}
+
+// Whether a trigger starts at data[p] (data[p] is one of the scanned bytes).
+bool is_trigger(std::string_view data, size_t p) {
+  switch (data[p]) {
+    case '$':
+      return open_brace_at(data, p + 1);
+    case '%': {
+      size_t q = skip_percent25(data, p + 1);
+      if (at(data, q, "24")) return open_brace_at(data, q + 2);
+      return at(data, q, "u0024") && open_brace_at(data, q + 5);
+    }
+    case '\\': {
+      size_t q = p + 1;
+      while (q < data.size() && data[q] == '\\') ++q;
+      if (at(data, q, "u0024")) return open_brace_at(data, q + 5);
+      if (at(data, q, "x24") || at(data, q, "044")) return open_brace_at(data, q + 3);
+      return at(data, q, "44") && open_brace_at(data, q + 2);
+    }
+    case '&': {
+      bool hex = false;
+      size_t q = numeric_reference_digits(data, p + 1, &hex);
+      if (q != std::string_view::npos) return at(data, q, hex ? "24" : "36") && entity_then_open_brace(data, q + 2);
+      return at(data, p + 1, "dollar;") && open_brace_at(data, p + 8);
+    }
     case 'J':
       return p + 2 < data.size() && data[p + 1] == 'H' && data[p + 2] >= 's' && data[p + 2] <= 'v';
     case 'R':
@@ -105,7 +158,7 @@ struct PairTable {
   uint64_t bits[256][4] = {};
   constexpr void set(unsigned char a, unsigned char b) { bits[a][b >> 6] |= uint64_t{1} << (b & 63); }
   constexpr PairTable() {
-    for (unsigned char b : {'{', '%'}) set('$', b);
+    for (unsigned char b : {'{', '%', '\\', '&'}) set('$', b);
     for (unsigned char b : {'2', 'u', 'U'}) set('%', b);
     for (unsigned char b : {'\\', 'u', 'U', 'x', 'X', '0', '4'}) set('\\', b);
     for (unsigned char b : {'#', 'd', 'D'}) set('&', b);
@@ -142,7 +195,7 @@ size_t scalar_tail(std::string_view data, size_t p) {
 // Byte pairs that can start a trigger, classified by nibbles with shuffles.
 // First byte: each of $ % \\ & J R k gets its own bit (their low nibbles
 // differ; the high-nibble table confirms), exactly. Second byte: the bits of
-// the first bytes it may follow ('{' and '%' after '$', '2' 'u' 'U' after '%',
+// the first bytes it may follow ('{' '%' '\\' '&' after '$', '2' 'u' 'U' after '%',
 // ...), as a superset. A pair is a candidate when the two share a bit.
 __attribute__((target("avx2"))) inline __m256i Classify(__m256i v, __m256i lo_table, __m256i hi_table) {
   const __m256i nibble = _mm256_set1_epi8(0x0f);
@@ -156,10 +209,10 @@ __attribute__((target("avx2"))) inline __m256i pair_candidates(const char* at) {
                                             0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0);
   const __m256i first_hi = _mm256_setr_epi8(0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0,  //
                                             0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-  const __m256i second_lo = _mm256_setr_epi8(4, 0, 2, 8, 12, 71, 0, 32, 20, 0, 0, 1, 4, 0, 0, 0,  //
-                                             4, 0, 2, 8, 12, 71, 0, 32, 20, 0, 0, 1, 4, 0, 0, 0);
-  const __m256i second_hi = _mm256_setr_epi8(0, 0, 9, 38, 24, 6, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0,  //
-                                             0, 0, 9, 38, 24, 6, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i second_lo = _mm256_setr_epi8(4, 0, 2, 8, 12, 71, 1, 32, 20, 0, 0, 1, 5, 0, 0, 0,  //
+                                             4, 0, 2, 8, 12, 71, 1, 32, 20, 0, 0, 1, 5, 0, 0, 0);
+  const __m256i second_hi = _mm256_setr_epi8(0, 0, 9, 38, 24, 7, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                                             0, 0, 9, 38, 24, 7, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0);
   __m256i a = Classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at)), first_lo, first_hi);
   __m256i b = Classify(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 1)), second_lo, second_hi);
   return _mm256_and_si256(a, b);  // non-zero bytes: candidate pairs
@@ -212,8 +265,8 @@ __attribute__((target("avx512f,avx512bw"))) size_t find_trigger_avx512(std::stri
 #pragma GCC diagnostic ignored "-Wuninitialized"
   const __m512i first_lo = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 32, 0, 1, 2, 8, 0, 0, 0, 16, 64, 4, 0, 0, 0));
   const __m512i first_hi = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 11, 0, 16, 36, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0));
-  const __m512i second_lo = _mm512_broadcast_i32x4(_mm_setr_epi8(4, 0, 2, 8, 12, 71, 0, 32, 20, 0, 0, 1, 4, 0, 0, 0));
-  const __m512i second_hi = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 9, 38, 24, 6, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0));
+  const __m512i second_lo = _mm512_broadcast_i32x4(_mm_setr_epi8(4, 0, 2, 8, 12, 71, 1, 32, 20, 0, 0, 1, 5, 0, 0, 0));
+  const __m512i second_hi = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 9, 38, 24, 7, 72, 7, 0, 0, 0, 0, 0, 0, 0, 0));
 #pragma GCC diagnostic pop
   for (; p + 65 <= data.size(); p += 64) {
     __m512i a = Classify512(_mm512_loadu_si512(data.data() + p), first_lo, first_hi);

@@ -2,11 +2,16 @@
 // could start, in any transport encoding, so that only those lines reach the
 // decoders and the evaluator.
 //
-// Triggers (case-insensitive where letters are involved):
-//   ${  $%7B  $%257B ...            a lookup, or its brace URL-encoded
+// Triggers (case-insensitive where letters are involved): a '$' in some
+// encoding followed by a '{' in some encoding:
+//   $                               '$'
 //   %24  %2524  %252524 ...  %u0024 URL-encoded '$', repeated or IIS-style
 //   \u0024  \x24  \044  \44         backslash escapes of '$' (after any number of '\')
-//   &#36  &#x24  &dollar;           HTML character references
+//   &#36  &#x24  &dollar;           HTML character references (zeros and ';' optional)
+// then
+//   {  %7B  %257B ...  %u007B       (or "%5C", "%26": an encoded '\' or '&' may start one)
+//   \u007B  \x7B  \173  &#123  &#x7B  &lbrace;  &lcub;
+// so "$HOME", "%24top", "%2450" and "$filter" are no triggers; or
 //   JH[s-v]  [CSiy]R7  [048AEIMQUYcgkosw]ke
 //                                   base64 of "${" at its three alignments (the
 //                                   last one only inside a 12+ character run that

@@ -13,10 +13,10 @@ namespace l4s::hunt {
 namespace {
 
 TEST(PrefilterTest, Triggers) {
-  for (const char* s : {"${jndi:", "$%7Bjndi", "$%257bjndi", "%24%7B", "%2524%257B", "%252524", "%u0024%u007B",
-                        "%U0024", "\\u0024\\u007b", "\\\\u0024", "\\x24", "\\044\\173", "\\\\44{", "&#36;&#123;",
-                        "&#036;", "&#x24;", "&#X0024;", "&dollar;", "&DOLLAR;", "JHtqbmRpOmxkYXA6",
-                        "Basic dXNlcjoke2puZGk6", "xSR7anything"}) {
+  for (const char* s : {"${jndi:", "$%7Bjndi", "$%257bjndi", "%24%7B", "%2524%257B", "%252524%25257b", "%u0024%u007B",
+                        "%U0024{", "\\u0024\\u007b", "\\\\u0024{", "\\x24%7b", "\\044\\173", "\\\\44{", "&#36;&#123;",
+                        "&#036;{", "&#x24;&lbrace;", "&#X0024;&LCUB;", "&dollar;{", "&DOLLAR;%7B", "$&lbrace;",
+                        "$&#x7b;", "$\\u007B", "%24%5Cu007b", "JHtqbmRpOmxkYXA6", "Basic dXNlcjoke2puZGk6", "xSR7anything"}) {
     EXPECT_TRUE(has_trigger(s)) << s;
     std::string padded = std::string(37, 'x') + s + std::string(20, 'y');  // exercise the SIMD path
     EXPECT_EQ(find_trigger(padded), 37u + find_trigger(s)) << s;
@@ -26,19 +26,22 @@ TEST(PrefilterTest, Triggers) {
 TEST(PrefilterTest, CleanText) {
   for (const char* s : {"GET /index.html HTTP/1.1 200 512 \"Mozilla/5.0 (X11; Linux x86_64)\"",
                         "100% done; price $5 & tax", "C:\\Users\\x", "JSON JHX R7 aR7", "&amp; &#35; %23 %2 $",
-                        "2021-12-10T10:00:00Z INFO [main] Started"}) {
+                        "2021-12-10T10:00:00Z INFO [main] Started",
+                        // A '$' in any encoding without a '{' after it starts no lookup.
+                        "GET /odata/People?$filter=a&%24top=5&%24skip=10 HTTP/1.1", "total %2450.00 $HOME $1",
+                        "%24, \\u0024x, &#36;; &dollar;x", "DataNode$PacketResponder"}) {
     EXPECT_FALSE(has_trigger(s)) << s;
   }
 }
 
 TEST(PrefilterTest, FindsEveryOccurrenceInOrder) {
-  std::string s = std::string(100, 'a') + "${x}" + std::string(50, 'b') + "%24" + std::string(3, 'c') + "&#36;";
+  std::string s = std::string(100, 'a') + "${x}" + std::string(50, 'b') + "%24{" + std::string(3, 'c') + "&#36;{";
   size_t p = find_trigger(s);
   EXPECT_EQ(p, 100u);
   p = find_trigger(s, p + 1);
   EXPECT_EQ(p, 154u);
   p = find_trigger(s, p + 1);
-  EXPECT_EQ(p, 160u);
+  EXPECT_EQ(p, 161u);
   EXPECT_EQ(find_trigger(s, p + 1), std::string_view::npos);
 }
 
@@ -79,33 +82,55 @@ TEST(PrefilterTest, MatchesScalarReference) {
     }
     return true;
   };
+  // A '{' in some encoding at s[q].
+  auto brace = [&](const std::string& s, size_t q) {
+    size_t r;
+    if (at(s, q, "{")) return true;
+    if (at(s, q, "%")) {
+      for (r = q + 1; at(s, r, "25"); r += 2) {}
+      return at(s, r, "7b") || at(s, r, "u007b") || at(s, r, "5c") || at(s, r, "26");
+    }
+    if (at(s, q, "\\")) {
+      for (r = q + 1; at(s, r, "\\"); ++r) {}
+      return at(s, r, "u007b") || at(s, r, "x7b") || at(s, r, "173");
+    }
+    if (at(s, q, "&#x")) {
+      for (r = q + 3; at(s, r, "0"); ++r) {}
+      return at(s, r, "7b");
+    }
+    if (at(s, q, "&#")) {
+      for (r = q + 2; at(s, r, "0"); ++r) {}
+      return at(s, r, "123");
+    }
+    return at(s, q, "&lbrace;") || at(s, q, "&lcub;");
+  };
+  auto semi_brace = [&](const std::string& s, size_t q) { return brace(s, at(s, q, ";") ? q + 1 : q); };
   auto reference = [&](const std::string& s) -> size_t {
     for (size_t p = 0; p < s.size(); ++p) {
       size_t q;
       switch (s[p]) {
         case '$':
-          if (at(s, p + 1, "{")) return p;
-          if (at(s, p + 1, "%")) {
-            for (q = p + 2; at(s, q, "25"); q += 2) {}
-            if (at(s, q, "7b")) return p;
-          }
+          if (brace(s, p + 1)) return p;
           break;
         case '%':
           for (q = p + 1; at(s, q, "25"); q += 2) {}
-          if (at(s, q, "24") || at(s, q, "u0024")) return p;
+          if ((at(s, q, "24") && brace(s, q + 2)) || (at(s, q, "u0024") && brace(s, q + 5))) return p;
           break;
         case '\\':
           for (q = p + 1; at(s, q, "\\"); ++q) {}
-          if (at(s, q, "u0024") || at(s, q, "x24") || at(s, q, "044") || at(s, q, "44")) return p;
+          if ((at(s, q, "u0024") && brace(s, q + 5)) || (at(s, q, "x24") && brace(s, q + 3)) ||
+              (at(s, q, "044") && brace(s, q + 3)) || (at(s, q, "44") && brace(s, q + 2))) {
+            return p;
+          }
           break;
         case '&':
           if (at(s, p + 1, "#x")) {
             for (q = p + 3; at(s, q, "0"); ++q) {}
-            if (at(s, q, "24")) return p;
+            if (at(s, q, "24") && semi_brace(s, q + 2)) return p;
           } else if (at(s, p + 1, "#")) {
             for (q = p + 2; at(s, q, "0"); ++q) {}
-            if (at(s, q, "36")) return p;
-          } else if (at(s, p + 1, "dollar;")) {
+            if (at(s, q, "36") && semi_brace(s, q + 2)) return p;
+          } else if (at(s, p + 1, "dollar;") && brace(s, p + 8)) {
             return p;
           }
           break;
@@ -136,7 +161,7 @@ TEST(PrefilterTest, MatchesScalarReference) {
     return std::string_view::npos;
   };
   std::mt19937 rng(42);
-  const std::string alphabet = "$%{\\&#xXuU0247357bBdJHtRSi;a kewoK9";
+  const std::string alphabet = "$%{\\&#xXuU0247357bBdJHtRSi;a kewoK9lc1rs";
   for (int iter = 0; iter < 20000; ++iter) {
     std::string s(rng() % 64, ' ');
     for (char& c : s) c = alphabet[rng() % alphabet.size()];
@@ -147,7 +172,7 @@ TEST(PrefilterTest, MatchesScalarReference) {
 TEST(PrefilterTest, SimdAgreesWithScalar) {
   // Random text dense in scanned bytes and their second bytes, at every alignment.
   std::mt19937 rng(7);
-  const std::string alphabet = "$%&\\JRk{2uUxX04#dDH7e5a ./:\n";
+  const std::string alphabet = "$%&\\JRk{2uUxX04#dDH7e5a ./:\nlcb1;";
   for (int round = 0; round < 300; ++round) {
     std::string s(1 + rng() % 300, 'a');
     for (char& c : s) c = rng() % 3 ? 'a' + rng() % 26 : alphabet[rng() % alphabet.size()];

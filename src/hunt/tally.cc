@@ -33,6 +33,7 @@ const JndiTarget* primary_target(const Detection& d) {
 
 void HuntTally::add(const Detection& d) {
   ++attempts_;
+  if (d.verdict != Verdict::kInert) ++effective_;
   if (!d.source_ip.empty()) ++sources_[d.source_ip];
   std::set<std::string> hosts;
   for (const JndiTarget& t : d.jndi)
@@ -49,6 +50,7 @@ void HuntTally::add(const Detection& d) {
     ioc.value = value;
     ioc.port = port;
     ++ioc.count;
+    if (d.verdict != Verdict::kInert) ++ioc.reaching;
     if (is_utc(d.timestamp)) widen(d.timestamp, &ioc.first_seen, &ioc.last_seen);
   };
   for (const JndiTarget& t : d.jndi) {
@@ -65,6 +67,7 @@ void HuntTally::add(const Detection& d) {
 
 void HuntTally::merge(const HuntTally& other) {
   attempts_ += other.attempts_;
+  effective_ += other.effective_;
   widen(other.first_seen_, &first_seen_, &last_seen_);
   widen(other.last_seen_, &first_seen_, &last_seen_);
   for (const auto& [k, n] : other.sources_) sources_[k] += n;
@@ -76,6 +79,7 @@ void HuntTally::merge(const HuntTally& other) {
     mine.value = ioc.value;
     mine.port = ioc.port;
     mine.count += ioc.count;
+    mine.reaching += ioc.reaching;
     widen(ioc.first_seen, &mine.first_seen, &mine.last_seen);
     widen(ioc.last_seen, &mine.first_seen, &mine.last_seen);
   }

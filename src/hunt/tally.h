@@ -29,6 +29,7 @@ struct Ioc {
   std::string value;
   int port = -1;     // callbacks: the port Log4j would connect to
   uint64_t count = 0;
+  uint64_t reaching = 0;  // of those, the detections Log4j would act on (not "inert")
   std::string first_seen, last_seen;  // ISO-8601 UTC ("...Z") only, "" when unknown
 };
 
@@ -44,6 +45,8 @@ class HuntTally {
   void add(const Detection& d);
   void merge(const HuntTally& other);
   uint64_t attempts() const { return attempts_; }
+  // The attempts Log4j would act on (every verdict but "inert").
+  uint64_t effective_attempts() const { return effective_; }
   HuntSummary summary(size_t top = 10) const;
   // Callback URLs (remote JNDI names), their hosts, the sources and the
   // decoded commands, in a stable order (type, then value).
@@ -51,7 +54,7 @@ class HuntTally {
 
  private:
   bool keep_iocs_;
-  uint64_t attempts_ = 0;
+  uint64_t attempts_ = 0, effective_ = 0;
   std::string first_seen_, last_seen_;
   std::map<std::string, uint64_t> sources_, hosts_, verdicts_;
   std::map<std::tuple<std::string, std::string, int>, Ioc> iocs_;

@@ -44,11 +44,25 @@ bool Recorder::is_wanted(const NetEvent& e) const {
   return !e.name.empty() && wanted_.count(host_key(e.name));
 }
 
+namespace {
+
+// What the server hands the application: the request target and a form
+// body percent-decoded (getParameter), a JSON body parsed, headers as sent.
+std::vector<hunt::LogMessage> messages_of(std::string_view text, std::string_view field) {
+  bool form = field == "body" && text.find('=') != std::string_view::npos &&
+              text.find_first_of(" \t\"{") == std::string_view::npos;
+  if (!form) return hunt::split_log_line(text);
+  return {{std::string(text), "body",
+           static_cast<hunt::LayerSet>(hunt::kRequestTargetLayers | hunt::layer_bit(hunt::Layer::kBasicAuth))}};
+}
+
+}  // namespace
+
 void Recorder::examine(std::string_view text, const FlowEndpoints& flow, std::string_view field,
                        std::string_view header, const HttpRequestInfo* http) {
   if (text.size() > kMaxLine) text = text.substr(0, kMaxLine);
   if (!hunt::has_trigger(text)) return;
-  std::optional<hunt::Detection> d = hunt::examine_line(text);
+  std::optional<hunt::Detection> d = hunt::examine_messages(text, messages_of(text, field));
   if (!d) return;
   hunt::Detection& det = *d;
   det.file = capture_name_;
