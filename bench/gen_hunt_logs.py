@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Writes a synthetic web/application log for the hunt benchmark.
 
-    gen_hunt_logs.py OUT SIZE_MB SEED [--attacks N]
+    gen_hunt_logs.py OUT SIZE_MB SEED [--attacks N] [--benign-triggers PCT] [--access-only]
 
 Apache combined access lines mixed with log4j-layout application lines and
 JSON lines, with a few benign ${...} placeholders (Jenkins/Maven/shell
 style). With --attacks N, about one line in N carries a Log4Shell payload in
 one of the forms seen in the wild (plain, nested lookups, :- defaults,
-URL-encoded, base64 Basic auth, \\u escapes). Prints the number of lines
-carrying a payload.
+URL-encoded, base64 Basic auth, \\u escapes); --attacks 1 makes every line
+an attempt. With --benign-triggers PCT, PCT percent of the lines carry a
+harmless '$' or '%24' (OData $filter/%24top, prices %2450, $HOME) that no
+lookup can start from. --access-only writes access log lines only. Prints
+the number of lines carrying a payload.
 """
+import argparse
 import base64
 import random
 import sys
@@ -45,9 +49,21 @@ def payloads(rng):
     return forms
 
 
+BENIGN_TRIGGERS = ["?$filter=Name%20eq%20%27x%27&$top=10", "?%24top=5&%24skip=20&%24orderby=id",
+                   "?price=%2450.00&currency=USD", "?path=$HOME/.cache&shell=$SHELL", "?q=%24%20off"]
+
+
 def main():
-    out, size_mb, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    attacks = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--attacks" else 0
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("size_mb", type=int)
+    parser.add_argument("seed", type=int)
+    parser.add_argument("--attacks", type=int, default=0)
+    parser.add_argument("--benign-triggers", type=float, default=0.0)
+    parser.add_argument("--access-only", action="store_true")
+    args = parser.parse_args()
+    out, size_mb, seed, attacks = args.out, args.size_mb, args.seed, args.attacks
+    benign_per_10000 = int(args.benign_triggers * 100)
     rng = random.Random(seed)
     target = size_mb << 20
     written = 0
@@ -58,7 +74,7 @@ def main():
         while written < target:
             t += rng.randrange(3)
             ip = "%d.%d.%d.%d" % (rng.randrange(1, 224), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255))
-            kind = rng.randrange(10)
+            kind = 0 if args.access_only else rng.randrange(10)
             extra = ""
             if rng.randrange(2000) == 0:
                 extra = " " + rng.choice(BENIGN)
@@ -72,6 +88,8 @@ def main():
                 path = rng.choice(PATHS)
                 if path.endswith("="):
                     path += str(rng.randrange(100000))
+                if benign_per_10000 and rng.randrange(10000) < benign_per_10000:
+                    path = path.split("?")[0] + rng.choice(BENIGN_TRIGGERS)
                 ua = rng.choice(AGENTS)
                 if payload:
                     if payload.startswith("%24"):

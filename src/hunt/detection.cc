@@ -131,6 +131,19 @@ std::string read_as_meant(std::string_view text, uint32_t* why) {
   return out;
 }
 
+// Text without "${" is inert to Log4j whatever else it holds: no need to run it.
+bool has_lookup(std::string_view text) { return text.find("${") != std::string_view::npos; }
+
+// Basic credentials need the scheme's name before them.
+bool mentions_basic(std::string_view text) {
+  for (size_t p = text.find_first_of("bB"); p != std::string_view::npos; p = text.find_first_of("bB", p + 1)) {
+    if (p + 5 <= text.size() && (text[p + 1] | 0x20) == 'a' && (text[p + 2] | 0x20) == 's' &&
+        (text[p + 3] | 0x20) == 'i' && (text[p + 4] | 0x20) == 'c')
+      return true;
+  }
+  return false;
+}
+
 struct Candidate {
   Reading reading;
   size_t message = 0;
@@ -167,10 +180,14 @@ std::optional<Detection> examine_messages(std::string_view raw, const std::vecto
   for (size_t m = 0; m < messages.size(); ++m) {
     const LogMessage& message = messages[m];
     if (!has_trigger(message.text)) continue;
-    consider(&best, Reading{resolve(message.text, env, limits), {}}, m);
-    if (message.decoded_upstream == kNoLayers) continue;
-    for (DecodedText& variant : peel_layers(message.text, {}, message.decoded_upstream))
-      consider(&best, Reading{resolve(variant.text, env, limits), std::move(variant.layers)}, m);
+    if (has_lookup(message.text)) consider(&best, Reading{resolve(message.text, env, limits), {}}, m);
+    LayerSet upstream = message.decoded_upstream;
+    if (!mentions_basic(message.text)) upstream &= static_cast<LayerSet>(~layer_bit(Layer::kBasicAuth));
+    if (upstream == kNoLayers) continue;
+    for (DecodedText& variant : peel_layers(message.text, {}, upstream)) {
+      if (has_lookup(variant.text))
+        consider(&best, Reading{resolve(variant.text, env, limits), std::move(variant.layers)}, m);
+    }
   }
   if (best && best->reading.resolution.verdict != Verdict::kInert) return make_detection(raw, messages, std::move(*best));
 
@@ -190,7 +207,7 @@ std::optional<Detection> examine_messages(std::string_view raw, const std::vecto
         if ((message.decoded_upstream & layer_bit(layer)) == 0) needed.push_back(layer);
       if (!needed.empty()) why |= kTechNeedsDecoding;
       std::string text = read_as_meant(variant.text, &why);
-      if (why == 0) continue;  // read exactly as Log4j read it, above
+      if (why == 0 || !has_lookup(text)) continue;  // read exactly as Log4j read it, above; or no lookup
       Reading reading{resolve(text, env, limits), std::move(variant.layers)};
       if (reading.resolution.verdict == Verdict::kInert) continue;
       reading.resolution.techniques |= why;
