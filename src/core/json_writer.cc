@@ -2,6 +2,10 @@
 
 #include <cstdio>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace l4s {
 namespace {
 
@@ -49,8 +53,24 @@ void append_json_string(std::string* out, std::string_view s) {
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
-    // Runs of plain ASCII are copied at once.
+    // Runs of plain ASCII are copied at once (found 16 bytes at a time:
+    // reports are mostly long printable strings).
     size_t run = i;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    while (run + 16 <= s.size()) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + run));
+      // Signed: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+      __m128i special = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+      int mask = _mm_movemask_epi8(special);
+      if (mask != 0) {
+        run += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        break;
+      }
+      run += 16;
+    }
+#endif
     while (run < s.size()) {
       unsigned char c = static_cast<unsigned char>(s[run]);
       if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;

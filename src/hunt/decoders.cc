@@ -66,6 +66,7 @@ bool mostly_printable(std::string_view s) {
 }
 
 bool has_lookup_start(std::string_view s) {
+  if (s.find_first_of("$%\\&") == std::string_view::npos) return false;  // each form starts with one
   std::string lower = java_to_lower_case(s);
   for (std::string_view t : {"${", "%24", "$%7b", "\\u0024", "\\x24", "\\044", "&#36", "&#x24", "&dollar;"}) {
     if (lower.find(t) != std::string::npos) return true;

@@ -220,7 +220,7 @@ std::optional<Detection> examine_messages(std::string_view raw, const std::vecto
   // The verdict is Log4j's, the names are the sender's.
   d.verdict = Verdict::kInert;
   d.severity = Severity::kLow;
-  d.resolved = resolve(logged, env, limits).resolved;
+  d.resolved = has_lookup(logged) ? resolve(logged, env, limits).resolved : logged;
   return d;
 }
 

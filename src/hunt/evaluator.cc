@@ -411,12 +411,18 @@ std::vector<std::string> technique_names(uint32_t techniques) {
 
 Evaluation evaluate_lookups(std::string_view text, EvalPath path, const LookupEnvironment& env,
                            const EvalLimits& limits) {
+  return evaluate_lookups_in(text, 0, path, env, limits);
+}
+
+Evaluation evaluate_lookups_in(std::string_view message, size_t tail_start, EvalPath path,
+                               const LookupEnvironment& env, const EvalLimits& limits) {
   Evaluation result;
-  if (text.size() > limits.max_text) {
+  if (message.size() > limits.max_text) {
     result.outcome = EvalOutcome::kBudgetExceeded;
     return result;
   }
-  Evaluator evaluator(text, env, limits, &result);
+  std::string_view text = message.substr(std::min(tail_start, message.size()));
+  Evaluator evaluator(message, env, limits, &result);
   std::string out = path == EvalPath::kSubstitute ? evaluator.replace(std::string(text))
                                                   : evaluator.message_path(std::string(text));
   if (result.outcome == EvalOutcome::kCompleted) result.output = std::move(out);

@@ -123,4 +123,10 @@ struct Evaluation {
 Evaluation evaluate_lookups(std::string_view text, EvalPath path, const LookupEnvironment& env = {},
                            const EvalLimits& limits = {});
 
+// The same over the tail of a message that starts at its first lookup (the
+// literal text before it changes nothing but the length): `message` is the
+// whole message, for ${event:Message} and the size limit.
+Evaluation evaluate_lookups_in(std::string_view message, size_t tail_start, EvalPath path,
+                               const LookupEnvironment& env = {}, const EvalLimits& limits = {});
+
 }  // namespace l4s::hunt

@@ -157,6 +157,7 @@ void HuntWriter::begin(const HuntReport& r) {
 
 std::string HuntWriter::format(const Detection& d) const {
   std::string out;
+  out.reserve(1024 + d.file.size() + 2 * (d.raw.size() + d.resolved.size()));
   switch (format_) {
     case HuntFormat::kJson: {
       out = ",\n    ";  // Write drops the first comma

@@ -28,8 +28,16 @@ std::string_view verdict_name(Verdict verdict) {
 }
 
 Resolution resolve(std::string_view text, const LookupEnvironment& env, const EvalLimits& limits) {
-  Evaluation subst = evaluate_lookups(text, EvalPath::kSubstitute, env, limits);
-  Evaluation message = evaluate_lookups(text, EvalPath::kMessage, env, limits);
+  // Text before the first lookup (and the '$' escapes right before it) is
+  // literal on both paths: only the rest is evaluated, then put back.
+  size_t start = text.find("${");
+  if (start == std::string_view::npos) start = text.size();
+  while (start > 0 && text[start - 1] == '$') --start;
+  std::string_view prefix = text.substr(0, start);
+  Evaluation subst = evaluate_lookups_in(text, start, EvalPath::kSubstitute, env, limits);
+  Evaluation message = evaluate_lookups_in(text, start, EvalPath::kMessage, env, limits);
+  if (subst.outcome == EvalOutcome::kCompleted) subst.output.insert(0, prefix);
+  if (message.outcome == EvalOutcome::kCompleted) message.output.insert(0, prefix);
 
   Resolution r;
   r.substitute_outcome = subst.outcome;
