@@ -84,9 +84,29 @@ std::string iso(Stamp t) {
     t.minute = static_cast<int>(rem % 3600 / 60);
     t.second = static_cast<int>(rem % 60);
   }
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.minute, t.second);
-  std::string out = buf;
+  if (t.year < 0 || t.year > 9999) {  // only after a zone shift at the edge of the range
+    char wide[48];
+    std::snprintf(wide, sizeof wide, "%04d-%02d-%02dT%02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.minute,
+                  t.second);
+    return std::string(wide) + (t.fraction.empty() ? "" : "." + t.fraction) + (t.offset_min ? "Z" : "");
+  }
+  // By hand: snprintf cost more than the rest of the parse.
+  char buf[19];
+  auto put = [&](int at, int value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) buf[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, t.year, 4);
+  buf[4] = '-';
+  put(5, t.month, 2);
+  buf[7] = '-';
+  put(8, t.day, 2);
+  buf[10] = 'T';
+  put(11, t.hour, 2);
+  buf[13] = ':';
+  put(14, t.minute, 2);
+  buf[16] = ':';
+  put(17, t.second, 2);
+  std::string out(buf, sizeof buf);
   if (!t.fraction.empty()) out += "." + t.fraction;
   if (t.offset_min) out += "Z";
   return out;
