@@ -88,6 +88,14 @@ bool parse_format(const std::string& name, Format* out) {
   return true;
 }
 
+ordered_json jvm_json(const JvmPatch& p) {
+  return ordered_json{{"pid", p.pid},         {"user", p.user},
+                      {"container", p.container}, {"command", p.command},
+                      {"state", p.state},     {"reason", p.reason.empty() ? ordered_json() : ordered_json(p.reason)},
+                      {"patched", p.patched}, {"transformer_installed", p.transformer_installed},
+                      {"marker", p.marker.empty() ? ordered_json() : ordered_json(p.marker)}};
+}
+
 void write_json(const ScanReport& r, std::ostream& out) {
   ordered_json j;
   j["tool"] = tool_json(r);
@@ -100,6 +108,10 @@ void write_json(const ScanReport& r, std::ostream& out) {
   for (const auto& f : r.findings) j["findings"].push_back(finding_json(f));
   j["errors"] = ordered_json::array();
   for (const auto& e : r.errors) j["errors"].push_back(error_json(e));
+  if (!r.jvms.empty()) {
+    j["jvms"] = ordered_json::array();
+    for (const auto& p : r.jvms) j["jvms"].push_back(jvm_json(p));
+  }
   // Replace invalid UTF-8 (non-UTF-8 file names) rather than throwing.
   out << j.dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n";
 }
@@ -114,6 +126,11 @@ void write_jsonl(const ScanReport& r, std::ostream& out) {
   for (const auto& e : r.errors) {
     ordered_json j{{"type", "error"}, {"host", r.host}};
     j.update(error_json(e));
+    line(j);
+  }
+  for (const auto& p : r.jvms) {
+    ordered_json j{{"type", "jvm"}, {"host", r.host}};
+    j.update(jvm_json(p));
     line(j);
   }
   line(ordered_json{{"type", "summary"}, {"tool", tool_json(r)}, {"host", r.host}, {"started", r.started},
@@ -157,6 +174,13 @@ void write_text(const ScanReport& r, std::ostream& out, bool color) {
     out << "\n";
   }
   for (const auto& e : r.errors) out << (color ? "\033[2m" : "") << "[error] " << e.location << ": " << e.error << reset << "\n";
+  for (const auto& p : r.jvms) {
+    out << "[jvm " << p.pid << "] " << p.state;
+    if (!p.patched.empty()) out << ": " << p.patched.size() << " JndiLookup cop" << (p.patched.size() == 1 ? "y" : "ies");
+    if (p.state == "patched" || p.state == "already_patched") out << " (in memory, until restart)";
+    if (!p.reason.empty()) out << ": " << p.reason;
+    out << " [" << p.user << "] " << p.command.substr(0, 100) << "\n";
+  }
   out << "Scanned " << r.stats.files << " files, " << r.stats.archives << " archives, "
       << r.stats.bytes_read / (1024 * 1024) << " MiB in " << std::fixed;
   out.precision(1);

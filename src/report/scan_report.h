@@ -12,6 +12,19 @@
 
 namespace l4s::report {
 
+// A running JVM `fix --running` looked at (hotpatch/hot_patch.h).
+struct JvmPatch {
+  int pid = 0;
+  std::string user;
+  bool container = false;
+  std::string command;
+  std::string state;                 // patched, already_patched, would_patch, skipped, failed
+  std::string reason;                // why not patched
+  std::vector<std::string> patched;  // JndiLookup copies patched now: "class (loader)"
+  bool transformer_installed = false;
+  std::string marker;                // "<version> <time>" of the patch in force
+};
+
 struct ScanReport {
   std::string tool_version;
   std::string host;
@@ -21,6 +34,7 @@ struct ScanReport {
   ScanStats stats;
   std::vector<Finding> findings;  // sorted by location
   std::vector<ScanError> errors;  // sorted by location
+  std::vector<JvmPatch> jvms;     // fix --running only
 };
 
 enum class Format { kText, kJson, kJsonl, kCsv };

@@ -238,6 +238,8 @@ Result<ScanReport> scan_report_from_jsonl(const std::vector<json>& lines, const 
       r.errors.push_back(std::move(e));
     } else if (t == "summary") {
       if (Status s = read_summary(j, where, r.host.empty(), &r); !s.ok()) return Error{s.error()};
+    } else if (t == "jvm") {
+      // A hot patch (fix --running): about a process, not a file to fix.
     } else {
       return Error{where + ": \"type\" is \"" + t + "\", not finding, error or summary (not a scan report)"};
     }
