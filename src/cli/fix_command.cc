@@ -4,13 +4,20 @@
 // fix_report); this file parses flags and wires them.
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/walk_flags.h"
 #include "core/host.h"
+#include "hotpatch/agent_jar.h"
+#include "hotpatch/hot_patch.h"
 #include "inventory/scan_pipeline.h"
+#include "process/processes.h"
 #include "remediate/backup_store.h"
 #include "remediate/fix_report.h"
 #include "report/scan_report.h"
@@ -36,7 +43,59 @@ struct FixFlags {
   bool no_color = false;
   bool quiet = false;
   ArchiveFlags archive;
+  bool running = false;       // hot-patch running JVMs
+  std::vector<int> pids;      // only these (default: every JVM)
+  int attach_timeout = 20;    // seconds per JVM
 };
+
+// The running JVMs to hot-patch: those named, or every Java process.
+std::vector<int> jvms_to_patch(const FixFlags& flags, std::vector<std::string>* their_jars) {
+  std::vector<int> pids = flags.pids;
+  for (const process::JavaProcess& p : process::list_java_processes()) {
+    if (p.pid == ::getpid()) continue;
+    bool wanted = flags.pids.empty() || std::find(flags.pids.begin(), flags.pids.end(), p.pid) != flags.pids.end();
+    if (!wanted) continue;
+    if (flags.pids.empty()) pids.push_back(p.pid);
+    for (const process::LoadedJar& jar : p.jars)
+      if (!jar.deleted) their_jars->push_back(jar.path);
+  }
+  return pids;
+}
+
+// The journal keeps what changed where, hot patches included (restore
+// ignores them: a restart undoes a hot patch).
+void record_hot_patch(const report::JvmPatch& p, const std::string& backup_dir) {
+  auto store = remediate::BackupStore::open(backup_dir, true);
+  remediate::JournalRecord rec;
+  rec.action = "hotpatch";
+  rec.time = report::now_iso8601();
+  rec.path = "/proc/" + std::to_string(p.pid);
+  rec.removed = p.patched;
+  rec.tool_version = L4S_VERSION;
+  Status s = store ? store->append(rec) : Status::failure(store.error());
+  if (!s) std::cerr << "log4shield fix: journal: " << s.error() << "\n";
+}
+
+report::JvmPatch hot_patch_one(int pid, const FixFlags& flags) {
+  hotpatch::HotPatchOptions options;
+  options.agent_jar = hotpatch::agent_jar();
+  options.tool_version = L4S_VERSION;
+  options.timeout = std::chrono::seconds(flags.attach_timeout);
+  options.dry_run = flags.fix.dry_run;
+  hotpatch::JvmHotPatch r = hotpatch::hot_patch_jvm(pid, options);
+  report::JvmPatch p;
+  p.pid = r.pid;
+  p.user = r.user;
+  p.container = r.container;
+  p.command = r.command;
+  p.state = std::string(hotpatch::hot_patch_state_name(r.state));
+  p.reason = r.reason;
+  p.patched = r.patched;
+  p.transformer_installed = r.transformer_installed;
+  p.marker = r.marker;
+  p.jvm = r.jvm;
+  return p;
+}
 
 // The backup store holds the vulnerable originals: the walk never enters it.
 std::function<bool(const std::string&)> skip_backup_dir(const std::string& backup_dir) {
@@ -54,8 +113,10 @@ int run_fix(const FixFlags& flags) {
     std::cerr << "log4shield fix: unknown --format " << flags.format << " (text, json, jsonl, csv)\n";
     return kExitUsage;
   }
-  if (flags.paths.empty() == flags.from.empty()) {
-    std::cerr << "log4shield fix: give the PATHs to fix (for everything: /) or --from REPORT, not both\n";
+  if ((flags.paths.empty() == flags.from.empty() && !(flags.running && flags.paths.empty() && flags.from.empty())) ||
+      (!flags.pids.empty() && !flags.running)) {
+    std::cerr << "log4shield fix: give the PATHs to fix (for everything: /) or --from REPORT, not both; "
+                 "--running (with --pid) for running JVMs\n";
     return kExitUsage;
   }
   report::ScanReport rep;
@@ -64,18 +125,34 @@ int run_fix(const FixFlags& flags) {
   rep.started = report::now_iso8601();
   inventory::FileScanner scanner(flags.archive.limits());
 
+  // 0. Running JVMs first: the hot patch protects them now, until they restart.
+  std::vector<std::string> paths = flags.paths;
+  if (flags.running) {
+    std::vector<std::string> their_jars;
+    for (int pid : jvms_to_patch(flags, &their_jars)) {
+      rep.jvms.push_back(hot_patch_one(pid, flags));
+      const report::JvmPatch& p = rep.jvms.back();
+      if (p.state == "patched") record_hot_patch(p, flags.fix.backup_dir);
+      if (!flags.quiet)
+        std::cerr << "jvm " << p.pid << ": " << p.state << (p.reason.empty() ? "" : " (" + p.reason + ")") << "\n";
+    }
+    // With paths, the jars those JVMs run from are fixed on disk too, so the
+    // patch survives a restart.
+    if (!paths.empty()) paths.insert(paths.end(), their_jars.begin(), their_jars.end());
+  }
+
   // 1. What to fix: the scan pipeline, or the files a report names.
   inventory::ScanOutput found;
   remediate::FixTargets wanted;
-  if (flags.from.empty()) {
-    rep.roots = flags.paths;
+  if (!paths.empty()) {
+    rep.roots = paths;
     inventory::ScanPipelineOptions scan;
     scan.walk = flags.walk;
-    scan.walk.roots = flags.paths;
+    scan.walk.roots = paths;
     scan.skip_dir = skip_backup_dir(flags.fix.backup_dir);
     found = inventory::run_scan_pipeline(scanner, scan);
     wanted = remediate::fix_targets_of_scan(found.findings, flags.fix.log4j1);
-  } else {
+  } else if (!flags.from.empty()) {
     auto reported = report::read_scan_report_file(flags.from);
     if (!reported.ok()) {
       std::cerr << "log4shield fix: --from " << reported.error() << "\n";
@@ -122,7 +199,11 @@ int run_fix(const FixFlags& flags) {
     for (const auto& [path, who] : holders)
       for (const auto& w : who) std::cerr << "restart needed: " << w << " still holds the old " << path << "\n";
   }
-  return tally.all_fixed() ? kExitClean : kExitFound;
+  // A JVM left exposed (a failed attach, -Xrs) counts as a copy not fixed.
+  const bool jvms_exposed = std::any_of(rep.jvms.begin(), rep.jvms.end(), [](const report::JvmPatch& p) {
+    return p.state == "failed" || (p.state == "skipped" && p.jvm);
+  });
+  return tally.all_fixed() && !jvms_exposed ? kExitClean : kExitFound;
 }
 
 }  // namespace
@@ -146,6 +227,12 @@ void add_fix_command(CLI::App& app, int& exit_code) {
   add_archive_flags(*cmd, flags->archive);
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "No per-file lines and summary on stderr");
+  cmd->add_flag("--running", flags->running,
+                "Hot-patch running HotSpot JVMs (every one, or --pid): disable JndiLookup in memory, no restart; "
+                "lost at restart, so fix the jars on disk too (give PATHs)");
+  cmd->add_option("--pid", flags->pids, "With --running: only this JVM (repeatable)");
+  cmd->add_option("--attach-timeout", flags->attach_timeout, "With --running: seconds allowed per JVM")
+      ->capture_default_str();
   cmd->callback([flags, &exit_code] { exit_code = run_fix(*flags); });
 }
 

@@ -113,6 +113,7 @@ JvmHotPatch hot_patch_jvm(int pid, const HotPatchOptions& options) {
   out.user = jvm->user;
   out.container = jvm->own_namespaces;
   out.command = jvm->command;
+  out.jvm = jvm->hotspot;
   if (!jvm->hotspot) {
     out.state = HotPatchState::kSkipped;
     out.reason = "not a HotSpot JVM (libjvm.so is not mapped): untouched";

@@ -27,6 +27,7 @@ struct JvmHotPatch {
   std::string user;
   bool container = false;             // in its own PID or mount namespace
   std::string command;
+  bool jvm = false;                   // a HotSpot JVM (libjvm.so mapped)
   HotPatchState state = HotPatchState::kFailed;
   std::string reason;                 // why not patched; "" when patched
   std::vector<std::string> patched;   // "class (loader)" per JndiLookup copy patched now

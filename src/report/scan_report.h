@@ -18,6 +18,7 @@ struct JvmPatch {
   std::string user;
   bool container = false;
   std::string command;
+  bool jvm = false;                  // a HotSpot JVM (else a process named java, left alone)
   std::string state;                 // patched, already_patched, would_patch, skipped, failed
   std::string reason;                // why not patched
   std::vector<std::string> patched;  // JndiLookup copies patched now: "class (loader)"
