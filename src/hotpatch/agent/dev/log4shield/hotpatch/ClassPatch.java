@@ -69,10 +69,14 @@ final class ClassPatch {
     int cpCount = u2(b, 8);
     int[] at = new int[cpCount];  // offset of each constant's tag
     int p = 10;
+    boolean prefixText = false;
     for (int i = 1; i < cpCount; i++) {
       at[i] = p;
       switch (u1(b, p)) {
-        case 1: p += 3 + u2(b, p + 1); break;                   // Utf8
+        case 1:                                                 // Utf8
+          prefixText |= utf8Matches(b, at, i, CONTAINER_PREFIX, EQUALS);
+          p += 3 + u2(b, p + 1);
+          break;
         case 3: case 4: p += 5; break;                          // Integer, Float
         case 5: case 6: p += 9; i++; break;                     // Long, Double: two slots
         case 7: case 8: case 16: case 19: case 20: p += 3; break;  // Class, String, MethodType, Module, Package
@@ -81,8 +85,8 @@ final class ClassPatch {
         default: return null;
       }
     }
-    if (p > b.length) {
-      return null;
+    if (p > b.length || !prefixText) {
+      return null;  // the common case, decided without allocating
     }
 
     // Cheap checks on the constant pool before walking members.
@@ -91,15 +95,15 @@ final class ClassPatch {
     for (int i = 1; i < cpCount; i++) {
       int tag = at[i] == 0 ? 0 : u1(b, at[i]);
       if (tag == 8) {
-        String value = utf8(b, at, u2(b, at[i] + 1));
-        if ("java:comp/env/".equals(value)) {
+        int value = u2(b, at[i] + 1);
+        if (utf8Matches(b, at, value, CONTAINER_PREFIX, EQUALS)) {
           containerPrefix = true;
-        } else if (value != null && value.endsWith(".lookup.JndiLookup")) {
+        } else if (utf8Matches(b, at, value, ".lookup.JndiLookup", ENDS)) {
           return null;  // names JndiLookup to load it: the Interpolator, not the lookup
         }
       } else if (tag == 7) {
-        String name = utf8(b, at, u2(b, at[i] + 1));
-        if (name != null && (name.endsWith("/JndiManager") || name.startsWith("javax/naming/"))) {
+        int name = u2(b, at[i] + 1);
+        if (utf8Matches(b, at, name, "/JndiManager", ENDS) || utf8Matches(b, at, name, "javax/naming/", STARTS)) {
           jndiAccess = true;
         }
       }
@@ -107,14 +111,14 @@ final class ClassPatch {
     if (!containerPrefix || !jndiAccess) {
       return null;
     }
-    String superName = className(b, at, u2(b, p + 4));
-    boolean lookupType = superName != null
-        && (superName.endsWith("/lookup/AbstractLookup") || superName.equals("lookup/AbstractLookup"));
+    int superName = classNameIndex(b, at, u2(b, p + 4));
+    boolean lookupType = utf8Matches(b, at, superName, "/lookup/AbstractLookup", ENDS)
+        || utf8Matches(b, at, superName, "lookup/AbstractLookup", EQUALS);
     int interfaces = u2(b, p + 6);
     p += 8;
     for (int i = 0; i < interfaces; i++, p += 2) {
-      String name = className(b, at, u2(b, p));
-      if (name != null && (name.endsWith("/lookup/StrLookup") || name.equals("lookup/StrLookup"))) {
+      int name = classNameIndex(b, at, u2(b, p));
+      if (utf8Matches(b, at, name, "/lookup/StrLookup", ENDS) || utf8Matches(b, at, name, "lookup/StrLookup", EQUALS)) {
         lookupType = true;
       }
     }
@@ -130,10 +134,9 @@ final class ClassPatch {
     int found = 0;
     for (int m = 0; m < methods; m++) {
       int access = u2(b, p);
-      String name = utf8(b, at, u2(b, p + 2));
-      String desc = utf8(b, at, u2(b, p + 4));
       boolean target = (access & 0x0500) == 0  // neither native nor abstract
-          && "lookup".equals(name) && desc != null && desc.endsWith(")Ljava/lang/String;");
+          && utf8Matches(b, at, u2(b, p + 2), "lookup", EQUALS)
+          && utf8Matches(b, at, u2(b, p + 4), ")Ljava/lang/String;", ENDS);
       int attrs = u2(b, p + 6);
       p += 8;
       for (int a = 0; a < attrs; a++) {
@@ -141,7 +144,7 @@ final class ClassPatch {
         if (length < 0 || p + 6 + length > b.length) {
           return null;
         }
-        if (target && "Code".equals(utf8(b, at, u2(b, p)))) {
+        if (target && utf8Matches(b, at, u2(b, p), "Code", EQUALS)) {
           codeAt[found++] = p;
         }
         p += 6 + length;
@@ -205,23 +208,38 @@ final class ClassPatch {
     return p;
   }
 
-  /** The Utf8 constant at index i (ASCII-exact; other bytes as Latin-1), or null. */
-  private static String utf8(byte[] b, int[] at, int i) {
+  private static final String CONTAINER_PREFIX = "java:comp/env/";
+  private static final int EQUALS = 0;
+  private static final int STARTS = 1;
+  private static final int ENDS = 2;
+
+  /**
+   * Whether the Utf8 constant at index i equals, starts or ends with the ASCII
+   * text s, compared in place: the transformer sees every class the JVM loads.
+   */
+  private static boolean utf8Matches(byte[] b, int[] at, int i, String s, int mode) {
     if (i <= 0 || i >= at.length || at[i] == 0 || u1(b, at[i]) != 1) {
-      return null;
+      return false;
     }
     int length = u2(b, at[i] + 1);
-    char[] chars = new char[length];
-    for (int k = 0; k < length; k++) {
-      chars[k] = (char) u1(b, at[i] + 3 + k);
+    int n = s.length();
+    if (mode == EQUALS ? length != n : length < n) {
+      return false;
     }
-    return new String(chars);
+    int from = at[i] + 3 + (mode == ENDS ? length - n : 0);
+    for (int k = 0; k < n; k++) {
+      if (b[from + k] != (byte) s.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private static String className(byte[] b, int[] at, int i) {
+  /** The Utf8 index holding the name of the Class constant at index i, or 0. */
+  private static int classNameIndex(byte[] b, int[] at, int i) {
     if (i <= 0 || i >= at.length || at[i] == 0 || u1(b, at[i]) != 7) {
-      return null;
+      return 0;
     }
-    return utf8(b, at, u2(b, at[i] + 1));
+    return u2(b, at[i] + 1);
   }
 }
