@@ -2,8 +2,9 @@
 // jars (fixtures). Exits 0 when every check passes, 1 otherwise, printing each.
 //
 //   attach <agent.jar> <fixtures> <scratch>   log4j 2.14.1 on the class path is
-//       used before the agent, then the agent is loaded by self-attach
-//       (agentmain, retransformation) and again (already_patched)
+//       used before the agent, then the agent is loaded by self-attach from a
+//       copy deleted right after (agentmain, retransformation), and again
+//       (already_patched)
 //   premain <fixtures> <scratch>              the agent was given with
 //       -javaagent twice (result1.txt, result2.txt in scratch)
 //
@@ -222,7 +223,21 @@ public final class HotpatchAgentCheck {
     return n;
   }
 
-  static void loadAgent(String jar, String options) throws Exception {
+  /**
+   * Loads a copy of the agent jar by attaching to this JVM and deletes the copy
+   * afterwards, as `fix --running` does: the transformer must not need the jar.
+   */
+  static void loadAgent(String jar, Path scratch, String options) throws Exception {
+    Path copy = scratch.resolve("agent-" + System.nanoTime() + ".jar");
+    Files.copy(Paths.get(jar), copy);
+    try {
+      attachAndLoad(copy.toString(), options);
+    } finally {
+      Files.delete(copy);
+    }
+  }
+
+  static void attachAndLoad(String jar, String options) throws Exception {
     Class<?> vmClass = Class.forName("com.sun.tools.attach.VirtualMachine");
     Object vm = vmClass.getMethod("attach", String.class)
         .invoke(null, String.valueOf(ProcessHandle.current().pid()));
@@ -309,7 +324,7 @@ public final class HotpatchAgentCheck {
       check(System.getProperty("log4shield.hotpatch") == null, "before: no marker");
 
       Path result1 = scratch.resolve("result1.txt");
-      loadAgent(args[1], "result=" + result1 + ",version=9.8.7");
+      loadAgent(args[1], scratch, "result=" + result1 + ",version=9.8.7");
       List<String> lines = readResult(result1);
       check(has(lines, "transformer_installed"), "agentmain: transformer_installed");
       check(has(lines, "patched " + STD_LOOKUP + " jdk.internal.loader.ClassLoaders$AppClassLoader@"),
@@ -338,7 +353,8 @@ public final class HotpatchAgentCheck {
     check(!lookupConnects(earlyBeta9, "beta9-after"), "after: 2.0-beta9 (loaded earlier) no connection");
     check(!lookupConnects(earlyRelocated, "relocated-after"), "after: relocated (loaded earlier) no connection");
 
-    // Copies whose loaders are created after the patch: the installed transformer.
+    // Copies whose loaders are created after the patch (and after the agent jar
+    // was deleted): the installed transformer.
     check(!lookupConnects(isolated(CORE_2_14_1, API_2_14_1).loadClass(STD_LOOKUP), "late-2141"),
         "late loader: second 2.14.1 copy, no connection");
     check(!lookupConnects(isolated(CORE_2_10_0, API_2_14_1).loadClass(STD_LOOKUP), "late-2100"),
@@ -349,7 +365,7 @@ public final class HotpatchAgentCheck {
     if (attach) {
       String marker = System.getProperty("log4shield.hotpatch");
       Path result2 = scratch.resolve("result2.txt");
-      loadAgent(args[1], "result=" + result2 + ",version=1.0.0");
+      loadAgent(args[1], scratch, "result=" + result2 + ",version=1.0.0");
       List<String> lines = readResult(result2);
       check(lines.size() == 1 && lines.get(0).equals("already_patched " + marker),
           "second attach: only 'already_patched <marker>'");
