@@ -91,7 +91,6 @@ public final class Agent {
     // Load ClassPatch now: the transformer must not need the jar later.
     ClassPatch.patch(new byte[0]);
     JndiLookupTransformer transformer = new JndiLookupTransformer();
-    transformer.takePatched(null);
     boolean retransform = inst.isRetransformClassesSupported();
     inst.addTransformer(transformer, retransform);
     lines.add("transformer_installed");
