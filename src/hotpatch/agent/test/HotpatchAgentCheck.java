@@ -287,6 +287,42 @@ public final class HotpatchAgentCheck {
     }
   }
 
+  /**
+   * log4j in its own loader with a pattern holding $${ctx:user}: the
+   * CVE-2021-45046 route, where a thread-context value reaches JndiLookup.
+   */
+  static Object contextLogger(Path scratch) throws Exception {
+    Path config = scratch.resolve("log4j2-ctx.xml");
+    Files.write(config, ("<Configuration status=\"OFF\"><Appenders><Console name=\"c\" target=\"SYSTEM_OUT\">"
+        + "<PatternLayout pattern=\"ctx-route %m user=$${ctx:user}%n\"/></Console></Appenders>"
+        + "<Loggers><Root level=\"error\"><AppenderRef ref=\"c\"/></Root></Loggers></Configuration>")
+        .getBytes(StandardCharsets.UTF_8));
+    // The CVE names 2.15.0, but the fixtures hold no log4j-api it runs with
+    // (2.14.1 and 2.19.0 are not compatible); 2.14.1 takes the same route, and
+    // 2.15.0's JndiLookup is checked directly above.
+    ClassLoader loader = isolated(CORE_2_14_1, API_2_14_1);
+    System.setProperty("log4j.configurationFile", config.toString());
+    try {
+      return loader.loadClass("org.apache.logging.log4j.LogManager").getMethod("getLogger", String.class)
+          .invoke(null, "ctx");
+    } finally {
+      System.clearProperty("log4j.configurationFile");
+    }
+  }
+
+  static boolean contextLookupConnects(final Object logger, final String token) throws Exception {
+    final ClassLoader loader = logger.getClass().getClassLoader();
+    return connects(() -> {
+      try {
+        loader.loadClass("org.apache.logging.log4j.ThreadContext").getMethod("put", String.class, String.class)
+            .invoke(null, "user", "${jndi:" + jndiUrl(token) + "}");
+        logger.getClass().getMethod("error", String.class).invoke(logger, token);
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+  }
+
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     boolean attach = mode.equals("attach");
@@ -315,12 +351,15 @@ public final class HotpatchAgentCheck {
     Class<?> early215 = isolated(CORE_2_15_0, API_2_14_1).loadClass(STD_LOOKUP);
     Class<?> earlyBeta9 = isolated(CORE_2_0_BETA9, API_2_14_1).loadClass(STD_LOOKUP);
     Class<?> earlyRelocated = relocated().loadClass(RELOCATED_LOOKUP);
+    Object ctxLogger = contextLogger(scratch);
 
     if (attach) {
       checkLogging(logger, "before");
       check(lookupConnects(appLookup, "direct-before"), "before: 2.14.1 JndiLookup.lookup connects");
       check(lookupConnects(early215, "215-before"), "before: 2.15.0 JndiLookup.lookup connects");
       check(lookupConnects(earlyRelocated, "relocated-before"), "before: relocated 2.14.1 lookup connects");
+      check(contextLookupConnects(ctxLogger, "ctx-before"),
+          "before: $${ctx:} in the pattern with a ${jndi:} value connects");
       check(System.getProperty("log4shield.hotpatch") == null, "before: no marker");
 
       Path result1 = scratch.resolve("result1.txt");
@@ -329,8 +368,8 @@ public final class HotpatchAgentCheck {
       check(has(lines, "transformer_installed"), "agentmain: transformer_installed");
       check(has(lines, "patched " + STD_LOOKUP + " jdk.internal.loader.ClassLoaders$AppClassLoader@"),
           "agentmain: patched the application's JndiLookup");
-      check(count(lines, "patched " + STD_LOOKUP + " java.net.URLClassLoader@") == 2,
-          "agentmain: patched the 2.15.0 and 2.0-beta9 copies in their own loaders");
+      check(count(lines, "patched " + STD_LOOKUP + " java.net.URLClassLoader@") == 3,
+          "agentmain: patched the 2.15.0, 2.0-beta9 and $${ctx:} copies in their own loaders");
       check(has(lines, "patched " + RELOCATED_LOOKUP + " HotpatchAgentCheck$RelocatingLoader@"),
           "agentmain: patched the relocated copy");
       check(!has(lines, "error"), "agentmain: no error");
@@ -352,6 +391,10 @@ public final class HotpatchAgentCheck {
     check(!lookupConnects(early215, "215-after"), "after: 2.15.0 (loaded earlier) no connection");
     check(!lookupConnects(earlyBeta9, "beta9-after"), "after: 2.0-beta9 (loaded earlier) no connection");
     check(!lookupConnects(earlyRelocated, "relocated-after"), "after: relocated (loaded earlier) no connection");
+    check(!contextLookupConnects(ctxLogger, "ctx-after"),
+        "after: $${ctx:} in the pattern with a ${jndi:} value, no connection");
+    String line = lastOutputLineWith("ctx-route ctx-after");
+    check(line != null && line.startsWith("ctx-route ctx-after user="), "after: $${ctx:} line logged: " + line);
 
     // Copies whose loaders are created after the patch (and after the agent jar
     // was deleted): the installed transformer.
