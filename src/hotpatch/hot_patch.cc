@@ -97,7 +97,8 @@ AgentReport parse_agent_report(std::string_view text) {
     else if (word == "patched") r.patched.push_back(rest);
     else if (word == "transformer_installed") r.transformer_installed = true;
     else if (word == "marker") r.marker = rest;
-    else if (word == "error") r.error = rest.empty() ? "unknown error" : rest;
+    else if (word == "not_patched") r.not_patched.push_back(rest);
+    else if (word == "error") r.errors.push_back(rest.empty() ? "unknown error" : rest);
   }
   return r;
 }
@@ -173,13 +174,17 @@ JvmHotPatch hot_patch_jvm(int pid, const HotPatchOptions& options) {
     out.marker = report.already_patched;
     return out;
   }
-  if (!report.error.empty() || !report.transformer_installed) {
-    out.reason = report.error.empty() ? "the agent did not report (result file missing)" : "agent: " + report.error;
-    out.patched = std::move(report.patched);
+  out.patched = std::move(report.patched);
+  std::string errors;
+  for (const std::string& e : report.errors) errors += (errors.empty() ? "agent: " : "; ") + e;
+  if (!report.transformer_installed || report.marker.empty()) {
+    out.reason = errors.empty() ? "the agent did not report (result file missing)" : errors;
     return out;
   }
+  // Installed and marked: a copy that could not be retransformed is said, but
+  // later loads are patched and a second run would change nothing.
+  out.reason = errors;
   out.state = HotPatchState::kPatched;
-  out.patched = std::move(report.patched);
   out.transformer_installed = true;
   out.marker = report.marker;
   return out;

@@ -29,7 +29,7 @@ struct JvmHotPatch {
   std::string command;
   bool jvm = false;                   // a HotSpot JVM (libjvm.so mapped)
   HotPatchState state = HotPatchState::kFailed;
-  std::string reason;                 // why not patched; "" when patched
+  std::string reason;                 // why not patched, or what went partly wrong; "" when all went well
   std::vector<std::string> patched;   // "class (loader)" per JndiLookup copy patched now
   bool transformer_installed = false; // later loads are patched too
   std::string marker;                 // "<version> <time>" of the patch in force
@@ -52,9 +52,10 @@ std::string find_marker(std::string_view properties);
 struct AgentReport {
   std::string already_patched;  // the marker found, when the agent changed nothing
   std::vector<std::string> patched;
+  std::vector<std::string> not_patched;  // "class loader reason": e.g. 2.12.2's stub without JNDI
   bool transformer_installed = false;
   std::string marker;
-  std::string error;
+  std::vector<std::string> errors;  // a copy that could not be retransformed, or the agent failed
 };
 AgentReport parse_agent_report(std::string_view text);
 

@@ -21,7 +21,12 @@ TEST(HotPatchTest, ParsesTheAgentReport) {
   EXPECT_EQ(r.marker, "0.3.0 t");
   EXPECT_TRUE(r.already_patched.empty());
   EXPECT_EQ(parse_agent_report("already_patched 0.3.0 t\n").already_patched, "0.3.0 t");
-  EXPECT_EQ(parse_agent_report("error boom\n").error, "boom");
+  AgentReport partial = parse_agent_report(
+      "not_patched a.JndiLookup app no JNDI\nerror retransforming b.JndiLookup app: x\ntransformer_installed\nmarker m\n");
+  EXPECT_EQ(partial.not_patched.size(), 1u);
+  ASSERT_EQ(partial.errors.size(), 1u);
+  EXPECT_EQ(partial.errors[0], "retransforming b.JndiLookup app: x");
+  EXPECT_TRUE(partial.transformer_installed);
 }
 
 TEST(HotPatchTest, SkipsWhatIsNotAJvm) {
