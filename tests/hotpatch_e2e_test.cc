@@ -246,6 +246,17 @@ TEST_F(HotPatchE2E, PatchesARunningJvmWithoutRestart) {
   Jvm jvm(tmp_, cp_, "plain", "", "");
   ASSERT_TRUE(jvm.wait_ready()) << jvm.output();
   expect_patched(jvm, jvm.pid(), "plain");
+  // scan --processes says so, and still lists the jar on disk as needing a fix.
+  auto scan = l4s::test::run_shell(std::string(L4S_BINARY) + " scan --quiet --processes --format json 2>/dev/null");
+  json report = json::parse(scan.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << scan.out;
+  bool shown = false;
+  for (const json& f : report["findings"]) {
+    if (!f.contains("process") || !f["process"].is_object() || f["process"].value("pid", 0) != jvm.pid()) continue;
+    EXPECT_EQ(f["status"], "vulnerable") << f;
+    for (const json& e : f["evidence"]) shown |= e.get<std::string>().starts_with("hot-patched, until restart");
+  }
+  EXPECT_TRUE(shown) << scan.out.substr(0, 3000);
   // The trigger file, the agent and its report are gone from the JVM's /tmp.
   auto left = l4s::test::run_shell("ls -a /tmp | grep -c -e '^.log4shield-' -e '^.attach_pid" +
                                    std::to_string(jvm.pid()) + "$' || true");

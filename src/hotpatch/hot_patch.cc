@@ -86,6 +86,15 @@ std::string find_marker(std::string_view properties) {
   return "";
 }
 
+std::string hot_patch_marker(int pid, std::chrono::milliseconds timeout) {
+  Result<JvmProcess> jvm = inspect_jvm(pid);
+  if (!jvm || !jvm->hotspot) return "";
+  struct stat st;
+  if (::stat(listener_socket_path(*jvm).c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return "";
+  Result<AttachReply> props = attach_command(*jvm, "properties", {"", "", ""}, Clock::now() + timeout);
+  return props && props->ok() ? find_marker(props->output) : "";
+}
+
 AgentReport parse_agent_report(std::string_view text) {
   AgentReport r;
   std::istringstream in{std::string(text)};

@@ -45,6 +45,11 @@ struct HotPatchOptions {
 
 JvmHotPatch hot_patch_jvm(int pid, const HotPatchOptions& options);
 
+// The marker of a JVM hot-patched earlier, asked only when its attach
+// listener is already up (never a signal: scans must not disturb JVMs);
+// "" when not patched or not asked.
+std::string hot_patch_marker(int pid, std::chrono::milliseconds timeout = std::chrono::seconds(3));
+
 // The marker property in a `properties` reply ("log4shield.hotpatch=..."), "" if absent.
 std::string find_marker(std::string_view properties);
 

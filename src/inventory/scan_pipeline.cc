@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "hotpatch/hot_patch.h"
 #include "process/processes.h"
 
 namespace l4s::inventory {
@@ -15,6 +16,7 @@ namespace l4s::inventory {
 void scan_processes(FileScanner& scanner, ScanOutput& out) {
   for (const process::JavaProcess& p : process::list_java_processes()) {
     ProcessRef ref{p.pid, p.user, process::short_command(p.cmdline), false, p.no_lookups_property || p.no_lookups_env};
+    const std::string hot_patch = hotpatch::hot_patch_marker(p.pid);
     for (const process::LoadedJar& jar : p.jars) {
       struct stat st;
       if (stat(jar.read_path.c_str(), &st) != 0) {
@@ -34,6 +36,9 @@ void scan_processes(FileScanner& scanner, ScanOutput& out) {
         f.process->deleted_on_disk = jar.deleted;
         f.evidence.push_back("loaded by pid " + std::to_string(p.pid) + " (" + p.user + ") via " + jar.source);
         if (jar.deleted) f.evidence.push_back("jar deleted or replaced on disk: the JVM still runs this code");
+        if (!hot_patch.empty())
+          f.evidence.push_back("hot-patched, until restart (log4shield " + hot_patch +
+                               "): JndiLookup disabled in this JVM's memory; the jar on disk still needs fix");
         if (ref.no_lookups_flag)
           f.evidence.push_back("formatMsgNoLookups set: disables message lookups on 2.10+ only; does not "
                                "protect against CVE-2021-45046");
