@@ -200,6 +200,18 @@ TEST(MemberSniff, DepthLimitReportsOnlyArchives) {
   EXPECT_EQ(out.errors[0].error, "nested deeper than 1 archives");
 }
 
+TEST(MemberSniff, VerdictFromHeadAndName) {
+  const std::string fork = apple_double();
+  EXPECT_EQ(sniff_verdict(fork.data(), fork.size(), "__MACOSX/lib/._a.jar"), Verdict::kAppleDouble);
+  EXPECT_EQ(sniff_verdict(fork.data(), fork.size(), "lib/a.jar"), Verdict::kZip);  // claims by name
+  EXPECT_EQ(sniff_verdict("PK\x03\x04", 4, "data.bin"), Verdict::kZip);
+  EXPECT_EQ(sniff_verdict("\x1f\x8b\x08\x00", 4, "x"), Verdict::kTar);
+  EXPECT_EQ(sniff_verdict("#!/bin/sh", 9, "bin/app"), Verdict::kZipIfEndRecord);
+  EXPECT_EQ(sniff_verdict("MZ\x90\x00", 4, "gui.exe"), Verdict::kZipIfEndRecord);
+  EXPECT_EQ(sniff_verdict("#!/bin/sh", 9, "bin/app.jar"), Verdict::kZip);
+  EXPECT_EQ(sniff_verdict("Rar!\x1a\x07", 6, "a.rar"), Verdict::kNotArchive);
+}
+
 TEST(MemberSniff, StatsMergeCountsForks) {
   ScanOutput a, b;
   a.stats.apple_double = 2;
