@@ -54,6 +54,7 @@ struct ScanStats {
   uint64_t bytes_read = 0; // bytes of file content read from disk
   uint64_t errors = 0;
   double seconds = 0;
+  uint64_t apple_double = 0;  // AppleDouble resource forks (._NAME) skipped, not opened
 };
 
 }  // namespace l4s

@@ -39,6 +39,17 @@ std::string_view base_name(std::string_view p) {
 
 std::string strerror_text(int e) { return std::strerror(e); }
 
+bool is_end_record(const uint8_t* tail) { return std::memcmp(tail, "PK\5\6", 4) == 0; }
+
+// A zip behind a prefix is recognised by its end record, without a comment
+// (so in the last 22 bytes), as on disk.
+bool ends_with_end_record(const archive::ByteSource& src) {
+  uint8_t tail[4];
+  return src.size() >= kMinArchiveBytes && src.read_at(src.size() - kMinArchiveBytes, tail, 4) && is_end_record(tail);
+}
+
+std::string too_small(uint64_t size) { return "not an archive: only " + std::to_string(size) + " bytes"; }
+
 }  // namespace
 
 // Ancestor chain of nested archives, outermost file included, to catch an
@@ -71,6 +82,7 @@ void ScanOutput::merge(ScanOutput&& o) {
   stats.archives += o.stats.archives;
   stats.bytes_read += o.stats.bytes_read;
   stats.errors += o.stats.errors;
+  stats.apple_double += o.stats.apple_double;
 }
 
 ContentKind sniff(const void* head, size_t n) {
@@ -81,6 +93,23 @@ ContentKind sniff(const void* head, size_t n) {
   // Launcher scripts (#!) and Windows stubs (MZ) in front of a jar.
   if (n >= 2 && ((b[0] == '#' && b[1] == '!') || (b[0] == 'M' && b[1] == 'Z'))) return ContentKind::kMaybePrefixedZip;
   return ContentKind::kOther;
+}
+
+Verdict sniff_verdict(const void* head, size_t n, std::string_view name) {
+  const auto* b = static_cast<const uint8_t*>(head);
+  if (base_name(name).starts_with("._") && n >= 4 && std::memcmp(b, "\x00\x05\x16\x07", 4) == 0)
+    return Verdict::kAppleDouble;
+  switch (sniff(head, n)) {
+    case ContentKind::kZip: return Verdict::kZip;
+    case ContentKind::kTar:
+    case ContentKind::kCompressed: return Verdict::kTar;
+    default: break;
+  }
+  if (has_archive_extension(name)) {
+    // A .rar is WinRAR's, not a resource adapter archive.
+    return n >= 4 && std::memcmp(b, "Rar!", 4) == 0 ? Verdict::kNotArchive : Verdict::kZip;
+  }
+  return Verdict::kZipIfEndRecord;
 }
 
 bool has_archive_extension(std::string_view name) {
@@ -149,11 +178,9 @@ void FileScanner::scan_file(const std::string& path, uint64_t size, bool is_root
   out.stats.files++;
   std::string root = class_folder_root(path);
   if (!root.empty()) scan_class_folder(root, out);
-  const bool name_says_archive = has_archive_extension(path);
-  const bool name_says_tar = has_tar_extension(path);
   if (size < kMinArchiveBytes) {
-    if (name_says_archive || name_says_tar) {
-      out.errors.push_back({path, "not an archive: only " + std::to_string(size) + " bytes"});
+    if (has_archive_extension(path) || has_tar_extension(path)) {
+      out.errors.push_back({path, too_small(size)});
       out.stats.errors++;
     }
     return;
@@ -174,18 +201,15 @@ void FileScanner::scan_file(const std::string& path, uint64_t size, bool is_root
     return;
   }
   out.stats.bytes_read += static_cast<uint64_t>(n);
-  ContentKind kind = sniff(head, static_cast<size_t>(n));
-  if (kind == ContentKind::kMaybePrefixedZip || (kind == ContentKind::kOther && !name_says_archive)) {
-    // A prefixed jar ends with an end-of-central-directory record (no comment: last 22 bytes).
+  Verdict verdict = sniff_verdict(head, static_cast<size_t>(n), path);
+  if (verdict == Verdict::kZipIfEndRecord) {
     uint8_t tail[4];
-    if (pread(fd, tail, 4, static_cast<off_t>(size - 22)) == 4 && std::memcmp(tail, "PK\5\6", 4) == 0)
-      kind = ContentKind::kMaybePrefixedZip;
-    else if (kind == ContentKind::kMaybePrefixedZip && !name_says_archive)
-      kind = ContentKind::kOther;
+    const bool ends = pread(fd, tail, 4, static_cast<off_t>(size - kMinArchiveBytes)) == 4 && is_end_record(tail);
+    verdict = ends ? Verdict::kZip : Verdict::kNotArchive;
   }
   close(fd);
-  if (kind == ContentKind::kOther && !name_says_archive) return;
-  if (kind == ContentKind::kOther && name_says_archive && std::memcmp(head, "Rar!", 4) == 0) return;  // WinRAR
+  if (verdict == Verdict::kAppleDouble) out.stats.apple_double++;
+  if (verdict != Verdict::kZip && verdict != Verdict::kTar) return;
 
   auto src = archive::open_file_source(path);
   if (!src) {
@@ -194,26 +218,34 @@ void FileScanner::scan_file(const std::string& path, uint64_t size, bool is_root
     return;
   }
   out.stats.bytes_read += size;
-  if (kind == ContentKind::kTar) {
+  if (verdict == Verdict::kTar) {
     // A container image saved as a tar is scanned layer by layer, whiteouts honoured.
-    auto members = archive::index_tar(**src);
-    if (members && looks_like_image(*members)) {
-      ImageOptions image_options;
-      image_options.all_layers = limits_.image_all_layers;
-      scan_image_tar(*this, *src, *members, path, image_options, out);
-      return;
+    if (archive::looks_like_tar(head, static_cast<size_t>(n))) {
+      auto members = archive::index_tar(**src);
+      if (members && looks_like_image(*members)) {
+        ImageOptions image_options;
+        image_options.all_layers = limits_.image_all_layers;
+        scan_image_tar(*this, *src, *members, path, image_options, out);
+        return;
+      }
     }
-  }
-  if (kind == ContentKind::kTar || kind == ContentKind::kCompressed)
-    scan_tar(*src, path, path, 0, nullptr, name_says_tar, out);
-  else {
+    scan_tar(*src, path, path, 0, nullptr, has_tar_extension(path), out);
+  } else {
     Chain top{*src, 0, false, nullptr};
-    scan_zip(*src, path, path, 0, &top, name_says_archive || kind != ContentKind::kOther, out);
+    scan_zip(*src, path, path, 0, &top, out);
   }
 }
 
 void FileScanner::scan_source(archive::SourcePtr src, const std::string& path, const std::string& location,
                               const std::string& name, int depth, Chain* chain, ScanOutput& out) {
+  // The same decision as scan_file's, on content that is not a file of its own.
+  if (src->size() < kMinArchiveBytes) {
+    if (has_archive_extension(name) || has_tar_extension(name)) {
+      out.errors.push_back({location, too_small(src->size())});
+      out.stats.errors++;
+    }
+    return;
+  }
   uint8_t head[kSniffBytes];
   size_t n = static_cast<size_t>(std::min<uint64_t>(src->size(), sizeof head));
   if (!src->read_at(0, head, n)) {
@@ -221,21 +253,28 @@ void FileScanner::scan_source(archive::SourcePtr src, const std::string& path, c
     out.stats.errors++;
     return;
   }
-  ContentKind kind = sniff(head, n);
-  if (kind == ContentKind::kTar || kind == ContentKind::kCompressed)
+  Verdict verdict = sniff_verdict(head, n, name);
+  if (verdict == Verdict::kZipIfEndRecord) verdict = ends_with_end_record(*src) ? Verdict::kZip : Verdict::kNotArchive;
+  if (verdict == Verdict::kAppleDouble) out.stats.apple_double++;
+  if (verdict != Verdict::kZip && verdict != Verdict::kTar) return;
+  if (depth > limits_.max_depth) {
+    out.errors.push_back({location, "nested deeper than " + std::to_string(limits_.max_depth) + " archives"});
+    out.stats.errors++;
+    return;
+  }
+  if (verdict == Verdict::kTar)
     scan_tar(src, path, location, depth, chain, has_tar_extension(name), out);
-  else if (kind == ContentKind::kZip || kind == ContentKind::kMaybePrefixedZip || has_archive_extension(name))
-    scan_zip(src, path, location, depth, chain, true, out);
+  else
+    scan_zip(src, path, location, depth, chain, out);
 }
 
 void FileScanner::scan_zip(archive::SourcePtr src, const std::string& path, const std::string& location, int depth,
-                           Chain* chain, bool name_says_archive, ScanOutput& out) {
+                           Chain* chain, ScanOutput& out) {
+  // Only called on content that claims to be a zip: every failure is reported.
   auto reader = archive::ZipReader::open(src);
   if (!reader) {
-    if (name_says_archive) {
-      out.errors.push_back({location, "not a valid zip archive: " + reader.error()});
-      out.stats.errors++;
-    }
+    out.errors.push_back({location, "not a valid zip archive: " + reader.error()});
+    out.stats.errors++;
     return;
   }
   out.stats.archives++;
@@ -244,48 +283,56 @@ void FileScanner::scan_zip(archive::SourcePtr src, const std::string& path, cons
   auto found = detect_components(container, ctx);
   std::move(found.begin(), found.end(), std::back_inserter(out.findings));
 
+  auto report = [&](const std::string& where, std::string error) {
+    out.errors.push_back({where, std::move(error)});
+    out.stats.errors++;
+  };
   for (const archive::ZipEntry& e : reader->entries()) {
-    if (e.is_directory() || e.uncompressed_size < kMinArchiveBytes || is_never_archive_name(e.name)) continue;
+    if (e.is_directory() || is_never_archive_name(e.name)) continue;
     std::string nested = location + "!/" + e.name;
+    const bool named = has_archive_extension(e.name) || has_tar_extension(e.name);
+    if (e.uncompressed_size < kMinArchiveBytes) {
+      if (named) report(nested, too_small(e.uncompressed_size));
+      continue;
+    }
     auto head = reader->peek(e, kSniffBytes);
     if (!head) {
       // Unreadable entries matter only when they would have been archives.
-      if (has_archive_extension(e.name) || has_tar_extension(e.name)) {
-        out.errors.push_back({nested, head.error()});
-        out.stats.errors++;
-      }
+      if (named) report(nested, head.error());
       continue;
     }
-    ContentKind kind = sniff(head->data(), head->size());
-    if (kind == ContentKind::kOther && !has_archive_extension(e.name)) continue;
-    if (kind == ContentKind::kOther && head->size() >= 4 && std::memcmp(head->data(), "Rar!", 4) == 0) continue;
-    if (kind == ContentKind::kMaybePrefixedZip) {
-      // Only worth opening if the entry ends like a zip; the reader checks that.
-    }
-    if (depth + 1 > limits_.max_depth) {
-      out.errors.push_back({nested, "nested deeper than " + std::to_string(limits_.max_depth) + " archives"});
-      out.stats.errors++;
+    const Verdict verdict = sniff_verdict(head->data(), head->size(), e.name);
+    if (verdict == Verdict::kNotArchive) continue;
+    if (verdict == Verdict::kAppleDouble) {
+      out.stats.apple_double++;
       continue;
     }
-    if (e.uncompressed_size > limits_.max_nested_bytes) {
-      out.errors.push_back({nested, "nested archive of " + std::to_string(e.uncompressed_size) +
-                                        " bytes exceeds --max-nested-size"});
-      out.stats.errors++;
+    const bool claimed = verdict != Verdict::kZipIfEndRecord;
+    if (!claimed) {
+      // Only its end can make it a zip. Stored entries are looked at in place;
+      // a compressed one is inflated for that only when it starts like a
+      // launcher (#!, MZ), as inflating every resource would cost too much.
+      const bool launcher = sniff(head->data(), head->size()) == ContentKind::kMaybePrefixedZip;
+      if ((e.method != 0 && !launcher) || e.uncompressed_size > limits_.max_nested_bytes) continue;
+    } else if (depth + 1 > limits_.max_depth) {
+      report(nested, "nested deeper than " + std::to_string(limits_.max_depth) + " archives");
+      continue;
+    } else if (e.uncompressed_size > limits_.max_nested_bytes) {
+      report(nested, "nested archive of " + std::to_string(e.uncompressed_size) + " bytes exceeds --max-nested-size");
       continue;
     }
     auto child = reader->open_entry(e, budget_, limits_.max_nested_bytes);
     if (!child) {
-      out.errors.push_back({nested, child.error()});
-      out.stats.errors++;
+      if (claimed) report(nested, child.error());
       continue;
     }
+    if (!claimed && !ends_with_end_record(**child)) continue;
     bool repeats = false;
     for (const Chain* a = chain; a && !repeats; a = a->parent)
       repeats = a->source->size() == (*child)->size() && (!a->crc_known || a->crc == e.crc32) &&
                 same_bytes(*a->source, **child);
     if (repeats) {
-      out.errors.push_back({nested, "archive contains itself (recursive archive)"});
-      out.stats.errors++;
+      report(nested, "archive contains itself (recursive archive)");
       continue;
     }
     Chain link{*child, e.crc32, true, chain};
@@ -301,22 +348,20 @@ void FileScanner::scan_tar(archive::SourcePtr src, const std::string& path, cons
       [&](const archive::TarEntry& e,
           const std::function<Result<archive::SourcePtr>(uint64_t)>& materialize) {
         any_entry = true;
-        if (!e.regular || e.size < kMinArchiveBytes || is_never_archive_name(e.name)) return;
+        if (!e.regular || is_never_archive_name(e.name)) return;
         // The tar stream is decompressed whole anyway; copying out an entry is
         // cheap, but skip huge entries whose name does not suggest an archive.
         bool named = has_archive_extension(e.name) || has_tar_extension(e.name);
-        if (!named && e.size > (64ull << 20)) return;
+        if (!named && (e.size < kMinArchiveBytes || e.size > (64ull << 20))) return;
         std::string nested = location + "!/" + e.name;
-        if (depth + 1 > limits_.max_depth) {
-          out.errors.push_back({nested, "nested deeper than " + std::to_string(limits_.max_depth) + " archives"});
-          out.stats.errors++;
-          return;
-        }
         if (e.size > limits_.max_nested_bytes) {
-          out.errors.push_back({nested, "nested archive exceeds --max-nested-size"});
-          out.stats.errors++;
+          if (named) {
+            out.errors.push_back({nested, "nested archive exceeds --max-nested-size"});
+            out.stats.errors++;
+          }
           return;
         }
+        // scan_source decides what it is (and whether it is too deep) as for a file.
         auto child = materialize(limits_.max_nested_bytes);
         if (!child) {
           out.errors.push_back({nested, child.error()});

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "archive/byte_source.h"
@@ -63,7 +64,7 @@ class FileScanner {
   void scan_source(archive::SourcePtr src, const std::string& path, const std::string& location,
                    const std::string& name, int depth, Chain* chain, ScanOutput& out);
   void scan_zip(archive::SourcePtr src, const std::string& path, const std::string& location, int depth,
-                Chain* chain, bool name_says_archive, ScanOutput& out);
+                Chain* chain, ScanOutput& out);
   void scan_tar(archive::SourcePtr src, const std::string& path, const std::string& location, int depth,
                 Chain* chain, bool name_says_tar, ScanOutput& out);
 
@@ -76,6 +77,17 @@ class FileScanner {
 // Content kinds recognised from the first bytes of a file or entry.
 enum class ContentKind { kOther, kZip, kTar, kCompressed, kMaybePrefixedZip };
 ContentKind sniff(const void* head, size_t n);
+
+// What content is, decided the same way for a file on disk and for a member of
+// any archive (issue 17: a member used to be tried as a jar whenever it began
+// with #! or MZ). kZip means it claims to be a zip -- zip magic at its start,
+// an archive name, or a prefixed zip's end record -- so a failure to open it
+// is reported. kZipIfEndRecord: a zip only when its last 22 bytes are an end of
+// central directory record (a jar behind a launcher script or stub), else not
+// an archive. kAppleDouble: a macOS resource fork ("._NAME" starting with
+// 0x00051607), skipped and counted, never opened.
+enum class Verdict { kNotArchive, kAppleDouble, kZip, kTar, kZipIfEndRecord };
+Verdict sniff_verdict(const void* head, size_t n, std::string_view name);
 
 // Name-based hints (used only to decide whether a failure is worth reporting
 // and which entries are worth sniffing; content always decides).

@@ -43,7 +43,11 @@ std::vector<std::vector<Member>> layer_members() {
        {"opt/app/lib/log4j-core-2.12.4.jar", log4j_jar("2.12.4")},
        {"opt/app/lib/replaced.jar", log4j_jar("2.16.0")},
        {"opt/gone/lib/log4j-core-2.14.0.jar", log4j_jar("2.14.0")},
-       {"opt/other/log4j-core-2.15.0.jar", log4j_jar("2.15.0")}},
+       {"opt/other/log4j-core-2.15.0.jar", log4j_jar("2.15.0")},
+       // Scripts, Windows launchers and resource forks are no errors (issue 17).
+       {"usr/bin/npm", "#!/usr/bin/env node\nrequire('../lib/cli.js')(process)\n"},
+       {"opt/app/bin/gui.exe", "MZ\x90" + std::string(2000, '\x01')},
+       {"opt/app/lib/._log4j-core-2.12.4.jar", std::string("\x00\x05\x16\x07\x00\x02\x00\x00", 8) + std::string(4088, '\0')}},
       {{"opt/app/lib/.wh.log4j-core-2.14.1.jar", ""},
        {"opt/.wh.gone", ""},
        {"opt/app/lib/replaced.jar", log4j_jar("2.17.1")}},

@@ -42,8 +42,8 @@ ordered_json error_json(const ScanError& e) {
 }
 
 ordered_json stats_json(const ScanStats& s) {
-  return ordered_json{{"files", s.files},   {"archives", s.archives}, {"bytes_read", s.bytes_read},
-                      {"errors", s.errors}, {"seconds", s.seconds}};
+  return ordered_json{{"files", s.files},     {"archives", s.archives}, {"bytes_read", s.bytes_read},
+                      {"errors", s.errors},   {"seconds", s.seconds},   {"apple_double", s.apple_double}};
 }
 
 ordered_json tool_json(const ScanReport& r) {
@@ -181,8 +181,9 @@ void write_text(const ScanReport& r, std::ostream& out, bool color) {
     if (!p.reason.empty()) out << ": " << p.reason;
     out << " [" << p.user << "] " << p.command.substr(0, 100) << "\n";
   }
-  out << "Scanned " << r.stats.files << " files, " << r.stats.archives << " archives, "
-      << r.stats.bytes_read / (1024 * 1024) << " MiB in " << std::fixed;
+  out << "Scanned " << r.stats.files << " files, " << r.stats.archives << " archives, ";
+  if (r.stats.apple_double > 0) out << r.stats.apple_double << " AppleDouble forks skipped, ";
+  out << r.stats.bytes_read / (1024 * 1024) << " MiB in " << std::fixed;
   out.precision(1);
   out << r.stats.seconds << " s: " << vulnerable << " vulnerable, " << mitigated << " mitigated, " << safe
       << " safe, " << r.errors.size() << " errors.\n";

@@ -168,6 +168,7 @@ Status read_summary(const json& j, const std::string& where, bool take_host, Sca
     s.number("bytes_read", &r->stats.bytes_read);
     s.number("errors", &r->stats.errors);
     s.number("seconds", &r->stats.seconds);
+    s.number("apple_double", &r->stats.apple_double);
     if (!s.ok()) return Status::failure(s.error());
   }
   return in.ok() ? Status() : Status::failure(in.error());

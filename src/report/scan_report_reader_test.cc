@@ -16,7 +16,7 @@ ScanReport sample() {
   r.started = "2026-11-20T10:00:00Z";
   r.finished = "2026-11-20T10:00:05Z";
   r.roots = {"/opt"};
-  r.stats = {3, 2, 10, 1, 0.5};
+  r.stats = {3, 2, 10, 1, 0.5, 4};
   Finding f;
   f.path = "/opt/a.jar";
   f.location = "/opt/a.jar!/lib/core.jar";

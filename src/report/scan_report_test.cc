@@ -49,7 +49,8 @@ TEST(ScanReportTest, JsonHasTheDocumentedSchema) {
   EXPECT_EQ(j["tool"]["version"], "1.2.3");
   EXPECT_EQ(j["host"], "web01");
   for (const char* k : {"started", "finished", "roots", "stats", "findings", "errors"}) EXPECT_TRUE(j.contains(k)) << k;
-  for (const char* k : {"files", "archives", "bytes_read", "errors", "seconds"}) EXPECT_TRUE(j["stats"].contains(k)) << k;
+  for (const char* k : {"files", "archives", "bytes_read", "errors", "seconds", "apple_double"})
+    EXPECT_TRUE(j["stats"].contains(k)) << k;
   const auto& f = j["findings"][0];
   for (const char* k : {"path", "location", "component", "version", "version_source", "status", "cves", "severity",
                         "shaded_prefix", "evidence"})
@@ -89,6 +90,19 @@ TEST(ScanReportTest, TextNamesStatusVersionAndCves) {
   EXPECT_NE(t.find("2.13.0..2.14.1"), std::string::npos);
   EXPECT_NE(t.find("[error] /opt/broken.jar"), std::string::npos);
   EXPECT_EQ(t.find("\033["), std::string::npos);  // no colour when asked for none
+}
+
+TEST(ScanReportTest, AppleDoubleForksAreCountedInJsonAndSummary) {
+  ScanReport r = sample();
+  r.stats.apple_double = 3;
+  std::ostringstream json, text, none;
+  write_json(r, json);
+  EXPECT_EQ(nlohmann::json::parse(json.str())["stats"]["apple_double"], 3);
+  write_text(r, text, false);
+  EXPECT_NE(text.str().find("Scanned 10 files, 0 archives, 3 AppleDouble forks skipped, "), std::string::npos) << text.str();
+  // None met: the summary line stays as it was.
+  write_text(sample(), none, false);
+  EXPECT_NE(none.str().find("Scanned 10 files, 0 archives, 0 MiB in "), std::string::npos) << none.str();
 }
 
 }  // namespace
