@@ -19,7 +19,9 @@ namespace l4s::remediate {
 inline constexpr const char kDefaultBackupDir[] = "/var/lib/log4shield/backups";
 
 struct JournalRecord {
-  std::string action;           // "fix" | "restore"
+  // "fix" (file rewritten) | "remove" (file moved into the store, from an
+  // exploded class folder) | "restore"
+  std::string action;
   std::string time;             // ISO-8601 UTC
   std::string path;             // absolute, symlinks resolved
   std::string original_sha256;  // fix: content before; restore: content put back
@@ -27,6 +29,7 @@ struct JournalRecord {
   uint64_t original_size = 0;
   uint64_t fixed_size = 0;
   unsigned mode = 0, uid = 0, gid = 0;
+  int64_t mtime_ns = 0;              // remove: the file's mtime, put back by restore
   std::vector<std::string> removed;  // fix: locations of the entries removed
   std::string tool_version;
 };
