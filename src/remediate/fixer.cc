@@ -913,6 +913,7 @@ FileFix Fixer::Impl::fix_folder(FileFix r, const std::set<std::string>& location
     r.reason = std::move(why);
     return r;
   };
+  r.class_folder = true;
   const inventory::DirectoryContainer folder(r.real_path);
   r.before = folder_findings(folder, r.path, &r.scan_errors);
   std::vector<Finding> chosen;

@@ -59,6 +59,7 @@ struct TargetResult {
 struct FileFix {
   std::string path;       // as given (what findings are named by)
   std::string real_path;  // the file written (symlinks resolved)
+  bool class_folder = false;  // an exploded class folder: files were moved out of it
   FixOutcome outcome = FixOutcome::kNothingToDo;
   std::string reason;     // file-level refusal or failure
   std::vector<TargetResult> targets;
