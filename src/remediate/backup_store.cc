@@ -167,7 +167,7 @@ std::string journal_line(const JournalRecord& r) {
   j["mode"] = r.mode;
   j["uid"] = r.uid;
   j["gid"] = r.gid;
-  if (r.mtime_ns) j["mtime_ns"] = r.mtime_ns;
+  if (r.mtime_ns) j["mtime_ns"] = *r.mtime_ns;
   j["removed"] = r.removed;
   j["tool_version"] = r.tool_version;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ struct JournalRecord {
   uint64_t original_size = 0;
   uint64_t fixed_size = 0;
   unsigned mode = 0, uid = 0, gid = 0;
-  int64_t mtime_ns = 0;              // remove: the file's mtime, put back by restore
+  std::optional<int64_t> mtime_ns;   // remove: the file's mtime, put back by restore
   std::vector<std::string> removed;  // fix: locations of the entries removed
   std::string tool_version;
 };

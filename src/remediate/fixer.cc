@@ -981,9 +981,11 @@ FileFix Fixer::Impl::fix_folder(FileFix r, const std::set<std::string>& location
     return r;
   }
   if (!store) return fail(FixOutcome::kFailed, "backup store not prepared");
-  if (faccessat(AT_FDCWD, r.real_path.c_str(), W_OK, AT_EACCESS) != 0) {
-    // Checked first so that a read-only folder leaves no journal entry behind.
-    return fail(FixOutcome::kRefused, r.real_path + ": " + strerror(errno) + " (run as the folder's owner or root)");
+  for (const auto& [i, digest] : files) {
+    // Checked first so that a read-only folder leaves no backup or journal entry behind.
+    const std::string dir = dir_name(r.real_path + "/" + std::string(folder.entry_name(i)));
+    if (faccessat(AT_FDCWD, dir.c_str(), W_OK, AT_EACCESS) != 0)
+      return fail(FixOutcome::kRefused, dir + ": " + strerror(errno) + " (run as the folder's owner or root)");
   }
 
   // 3. Move file by file; the first failure stops the rest (whatever moved is journaled).

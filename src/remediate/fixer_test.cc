@@ -725,6 +725,29 @@ TEST(Fixer, RestoreOfARemovedClassRefusesWhatTookItsPlace) {
   EXPECT_EQ(slurp(lookup), original);
 }
 
+// Reproducible builds stamp files with the epoch (0) or earlier: restore
+// still puts that exact mtime back.
+TEST(Fixer, RemovedClassComesBackWithAnEpochOrEarlierMtime) {
+  REQUIRE_FIXTURE(kCore2141);
+  for (const struct timespec when : {timespec{0, 0}, timespec{-86400, 5}}) {
+    SCOPED_TRACE(when.tv_sec);
+    Env env("exploded-epoch");
+    const std::string root = env.dir + "/files/classes";
+    explode(slurp(fixture(kCore2141)), root);
+    const std::string lookup = root + "/" + kJndi;
+    const struct timespec times[2] = {{0, UTIME_OMIT}, when};
+    ASSERT_EQ(utimensat(AT_FDCWD, lookup.c_str(), times, 0), 0);
+    ASSERT_EQ(env.fix(root).outcome, FixOutcome::kFixed);
+    auto items = env.restore();
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].outcome, RestoreOutcome::kRestored) << items[0].reason;
+    struct stat st;
+    ASSERT_EQ(stat(lookup.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, when.tv_sec);
+    EXPECT_EQ(st.st_mtim.tv_nsec, when.tv_nsec);
+  }
+}
+
 // A relocated exploded copy (any shading prefix): its JndiLookup.class goes,
 // the standard-named files beside it stay.
 TEST(Fixer, ShadedExplodedClassFolderIsFixedAndRestored) {

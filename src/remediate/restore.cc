@@ -210,8 +210,9 @@ RestoreItem restore_removed(const BackupStore& store, const std::string& journal
   }
   if (rec.mtime_ns) {
     // After the content is written (writing sets the mtime); the rename keeps it.
-    const struct timespec times[2] = {{0, UTIME_OMIT},
-                                      {static_cast<time_t>(rec.mtime_ns / 1000000000), rec.mtime_ns % 1000000000}};
+    // Floor division: an mtime before 1970 is negative.
+    const int64_t ns = *rec.mtime_ns, sec = ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0);
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(sec), static_cast<long>(ns - sec * 1000000000)}};
     if (futimens(tmp->fd(), times) != 0) {
       item.reason = std::string("cannot set the mtime: ") + strerror(errno);
       return item;
