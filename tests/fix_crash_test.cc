@@ -3,7 +3,9 @@
 // instants, while it rewrites a set of jars. After each kill every file is
 // either its original or exactly the fixed file an uninterrupted run writes,
 // and restore (or finishing the fix, then restore) brings every original back.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "archive/testing/zip_builder.h"
+#include "archive/zip_reader.h"
 #include "remediate/sha256.h"
 
 namespace {
@@ -207,6 +210,109 @@ TEST_F(FixCrash, RestoreKilledAtEveryStepCanBeRerun) {
     check_all_original("restore re-run after a kill at step " + std::to_string(n));
   }
   EXPECT_GE(points, 5);
+}
+
+// An exploded class folder: fix and restore killed at each of their disk
+// steps. JndiLookup.class is always either there with its original bytes or
+// gone with its backup journaled, and restore brings it back with its mtime.
+class FolderCrash : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string jar = kJars + "mergebase-log4j-samples/true-hits/log4j-core-2.14.1.jar";
+    if (!stdfs::exists(jar)) GTEST_SKIP() << "fixture not found: " << jar;
+    const std::string bytes = slurp(jar);
+    auto zr = l4s::archive::ZipReader::open(l4s::archive::memory_source(std::vector<uint8_t>(bytes.begin(), bytes.end())));
+    ASSERT_TRUE(zr.ok()) << zr.error();
+    for (const auto& e : zr->entries()) {
+      if (e.is_directory()) continue;
+      auto content = zr->read(e, 64 << 20);
+      ASSERT_TRUE(content.ok()) << e.name;
+      classes_[e.name] = *content;
+    }
+    original_ = classes_.at(kLookup);
+    tmp_ = stdfs::weakly_canonical(stdfs::path(L4S_TEST_TMP) / "fix-crash-folder").string();
+    root_ = tmp_ + "/webapp/WEB-INF/classes";
+    backups_ = tmp_ + "/backups";
+  }
+
+  void reset() {
+    stdfs::remove_all(tmp_);
+    for (const auto& [name, content] : classes_) {
+      const stdfs::path p = stdfs::path(root_) / name;
+      stdfs::create_directories(p.parent_path());
+      std::ofstream(p, std::ios::binary) << content;
+    }
+    const struct timespec t[2] = {{0, UTIME_OMIT}, {1639139696, 777}};
+    ASSERT_EQ(utimensat(AT_FDCWD, lookup().c_str(), t, 0), 0);
+  }
+  std::string lookup() const { return root_ + "/" + kLookup; }
+  std::vector<std::string> fix_args() { return {"fix", "--quiet", "--threads", "1", "--backup-dir", backups_, root_}; }
+  std::vector<std::string> restore_args() { return {"restore", "--quiet", "--backup-dir", backups_}; }
+
+  // There with its original bytes (true), or gone (false); never anything else.
+  bool whole(const std::string& when) {
+    if (!stdfs::exists(lookup())) return false;
+    EXPECT_EQ(slurp(lookup()), original_) << when << ": JndiLookup.class damaged";
+    return true;
+  }
+  void check_restored(const std::string& when) {
+    EXPECT_TRUE(whole(when)) << when << ": not restored";
+    struct stat st;
+    ASSERT_EQ(stat(lookup().c_str(), &st), 0) << when;
+    EXPECT_EQ(st.st_mtim.tv_sec, 1639139696) << when;
+    EXPECT_EQ(st.st_mtim.tv_nsec, 777) << when;
+    size_t temps = 0;
+    for (const auto& e : stdfs::recursive_directory_iterator(root_))
+      temps += e.path().filename().string().find(".l4s-tmp-") != std::string::npos;
+    EXPECT_EQ(temps, 0u) << when;
+  }
+
+  static constexpr const char* kLookup = "org/apache/logging/log4j/core/lookup/JndiLookup.class";
+  std::map<std::string, std::string> classes_;
+  std::string original_, tmp_, root_, backups_;
+};
+
+TEST_F(FolderCrash, FixKilledAtEveryStepNeverLosesTheClass) {
+  int points = 0, removed = 0;
+  for (long n = 1; n < 50; ++n) {
+    reset();
+    const int status = run(fix_args(), n);
+    if (!killed(status)) {
+      EXPECT_EQ(WEXITSTATUS(status), 0);
+      break;
+    }
+    ++points;
+    const std::string when = "fix killed at step " + std::to_string(n);
+    removed += !whole(when);
+    if (n % 2 == 0) {
+      // Finish the fix first: the class goes (once).
+      EXPECT_EQ(WEXITSTATUS(run(fix_args(), 0)), 0) << when;
+      EXPECT_FALSE(stdfs::exists(lookup())) << when;
+    }
+    if (stdfs::exists(backups_)) {
+      EXPECT_EQ(WEXITSTATUS(run(restore_args(), 0)), 0) << when;
+    }
+    check_restored(when + ", then restored");
+  }
+  EXPECT_GE(points, 3) << "backup, journal and removal are each a step";
+  EXPECT_GT(removed, 0);
+  std::printf("folder fix killed at %d disk steps; the class was whole or journaled each time\n", points);
+}
+
+TEST_F(FolderCrash, RestoreKilledAtEveryStepCanBeRerun) {
+  int points = 0;
+  for (long n = 1; n < 50; ++n) {
+    reset();
+    ASSERT_EQ(WEXITSTATUS(run(fix_args(), 0)), 0);
+    ASSERT_FALSE(stdfs::exists(lookup()));
+    if (!killed(run(restore_args(), n))) break;
+    ++points;
+    const std::string when = "restore killed at step " + std::to_string(n);
+    whole(when);
+    EXPECT_EQ(WEXITSTATUS(run(restore_args(), 0)), 0) << when;
+    check_restored(when + ", then re-run");
+  }
+  EXPECT_GE(points, 1);
 }
 
 }  // namespace

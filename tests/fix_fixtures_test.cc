@@ -5,6 +5,7 @@
 // with a reason, and restore brings back every original sha256.
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -20,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "archive/testing/zip_builder.h"
 #include "archive/zip_reader.h"
 #include "remediate/sha256.h"
 #include "shell.h"
@@ -361,6 +363,101 @@ TEST_F(FixFixtures, FromReportDryRunAndExitCodes) {
   EXPECT_EQ(run("fix --quiet --backup-dir /nonexistent/x " + q(dir), tmp_).exit_code, 0);
   EXPECT_EQ(run("restore --quiet --backup-dir " + q(backups_), tmp_).exit_code, 0);
   EXPECT_EQ(current_sha(), original_sha_);
+}
+
+// The nestings fix used to refuse, end to end through the binary: an exploded
+// WEB-INF/classes copy, a relocated exploded copy and a tar inside a zip.
+// The dry run changes nothing; fix leaves each scanning mitigated; restore
+// brings back every byte, and the removed class's mode and mtime.
+TEST(FixCli, ExplodedFoldersAndTarInZipRoundTrip) {
+  const std::string core_jar = kFixtures + "/jars/mergebase-log4j-samples/true-hits/log4j-core-2.14.1.jar";
+  const std::string tar = kFixtures + "/jars/palantir-log4j-sniffer/examples/inside_a_dist/wrapped_log4j.tar";
+  for (const auto& f : {core_jar, tar})
+    if (!stdfs::exists(f)) GTEST_SKIP() << "fixture not found: " << f << " (see " << kFixtures << "/MANIFEST.tsv)";
+  const std::string tmp = std::string(L4S_TEST_TMP) + "/fix-cli-nestings";
+  stdfs::remove_all(tmp);
+  const std::string files = tmp + "/files", backups = tmp + "/backups";
+  stdfs::create_directories(files);
+
+  // Exploded copies, standard and relocated, written from the real jar.
+  auto zr = ZipReader::open(mem(slurp(core_jar)));
+  ASSERT_TRUE(zr.ok()) << zr.error();
+  const std::string std_root = files + "/app/WEB-INF/classes";
+  const std::string shade_root = files + "/agent/classes/com/acme/shade";
+  const std::string core = "org/apache/logging/log4j/core/";
+  for (const ZipEntry& e : zr->entries()) {
+    if (e.is_directory()) continue;
+    auto bytes = zr->read(e, 64 << 20);
+    ASSERT_TRUE(bytes.ok()) << e.name;
+    std::vector<std::string> dests = {std_root + "/" + e.name};
+    if (e.name.rfind(core, 0) == 0) dests.push_back(shade_root + "/log4j/core/" + e.name.substr(core.size()));
+    for (const std::string& d : dests) {
+      stdfs::create_directories(stdfs::path(d).parent_path());
+      std::ofstream(d, std::ios::binary) << *bytes;
+    }
+  }
+  const std::string lookup = std_root + "/" + core + "lookup/JndiLookup.class";
+  ASSERT_EQ(chmod(lookup.c_str(), 0604), 0);
+  const struct timespec mtime[2] = {{0, UTIME_OMIT}, {1639139696, 5}};
+  ASSERT_EQ(utimensat(AT_FDCWD, lookup.c_str(), mtime, 0), 0);
+  // A tar inside a zip.
+  l4s::testzip::Spec spec;
+  spec.entries = {{"README", "app bundle\n"}, {"dist/wrapped_log4j.tar", slurp(tar)}};
+  std::ofstream(files + "/bundle.zip", std::ios::binary) << l4s::testzip::build(spec);
+  const std::string in_zip = files + "/bundle.zip!/dist/wrapped_log4j.tar!/log4j-core-2.14.1.jar";
+
+  auto tree = [&] {
+    std::map<std::string, std::string> out;
+    for (const auto& e : stdfs::recursive_directory_iterator(files))
+      if (e.is_regular_file()) out[stdfs::relative(e.path(), files).string()] = slurp(e.path().string());
+    return out;
+  };
+  auto status_of = [&](const json& report) {
+    std::map<std::string, std::string> out;
+    for (const auto& f : report["findings"])
+      if (f["component"] == "log4j-core") out[f["location"]] = f["status"];
+    return out;
+  };
+  const std::map<std::string, std::string> vulnerable = {
+      {std_root, "vulnerable"}, {shade_root, "vulnerable"}, {in_zip, "vulnerable"}};
+  const std::map<std::string, std::string> mitigated = {
+      {std_root, "mitigated"}, {shade_root, "mitigated"}, {in_zip, "mitigated"}};
+  const auto original = tree();
+  ASSERT_EQ(status_of(parse(run("scan --quiet --format json " + q(files), tmp))), vulnerable);
+
+  CmdResult dry = run("fix --dry-run --format json --backup-dir " + q(backups) + " " + q(files), tmp);
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(status_of(parse(dry)), mitigated) << dry.err;
+  EXPECT_NE(dry.err.find(std_root + " (1 entry removed)"), std::string::npos) << dry.err;
+  EXPECT_NE(dry.err.find("would fix"), std::string::npos) << dry.err;
+  EXPECT_TRUE(tree() == original) << "the dry run changed a file";
+  EXPECT_FALSE(stdfs::exists(backups));
+
+  CmdResult fix = run("fix --format json --backup-dir " + q(backups) + " " + q(files), tmp);
+  EXPECT_EQ(fix.exit_code, 0) << fix.err;
+  const json report = parse(fix);
+  EXPECT_EQ(status_of(report), mitigated) << fix.err;
+  for (const auto& f : report["findings"]) {
+    bool evidence = false;
+    for (const auto& e : f["evidence"]) evidence |= e.get<std::string>().rfind("fixed by log4shield", 0) == 0;
+    EXPECT_TRUE(evidence) << f.dump(1);
+  }
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump(1);
+  EXPECT_FALSE(stdfs::exists(lookup));
+  EXPECT_FALSE(stdfs::exists(shade_root + "/log4j/core/lookup/JndiLookup.class"));
+  EXPECT_EQ(status_of(parse(run("scan --quiet --format json " + q(files), tmp))), mitigated);
+  // The store is not a place scan finds the removed classes in.
+  EXPECT_TRUE(parse(run("scan --quiet --format json " + q(backups), tmp))["findings"].empty());
+
+  CmdResult restore = run("restore --backup-dir " + q(backups), tmp);
+  EXPECT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  EXPECT_TRUE(tree() == original) << "restore is not byte-identical";
+  struct stat st;
+  ASSERT_EQ(stat(lookup.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0604u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1639139696);
+  EXPECT_EQ(st.st_mtim.tv_nsec, 5);
+  EXPECT_EQ(status_of(parse(run("scan --quiet --format json " + q(files), tmp))), vulnerable);
 }
 
 }  // namespace

@@ -212,8 +212,8 @@ void add_fix_command(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<FixFlags>();
   CLI::App* cmd = app.add_subcommand(
       "fix", "Remove JndiLookup from every log4j-core copy vulnerable to CVE-2021-44228/45046 (nested archives "
-             "too), keeping every other byte; originals are backed up first. Finds targets like scan, or "
-             "takes them from a scan report.");
+             "and tars, exploded class folders too), keeping every other byte; originals are backed up first. "
+             "Finds targets like scan, or takes them from a scan report.");
   cmd->add_option("paths", flags->paths, "Files or directories to fix (/ for everything)");
   cmd->add_option("--from", flags->from, "Fix what a `scan --format json|jsonl` report found (judged again first)");
   cmd->add_flag("--dry-run,-n", flags->fix.dry_run, "Print the plan (proven on a scratch copy); change nothing");

@@ -149,10 +149,12 @@ std::string FileScanner::class_folder_root(const std::string& path) {
   for (auto m : kMarkers)
     if (path.size() > m.size() && path.compare(path.size() - m.size(), m.size(), m) == 0)
       return path.substr(0, path.size() - m.size());
-  static constexpr std::string_view kShaded = "/core/lookup/JndiLookup.class";
-  if (path.size() > kShaded.size() && path.compare(path.size() - kShaded.size(), kShaded.size(), kShaded) == 0) {
+  // JndiManager too, so that a relocated copy whose JndiLookup `fix` removed is still found.
+  for (std::string_view shaded : {"/core/lookup/JndiLookup.class", "/core/net/JndiManager.class"}) {
+    if (path.size() <= shaded.size() || path.compare(path.size() - shaded.size(), shaded.size(), shaded) != 0)
+      continue;
     // Root at the folder holding the relocated package; its prefix is unknown.
-    std::string dir = path.substr(0, path.size() - kShaded.size());
+    std::string dir = path.substr(0, path.size() - shaded.size());
     auto pos = dir.find_last_of('/');
     return pos == std::string::npos ? dir : dir.substr(0, pos);
   }

@@ -55,7 +55,8 @@ class FileScanner {
 
   // The class-folder root a file belongs to, when its path marks an exploded
   // Log4j / logback copy (".../org/apache/logging/log4j/core/lookup/JndiLookup.class"
-  // -> "..."), else "".
+  // -> "..."; a relocated ".../x/y/core/lookup/JndiLookup.class" or
+  // ".../x/y/core/net/JndiManager.class" -> ".../x"), else "".
   static std::string class_folder_root(const std::string& path);
 
  struct Chain;  // ancestors of a nested archive, to catch self-containing ones

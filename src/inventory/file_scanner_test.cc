@@ -274,6 +274,8 @@ TEST(FileScanner, ExplodedClassFolderIsScannedOnce) {
   EXPECT_EQ(FileScanner::class_folder_root((root / "app/Main.class").string()), "");
   // Relocated copy: rooted above the unknown shading prefix.
   EXPECT_EQ(FileScanner::class_folder_root("/x/classes/shade/log4j/core/lookup/JndiLookup.class"), "/x/classes/shade");
+  // ... and by its JndiManager once fix has removed JndiLookup.
+  EXPECT_EQ(FileScanner::class_folder_root("/x/classes/shade/log4j/core/net/JndiManager.class"), "/x/classes/shade");
 
   FileScanner scanner({});
   ScanOutput out;

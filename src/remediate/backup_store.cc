@@ -167,6 +167,7 @@ std::string journal_line(const JournalRecord& r) {
   j["mode"] = r.mode;
   j["uid"] = r.uid;
   j["gid"] = r.gid;
+  if (r.mtime_ns) j["mtime_ns"] = *r.mtime_ns;
   j["removed"] = r.removed;
   j["tool_version"] = r.tool_version;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
@@ -229,6 +230,7 @@ Result<std::vector<JournalRecord>> read_journal(const std::string& path, std::ve
     r.uid = static_cast<unsigned>(num("uid"));
     r.gid = static_cast<unsigned>(num("gid"));
     r.tool_version = str("tool_version");
+    if (j.contains("mtime_ns") && j["mtime_ns"].is_number_integer()) r.mtime_ns = j["mtime_ns"].get<int64_t>();
     if (j.contains("removed") && j["removed"].is_array()) {
       for (const auto& v : j["removed"])
         if (v.is_string()) r.removed.push_back(v.get<std::string>());

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@ namespace l4s::remediate {
 inline constexpr const char kDefaultBackupDir[] = "/var/lib/log4shield/backups";
 
 struct JournalRecord {
-  std::string action;           // "fix" | "restore"
+  // "fix" (file rewritten) | "remove" (file moved into the store, from an
+  // exploded class folder) | "restore"
+  std::string action;
   std::string time;             // ISO-8601 UTC
   std::string path;             // absolute, symlinks resolved
   std::string original_sha256;  // fix: content before; restore: content put back
@@ -27,6 +30,7 @@ struct JournalRecord {
   uint64_t original_size = 0;
   uint64_t fixed_size = 0;
   unsigned mode = 0, uid = 0, gid = 0;
+  std::optional<int64_t> mtime_ns;   // remove: the file's mtime, put back by restore
   std::vector<std::string> removed;  // fix: locations of the entries removed
   std::string tool_version;
 };

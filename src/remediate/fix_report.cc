@@ -39,7 +39,16 @@ void annotate_fix(const FileFix& r, const std::string& backup_dir, std::vector<F
       if (t.location != f.location || t.component != f.component) continue;
       if (t.fixed && replaced(r)) {
         f.evidence.push_back("fixed by log4shield: removed " + join(t.removed, ", "));
-        f.evidence.push_back("original backed up as sha256 " + r.original_sha256 + " in " + backup_dir);
+        if (r.class_folder) {
+          // original_sha256 is the first file's: named only when it is the one.
+          f.evidence.push_back("moved into the backup store " + backup_dir +
+                               (r.removed.size() == 1 ? " (sha256 " + r.original_sha256 + ")" : std::string()) +
+                               "; restore puts it back");
+          // Loaded classes are not open files: no JVM can be named as holding it.
+          f.evidence.push_back("a running JVM that already loaded it keeps it until restarted");
+        } else {
+          f.evidence.push_back("original backed up as sha256 " + r.original_sha256 + " in " + backup_dir);
+        }
       } else if (t.fixed && r.outcome == FixOutcome::kWouldFix) {
         f.evidence.push_back("dry run: would remove " + join(t.removed, ", "));
       } else {

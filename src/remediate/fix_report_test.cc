@@ -27,6 +27,23 @@ FileFix fixed_file() {
   return r;
 }
 
+// A class folder: its classes were moved, and no open file tells which JVM loaded them.
+TEST(FixReport, AFixedClassFolderSaysWhereTheClassWentAndToRestart) {
+  FileFix r = fixed_file();
+  r.path = r.real_path = "/srv/app/WEB-INF/classes";
+  r.class_folder = true;
+  r.targets[0].location = r.path;
+  r.targets[0].removed = {r.path + "/org/JndiLookup.class"};
+  std::vector<Finding> fs = {finding(r.path, r.path, FindingStatus::kMitigated)};
+  std::vector<ScanError> es;
+  annotate_fix(r, "/var/backups", &fs, &es);
+  EXPECT_EQ(fs[0].evidence, (std::vector<std::string>{
+                                "fixed by log4shield: removed /srv/app/WEB-INF/classes/org/JndiLookup.class",
+                                "moved into the backup store /var/backups (sha256 abc); restore puts it back",
+                                "a running JVM that already loaded it keeps it until restarted"}));
+  EXPECT_TRUE(es.empty());
+}
+
 TEST(FixReport, TargetsOfAReportAreItsVulnerableLocations) {
   std::vector<Finding> reported = {finding("/a.jar", "/a.jar!/b.jar"), finding("/a.jar", "/a.jar"),
                                    finding("/c.jar", "/c.jar", FindingStatus::kSafe), finding("", "/d.jar")};

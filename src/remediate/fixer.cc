@@ -17,11 +17,13 @@
 #include "core/clock.h"
 #include "inventory/class_markers.h"
 #include "inventory/detect.h"
+#include "inventory/directory_container.h"
 #include "inventory/log4j2_facts.h"
 #include "inventory/scan.h"
 #include "inventory/zip_container.h"
 #include "remediate/backup_store.h"
 #include "remediate/file_ops.h"
+#include "remediate/sha256.h"
 #include "remediate/tar_rewrite.h"
 #include "remediate/zip_rewrite.h"
 
@@ -35,6 +37,8 @@ using archive::ZipReader;
 constexpr std::string_view kStandardRoot = "org/apache/logging/log4j/core/";
 constexpr std::string_view kLog4j1Package = "org/apache/log4j/";
 constexpr uint64_t kMaxClassBytes = 4u << 20;
+// A class file removed from a folder is backed up from memory.
+constexpr uint64_t kMaxFolderFileBytes = 64u << 20;
 constexpr std::string_view kCve44228 = "CVE-2021-44228";
 constexpr std::string_view kCve45046 = "CVE-2021-45046";
 
@@ -138,25 +142,24 @@ Result<bool> is_tar_content(const archive::ByteSource& src) {
   return kind == inventory::ContentKind::kTar || kind == inventory::ContentKind::kCompressed;
 }
 
-Status check_zip_content(const archive::ByteSource& src) {
-  auto tar = is_tar_content(src);
-  if (!tar.ok()) return Status::failure(tar.error());
-  if (*tar) return Status::failure("a tar archive inside a zip, which is not rewritten: upgrade the copy in it");
-  return Status();
-}
-
 // One archive in the file: what leaves it, and which nested archives in it
-// are rewritten.
+// are rewritten. A tar (or compressed tar) inside a zip is a leaf: the
+// targets under it are handed whole to the tar rewrite (as a top-level tar's
+// are), and its rewritten content replaces the entry.
 struct Node {
   std::string location;
   SourcePtr source;
-  std::optional<ZipReader> reader;
+  std::optional<ZipReader> reader;  // unset for a tar
   std::vector<bool> drop;
   std::map<size_t, std::unique_ptr<Node>> children;
   std::vector<size_t> targets;  // indices into FileFix::targets contained here
   mutable SourcePtr rewritten;  // its new content, once built
+  bool is_tar = false;
+  std::vector<Finding> tar_findings;  // the targets under a tar, fixed by its rewrite
+  SourcePtr tar_out;                  // a tar's rewritten, proven content
 
   bool changed() const {
+    if (is_tar) return tar_out != nullptr;
     if (std::find(drop.begin(), drop.end(), true) != drop.end()) return true;
     for (const auto& [i, c] : children)
       if (c->changed()) return true;
@@ -178,6 +181,61 @@ struct Node {
     return e;
   }
 };
+
+// A class folder as it scans once some of its files are gone: the proof of a
+// folder fix before anything is removed (and all a dry run does).
+class HidingContainer : public inventory::Container {
+ public:
+  HidingContainer(const inventory::Container& base, const std::set<size_t>& hidden) : base_(base) {
+    for (size_t i = 0; i < base.entry_count(); ++i)
+      if (!hidden.count(i)) keep_.push_back(i);
+  }
+  size_t entry_count() const override { return keep_.size(); }
+  std::string_view entry_name(size_t i) const override { return base_.entry_name(keep_[i]); }
+  uint64_t entry_size(size_t i) const override { return base_.entry_size(keep_[i]); }
+  Result<std::string> read_entry(size_t i, uint64_t max_bytes) const override {
+    return base_.read_entry(keep_[i], max_bytes);
+  }
+
+ private:
+  const inventory::Container& base_;
+  std::vector<size_t> keep_;
+};
+
+// The findings of a class folder named as the walk names them (path and
+// location are the folder), as FileScanner::scan_class_folder does. It is not
+// called because it scans each folder only once per scanner.
+std::vector<Finding> folder_findings(const inventory::Container& folder, const std::string& path,
+                                     std::vector<ScanError>* errors) {
+  inventory::DetectContext ctx{path, path, base_name(path), errors};
+  auto found = inventory::detect_components(folder, ctx);
+  for (Finding& f : found) f.evidence.push_back("exploded class folder");
+  return found;
+}
+
+// Whole content of a regular file (not a symlink) with its stat, read from one descriptor.
+Result<std::string> read_regular_file(const std::string& path, struct stat* st, FileMeta* meta) {
+  using R = Result<std::string>;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0) return R::failure(path + ": " + strerror(errno));
+  std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
+  if (fstat(fd, st) != 0) return R::failure(path + ": " + strerror(errno));
+  if (!S_ISREG(st->st_mode)) return R::failure(path + ": not a regular file");
+  if (static_cast<uint64_t>(st->st_size) > kMaxFolderFileBytes) return R::failure(path + ": too large for a class file");
+  auto m = read_meta(fd);
+  if (!m.ok()) return R::failure(m.error());
+  *meta = *m;
+  std::string data(static_cast<size_t>(st->st_size), '\0');
+  size_t got = 0;
+  while (got < data.size()) {
+    ssize_t n = pread(fd, data.data() + got, data.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return R::failure(path + ": " + strerror(errno));
+    if (n == 0) return R::failure(path + ": shrank while being read");
+    got += static_cast<size_t>(n);
+  }
+  return data;
+}
 
 }  // namespace
 
@@ -212,25 +270,35 @@ struct Fixer::Impl {
     const std::string loc = n.location + "!/" + e.name;
     auto src = n.reader->open_entry(e, budget, scanner.limits().max_nested_bytes);
     if (!src.ok()) return Result<Node*>::failure(loc + ": " + src.error());
-    if (Status s = check_zip_content(**src); !s.ok()) return Result<Node*>::failure(loc + ": " + s.error());
-    auto zr = ZipReader::open(*src);
-    if (!zr.ok()) {
-      return Result<Node*>::failure(loc + ": not a zip archive (" + zr.error() +
-                                    "); only zip archives are rewritten");
-    }
+    auto tar = is_tar_content(**src);
+    if (!tar.ok()) return Result<Node*>::failure(loc + ": " + tar.error());
     auto child = std::make_unique<Node>();
     child->location = loc;
     child->source = *src;
-    child->drop.assign(zr->entries().size(), false);
-    child->reader.emplace(std::move(zr).value());
+    if (*tar) {
+      child->is_tar = true;
+    } else {
+      auto zr = ZipReader::open(*src);
+      if (!zr.ok()) {
+        return Result<Node*>::failure(loc + ": not a zip or tar archive (" + zr.error() +
+                                      "); only zip and tar archives are rewritten");
+      }
+      child->drop.assign(zr->entries().size(), false);
+      child->reader.emplace(std::move(zr).value());
+    }
     Node* raw = child.get();
     n.children[i] = std::move(child);
     return raw;
   }
 
   // Every container `rest` names below n: "a.jar!/b.jar" -> n/a.jar/b.jar.
-  // A duplicated entry name leads into each copy.
-  Status descend(Node& n, std::string_view rest, std::vector<Node*>* out) {
+  // A duplicated entry name leads into each copy. A tar on the way ends the
+  // descent: it goes to tars, and what lies below it is the tar rewrite's.
+  Status descend(Node& n, std::string_view rest, std::vector<Node*>* out, std::vector<Node*>* tars) {
+    if (n.is_tar) {
+      tars->push_back(&n);
+      return Status();
+    }
     if (rest.empty()) {
       out->push_back(&n);
       return Status();
@@ -252,26 +320,27 @@ struct Fixer::Impl {
       if (entries[i].name != name) continue;
       auto child = child_of(n, i);
       if (!child.ok()) return Status::failure(child.error());
-      if (Status s = descend(**child, next, out); !s.ok()) return s;
+      if (Status s = descend(**child, next, out, tars); !s.ok()) return s;
     }
     return Status();
   }
 
-  // Entries to remove from container n for finding f; empty when none found.
-  std::vector<size_t> removals(const Node& n, const Finding& f, const std::vector<std::string>& cves) {
+  // Entries to remove from container c (a zip, or a class folder) for
+  // finding f; empty when none found.
+  std::vector<size_t> removals(const inventory::Container& c, const Finding& f, const std::vector<std::string>& cves) {
     std::vector<size_t> out;
-    const auto& entries = n.reader->entries();
+    const size_t count = c.entry_count();
     if (f.component == "log4j-core") {
       const std::string root = f.shaded_prefix.empty() ? std::string(kStandardRoot)
                                : f.shaded_prefix == "/" ? std::string()
                                                         : f.shaded_prefix;
-      for (size_t i = 0; i < entries.size(); ++i) {
-        const ZipEntry& e = entries[i];
-        if (e.is_directory() || !inventory::has_stem(e.name, "JndiLookup")) continue;
-        if (root_of(inventory::entry_dir(e.name), "lookup/") != root) continue;
+      for (size_t i = 0; i < count; ++i) {
+        const std::string_view name = c.entry_name(i);
+        if (name.ends_with('/') || !inventory::has_stem(name, "JndiLookup")) continue;
+        if (root_of(inventory::entry_dir(name), "lookup/") != root) continue;
         // Content decides, as in the detector; an unreadable candidate is
         // removed too (the integrity check refuses damaged archives anyway).
-        auto bytes = n.reader->read(e, kMaxClassBytes);
+        auto bytes = c.read_entry(i, kMaxClassBytes);
         if (!bytes.ok() || inventory::is_log4j_jndi_lookup(*bytes)) out.push_back(i);
       }
       return out;
@@ -279,9 +348,9 @@ struct Fixer::Impl {
     for (const auto& rule : log4j1_rules()) {
       if (std::find(cves.begin(), cves.end(), rule.cve) == cves.end()) continue;
       size_t before = out.size();
-      for (size_t i = 0; i < entries.size(); ++i) {
+      for (size_t i = 0; i < count; ++i) {
         for (auto name : rule.names)
-          if (log4j1_rule_matches(entries[i].name, name)) {
+          if (log4j1_rule_matches(c.entry_name(i), name)) {
             out.push_back(i);
             break;
           }
@@ -294,7 +363,7 @@ struct Fixer::Impl {
   // Signed archives that would change: refused (their targets fail), or with
   // unsign their signature files go too.
   void settle_signatures(Node& n, FileFix& r) {
-    if (!n.changed()) return;
+    if (!n.changed() || n.is_tar) return;  // a tar's own jars were settled by its rewrite
     const std::string sf = signature_of(*n.reader);
     if (!sf.empty()) {
       if (!opt.unsign) {
@@ -323,6 +392,7 @@ struct Fixer::Impl {
   }
 
   Status check_integrity(const Node& n) {
+    if (n.is_tar) return Status();  // its rewrite read it whole and proved the result
     Status s = verify_all_entries(*n.reader);
     if (!s.ok()) return Status::failure("damaged archive " + n.location + ": " + s.error() + "; not rewriting it");
     for (const auto& [i, c] : n.children)
@@ -332,6 +402,7 @@ struct Fixer::Impl {
 
   // The rewritten content of a nested archive, proven against its original.
   Result<SourcePtr> build_nested(const Node& n) {
+    if (n.is_tar) return n.tar_out;
     ZipEdit edit = n.edit();
     for (const auto& [i, c] : n.children) {
       auto content = build_nested(*c);
@@ -356,6 +427,7 @@ struct Fixer::Impl {
   // Runs the detectors on every rewritten container that held a target: no
   // removed CVE may remain (whether or not the copy is still recognised).
   Status check_targets_closed(const Node& n, const FileFix& r) {
+    if (n.is_tar) return Status();  // checked inside its rewrite, and by the final scan
     if (!n.targets.empty()) {
       if (!n.rewritten) return Status::failure(n.location + ": not rewritten");
       auto zr = ZipReader::open(n.rewritten);
@@ -465,7 +537,11 @@ struct Fixer::Impl {
   }
 
   FileFix fix(const std::string& path, const std::set<std::string>& locations);
+  FileFix fix_folder(FileFix r, const std::set<std::string>& locations);
+  Status move_to_store(const std::string& file, const std::string& expected_sha256, FileFix& r);
   void plan(Node& root, const std::vector<Finding>& chosen, FileFix& r);
+  void plan_all(Node& root, const std::vector<Finding>& chosen, FileFix& r);
+  void rewrite_tars(Node& n, FileFix& r);
   Result<SourcePtr> rewrite_container(const SourcePtr& src, const std::string& location,
                                       const std::vector<Finding>& chosen, FileFix& r);
   Result<SourcePtr> rewrite_zip_container(const SourcePtr& src, const std::string& location,
@@ -508,17 +584,22 @@ void Fixer::Impl::plan(Node& root, const std::vector<Finding>& chosen, FileFix& 
     r.targets.push_back({want.location, want.component, false, "", {}, removable_cves(want, opt.log4j1)});
     TargetResult& t = r.targets.back();
 
-    std::vector<Node*> containers;
+    std::vector<Node*> containers, tars;
     Status s;
     if (want.location == root.location) {
       containers.push_back(&root);
     } else if (want.location.starts_with(root.location + "!/")) {
-      s = descend(root, std::string_view(want.location).substr(root.location.size() + 2), &containers);
+      s = descend(root, std::string_view(want.location).substr(root.location.size() + 2), &containers, &tars);
     } else {
-      s = Status::failure("not a location inside " + root.location + " (an exploded class folder?)");
+      s = Status::failure("not a location inside " + root.location);
     }
     if (!s.ok()) {
       t.reason = s.error();
+      continue;
+    }
+    for (Node* tar : tars) tar->tar_findings.push_back(want);
+    if (containers.empty() && !tars.empty()) {
+      r.targets.pop_back();  // the tar rewrite reports this target itself
       continue;
     }
     bool any = false;
@@ -530,7 +611,7 @@ void Fixer::Impl::plan(Node& root, const std::vector<Finding>& chosen, FileFix& 
         if (f.component != want.component) continue;
         auto cves = removable_cves(f, opt.log4j1);
         if (cves.empty()) continue;  // this copy (of a duplicated name) is not vulnerable
-        auto idx = removals(*n, f, cves);
+        auto idx = removals(container, f, cves);
         if (idx.empty()) {
           t.reason = f.component == "log4j-core"
                          ? "no JndiLookup class at a removable path (obfuscated or renamed copy); upgrade it"
@@ -557,6 +638,38 @@ void Fixer::Impl::plan(Node& root, const std::vector<Finding>& chosen, FileFix& 
   }
 }
 
+// Plans the removals in a zip and its nested zips, then rewrites each tar met
+// on the way (targets under it are planned, fixed and proven by that rewrite).
+void Fixer::Impl::plan_all(Node& root, const std::vector<Finding>& chosen, FileFix& r) {
+  plan(root, chosen, r);
+  rewrite_tars(root, r);
+}
+
+void Fixer::Impl::rewrite_tars(Node& n, FileFix& r) {
+  for (auto& [i, c] : n.children) {
+    if (!c->is_tar) {
+      rewrite_tars(*c, r);
+      continue;
+    }
+    if (c->tar_findings.empty()) continue;
+    const size_t first = r.targets.size();
+    auto out = rewrite_tar_container(c->source, c->location, c->tar_findings, r);
+    if (!out.ok()) {
+      // Nothing of it is used: every target it took on stays open, with the reason.
+      for (size_t id = first; id < r.targets.size(); ++id) {
+        r.targets[id].fixed = false;
+        r.targets[id].removed.clear();
+        r.targets[id].reason = out.error();
+      }
+      if (r.targets.size() == first)
+        for (const Finding& f : c->tar_findings) add_unfixed(r, f, out.error());
+      continue;
+    }
+    c->tar_out = *out;
+    for (size_t id = first; id < r.targets.size(); ++id) c->targets.push_back(id);
+  }
+}
+
 // A nested container, as a zip or a tar; null when nothing in it changes.
 Result<SourcePtr> Fixer::Impl::rewrite_container(const SourcePtr& src, const std::string& location,
                                                  const std::vector<Finding>& chosen, FileFix& r) {
@@ -578,7 +691,7 @@ Result<SourcePtr> Fixer::Impl::rewrite_zip_container(const SourcePtr& src, const
   root.source = src;
   root.drop.assign(zr->entries().size(), false);
   root.reader.emplace(std::move(zr).value());
-  plan(root, chosen, r);
+  plan_all(root, chosen, r);
   settle_signatures(root, r);
   root.prune();
   if (!root.changed()) return SourcePtr();
@@ -655,15 +768,11 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
   r.real_path = rp;
   free(rp);
 
+  struct stat dir_st;
+  if (stat(r.real_path.c_str(), &dir_st) == 0 && S_ISDIR(dir_st.st_mode)) return fix_folder(std::move(r), locations);
   struct stat st0;
   auto src = archive::open_file_source(r.real_path, &st0);
-  if (!src.ok()) {
-    struct stat st;
-    if (stat(r.real_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      return fail(FixOutcome::kRefused, "exploded class folder: remove its JndiLookup.class by hand or upgrade");
-    }
-    return fail(FixOutcome::kFailed, src.error());
-  }
+  if (!src.ok()) return fail(FixOutcome::kFailed, src.error());
 
   // The decision is made on the same open file that gets rewritten.
   auto tar = is_tar_content(**src);
@@ -698,7 +807,7 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
     root.source = *src;
     root.drop.assign(zr->entries().size(), false);
     root.reader.emplace(std::move(zr).value());
-    plan(root, chosen, r);
+    plan_all(root, chosen, r);
     settle_signatures(root, r);
     root.prune();
     if (!root.changed()) return fail(FixOutcome::kRefused, not_fixed());
@@ -793,6 +902,169 @@ FileFix Fixer::Impl::fix(const std::string& path, const std::set<std::string>& l
   r.after = complete_after(r, std::move(final_scan.findings));
   r.outcome = done;
   return r;
+}
+
+// An exploded class folder: each file to remove is moved into the backup
+// store (backed up and fsynced, journaled, then unlinked), after the folder
+// without them has been proven to scan with the targets closed.
+FileFix Fixer::Impl::fix_folder(FileFix r, const std::set<std::string>& locations) {
+  auto fail = [&](FixOutcome o, std::string why) {
+    r.outcome = o;
+    r.reason = std::move(why);
+    return r;
+  };
+  r.class_folder = true;
+  const inventory::DirectoryContainer folder(r.real_path);
+  r.before = folder_findings(folder, r.path, &r.scan_errors);
+  std::vector<Finding> chosen;
+  for (const Finding& f : r.before) {
+    if (is_fix_target(f, opt.log4j1) && (locations.empty() || locations.count(f.location))) chosen.push_back(f);
+  }
+  if (chosen.empty()) return fail(FixOutcome::kNothingToDo, "");
+
+  // 1. Plan: the files each target loses, with the content they were judged by.
+  std::map<size_t, std::string> files;        // entry -> sha256 of the content judged
+  std::vector<std::vector<size_t>> of_target;  // parallel to r.targets
+  for (const Finding& f : chosen) {
+    TargetResult t{f.location, f.component, false, "", {}, removable_cves(f, opt.log4j1)};
+    std::map<size_t, std::string> mine;
+    for (size_t i : removals(folder, f, t.cves)) {
+      auto bytes = folder.read_entry(i, kMaxFolderFileBytes);
+      if (!bytes.ok()) {
+        t.reason = "cannot read " + bytes.error();
+        break;
+      }
+      mine[i] = sha256_hex(*bytes);
+    }
+    if (t.reason.empty() && mine.empty()) {
+      t.reason = f.component == "log4j-core"
+                     ? "no JndiLookup class at a removable path (obfuscated or renamed copy); upgrade it"
+                     : "the classes behind " + t.cves.front() + " are not where expected; upgrade it";
+    }
+    std::vector<size_t> idx;
+    if (t.reason.empty()) {
+      t.fixed = true;
+      for (const auto& [i, digest] : mine) {
+        idx.push_back(i);
+        files[i] = digest;
+        t.removed.push_back(r.path + "/" + std::string(folder.entry_name(i)));
+      }
+    }
+    r.targets.push_back(std::move(t));
+    of_target.push_back(std::move(idx));
+  }
+  auto not_fixed = [&] {
+    for (const TargetResult& t : r.targets)
+      if (!t.fixed) return t.location + ": " + t.reason;
+    return std::string();
+  };
+  if (files.empty()) return fail(FixOutcome::kRefused, not_fixed());
+
+  // 2. Prove it: the folder without those files no longer has the removed CVEs.
+  std::set<size_t> hidden;
+  for (const auto& [i, digest] : files) hidden.insert(i);
+  std::vector<Finding> proof = folder_findings(HidingContainer(folder, hidden), r.path, nullptr);
+  for (const TargetResult& t : r.targets) {
+    if (!t.fixed) continue;
+    for (const Finding& f : proof) {
+      if (f.location != t.location || f.component != t.component) continue;
+      for (const std::string& c : t.cves)
+        if (has_cve(f, c)) return fail(FixOutcome::kRefused, "verification: " + t.location + " would still report " + c);
+    }
+  }
+  for (const TargetResult& t : r.targets) r.removed.insert(r.removed.end(), t.removed.begin(), t.removed.end());
+  std::sort(r.removed.begin(), r.removed.end());
+  if (!not_fixed().empty()) r.reason = not_fixed();
+  if (opt.dry_run) {
+    r.after = complete_after(r, std::move(proof));
+    r.outcome = FixOutcome::kWouldFix;
+    return r;
+  }
+  if (!store) return fail(FixOutcome::kFailed, "backup store not prepared");
+  for (const auto& [i, digest] : files) {
+    // Checked first so that a read-only folder leaves no backup or journal entry behind.
+    const std::string dir = dir_name(r.real_path + "/" + std::string(folder.entry_name(i)));
+    if (faccessat(AT_FDCWD, dir.c_str(), W_OK, AT_EACCESS) != 0)
+      return fail(FixOutcome::kRefused, dir + ": " + strerror(errno) + " (run as the folder's owner or root)");
+  }
+
+  // 3. Move file by file; the first failure stops the rest (whatever moved is journaled).
+  std::set<size_t> moved;
+  std::string failure;
+  for (const auto& [i, digest] : files) {
+    const std::string file = r.real_path + "/" + std::string(folder.entry_name(i));
+    if (Status s = move_to_store(file, digest, r); !s.ok()) {
+      failure = s.error();
+      break;
+    }
+    moved.insert(i);
+  }
+  for (size_t k = 0; k < r.targets.size(); ++k) {
+    TargetResult& t = r.targets[k];
+    const bool all = std::all_of(of_target[k].begin(), of_target[k].end(), [&](size_t i) { return moved.count(i); });
+    if (t.fixed && !all) {
+      t.fixed = false;
+      t.reason = failure;
+    }
+  }
+  r.removed.clear();
+  for (size_t i : moved) r.removed.push_back(r.path + "/" + std::string(folder.entry_name(i)));
+  if (moved.empty()) return fail(FixOutcome::kFailed, failure);
+
+  // 4. Re-scan the folder as it now is on disk.
+  const inventory::DirectoryContainer now(r.real_path);
+  std::vector<Finding> after = folder_findings(now, r.path, nullptr);
+  bool still = std::any_of(after.begin(), after.end(), [&](const Finding& f) {
+    return std::any_of(r.targets.begin(), r.targets.end(), [&](const TargetResult& t) {
+      return t.fixed && t.location == f.location && t.component == f.component &&
+             std::any_of(t.cves.begin(), t.cves.end(), [&](const std::string& c) { return has_cve(f, c); });
+    });
+  });
+  if (still) r.warnings.push_back("re-scan after the removal still reports a fixed target (folder changed meanwhile?)");
+  r.after = complete_after(r, std::move(after));
+  r.reason = not_fixed();
+  r.outcome = r.reason.empty() ? FixOutcome::kFixed : FixOutcome::kPartial;
+  return r;
+}
+
+// Backs file up (fsynced), journals its removal, then unlinks it -- only if
+// it is still the file that was backed up. A crash at any instant leaves the
+// file in place, or removed with its backup and journal entry durable.
+Status Fixer::Impl::move_to_store(const std::string& file, const std::string& expected_sha256, FileFix& r) {
+  struct stat st;
+  FileMeta meta;
+  auto bytes = read_regular_file(file, &st, &meta);
+  if (!bytes.ok()) return Status::failure(bytes.error());
+  if (sha256_hex(*bytes) != expected_sha256) return Status::failure(file + ": changed since it was checked; left alone");
+  auto sha = store->put(*archive::memory_source(std::vector<uint8_t>(bytes->begin(), bytes->end())));
+  if (!sha.ok()) return Status::failure("backup of " + file + " failed: " + sha.error());
+  if (r.original_sha256.empty()) r.original_sha256 = *sha;
+
+  JournalRecord rec;
+  rec.action = "remove";
+  rec.time = now_iso8601();
+  rec.path = file;
+  rec.original_sha256 = *sha;
+  rec.original_size = static_cast<uint64_t>(st.st_size);
+  rec.mode = meta.mode;
+  rec.uid = meta.uid;
+  rec.gid = meta.gid;
+  rec.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  rec.removed = {file};
+  rec.tool_version = opt.tool_version;
+  if (Status s = store->append(rec); !s.ok()) return Status::failure("journal: " + s.error());
+
+  struct stat now;
+  if (lstat(file.c_str(), &now) != 0 || !same_file_unchanged(st, now))
+    return Status::failure(file + ": changed while being fixed; left alone");
+  if (unlink(file.c_str()) != 0) return Status::failure(file + ": " + strerror(errno));
+  crash_point("class removed");
+  if (Status s = fsync_dir(dir_name(file)); !s.ok()) return s;
+  if (st.st_nlink > 1) {
+    r.warnings.push_back(file + ": " + std::to_string(st.st_nlink - 1) +
+                         " other hard link(s) keep pointing at the removed class");
+  }
+  return Status();
 }
 
 }  // namespace l4s::remediate

@@ -1,7 +1,10 @@
 // `fix` for one file: re-scans it, plans which entries to remove from which
 // (nested) archive, backs the original up, writes the rewritten file beside
 // it, proves the result (every kept entry byte-identical, every CRC good, the
-// scan now says mitigated) and only then renames it over the original.
+// scan now says mitigated) and only then renames it over the original. A tar
+// inside a zip is rewritten as a tar, then put back in the zip.
+// An exploded class folder is fixed by moving the files into the backup
+// store, once the folder without them is proven to scan mitigated.
 //
 // What is removed, and only from copies the scan judges vulnerable:
 // - log4j-core with CVE-2021-44228 or CVE-2021-45046 open: every genuine
@@ -39,7 +42,7 @@ enum class FixOutcome {
   kWouldFix,     // dry run: every step up to writing succeeded
   kNothingToDo,  // no target in the file (any more)
   kPartial,      // fixed, but some targets in it could not be
-  kRefused,      // left alone on purpose (signed, corrupt, tar, ...)
+  kRefused,      // left alone on purpose (signed, corrupt, obfuscated, ...)
   kFailed,       // an error stopped it; the original is untouched
 };
 const char* to_string(FixOutcome o);
@@ -49,19 +52,20 @@ struct TargetResult {
   std::string component;
   bool fixed = false;                // (dry run: would be)
   std::string reason;                // when not fixed
-  std::vector<std::string> removed;  // location!/entry of every entry removed for it
+  std::vector<std::string> removed;  // location!/entry of every entry removed for it (folder: location/file)
   std::vector<std::string> cves;     // the CVEs removing them closes
 };
 
 struct FileFix {
   std::string path;       // as given (what findings are named by)
   std::string real_path;  // the file written (symlinks resolved)
+  bool class_folder = false;  // an exploded class folder: files were moved out of it
   FixOutcome outcome = FixOutcome::kNothingToDo;
   std::string reason;     // file-level refusal or failure
   std::vector<TargetResult> targets;
   std::vector<std::string> removed;   // every entry removed (location!/entry)
   std::vector<std::string> warnings;
-  std::string original_sha256;
+  std::string original_sha256;  // folder: of the first file moved into the store
   std::string fixed_sha256;
   std::vector<Finding> before;        // fresh scan of the file
   std::vector<ScanError> scan_errors;

@@ -1,5 +1,6 @@
 #include "remediate/fixer.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -464,22 +466,13 @@ TEST(Fixer, WhatCannotBeRewrittenIsRefusedWithAReason) {
     std::string rel;
     std::string reason;
   };
-  const std::string tar_rel = "palantir-log4j-sniffer/examples/inside_a_dist/wrapped_log4j.tar";
   const std::vector<Case> cases = {
-      {"tar-in-zip.zip", "tar archive inside a zip"},
       {"palantir-log4j-sniffer/examples/obfuscated/2.14.1-aaaagb.jar", "obfuscated"},
   };
   Env env("refusals");
   for (const Case& c : cases) {
-    if (!std::filesystem::exists(fixture(c.rel == "tar-in-zip.zip" ? tar_rel : c.rel))) continue;
-    std::string path;
-    if (c.rel == "tar-in-zip.zip") {
-      tz::Spec spec;
-      spec.entries = {{"dist/wrapped_log4j.tar", slurp(fixture(tar_rel))}};
-      path = env.put(c.rel, tz::build(spec));
-    } else {
-      path = env.copy(c.rel);
-    }
+    if (!std::filesystem::exists(fixture(c.rel))) continue;
+    const std::string path = env.copy(c.rel);
     const std::string before = slurp(path);
     FileFix r = env.fix(path);
     EXPECT_EQ(r.outcome, FixOutcome::kRefused) << c.rel << ": " << r.reason;
@@ -520,6 +513,276 @@ TEST(Fixer, TarWrappedCopiesAreFixedAndRestored) {
   }
   for (const RestoreItem& it : env.restore()) EXPECT_EQ(it.outcome, RestoreOutcome::kRestored) << it.path;
   for (const auto& [path, digest] : originals) EXPECT_EQ(sha(path), digest) << path;
+}
+
+// A tar inside a zip (plain, and gzipped and STORED) is rewritten as a tar
+// and put back in the zip: every other entry keeps its compressed bytes, the
+// scan says mitigated, and restore brings the exact bytes back.
+TEST(Fixer, TarInsideAZipIsFixedAndRestored) {
+  const std::string tar_rel = "palantir-log4j-sniffer/examples/inside_a_dist/wrapped_log4j.tar";
+  const std::string tgz_rel = "palantir-log4j-sniffer/examples/inside_a_dist/wrapped_log4j.tar.gz";
+  REQUIRE_FIXTURE(tar_rel);
+  REQUIRE_FIXTURE(tgz_rel);
+  Env env("tar-in-zip");
+  tz::Spec spec;
+  spec.entries = {{"README.txt", "bundle\n"},
+                  {"dist/bundle.tar", slurp(fixture(tar_rel))},
+                  {"dist/bundle.tar.gz", slurp(fixture(tgz_rel)), 0},
+                  {"dist/notes.txt", "the end\n"}};
+  const std::string original = tz::build(spec);
+  const std::string path = env.put("app.zip", original);
+  const std::string in_tar = path + "!/dist/bundle.tar!/log4j-core-2.14.1.jar";
+  const std::string in_tgz = path + "!/dist/bundle.tar.gz!/log4j-core-2.14.1.jar";
+
+  FixOptions dry;
+  dry.dry_run = true;
+  FileFix d = env.fix(path, dry);
+  ASSERT_EQ(d.outcome, FixOutcome::kWouldFix) << d.reason;
+  EXPECT_EQ(slurp(path), original);
+  EXPECT_FALSE(std::filesystem::exists(env.backups));
+
+  FileFix r = env.fix(path);
+  ASSERT_EQ(r.outcome, FixOutcome::kFixed) << r.reason;
+  EXPECT_EQ(r.removed, (std::vector<std::string>{in_tar + "!/" + kJndi, in_tgz + "!/" + kJndi}));
+  ASSERT_EQ(r.targets.size(), 2u);
+  for (const TargetResult& t : r.targets) EXPECT_TRUE(t.fixed) << t.location << ": " << t.reason;
+  const std::string fixed = slurp(path);
+  EXPECT_EQ(expect_identical_except(original, fixed, {}, {"dist/bundle.tar", "dist/bundle.tar.gz"}), 2u);
+  auto zr = ZipReader::open(mem(fixed));
+  ASSERT_TRUE(zr.ok()) << zr.error();
+  EXPECT_EQ(zr->entries()[2].method, 0) << "a STORED entry stays STORED";
+  for (const std::string& loc : {in_tar, in_tgz}) {
+    const Finding* f = finding_at(r.after, loc, "log4j-core");
+    ASSERT_NE(f, nullptr) << loc;
+    EXPECT_EQ(f->status, FindingStatus::kMitigated) << loc;
+  }
+  // An independent scan of what is on disk agrees.
+  inventory::FileScanner fresh({});
+  inventory::ScanOutput after;
+  fresh.scan_file(path, std::filesystem::file_size(path), true, after);
+  EXPECT_TRUE(after.errors.empty());
+  ASSERT_EQ(after.findings.size(), 2u);
+  for (const Finding& f : after.findings) EXPECT_EQ(f.status, FindingStatus::kMitigated) << f.location;
+
+  EXPECT_EQ(env.fix(path).outcome, FixOutcome::kNothingToDo);
+  auto items = env.restore();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].outcome, RestoreOutcome::kRestored) << items[0].reason;
+  EXPECT_EQ(slurp(path), original);
+}
+
+// A signed jar around a tar: the tar's copy stays vulnerable (refused) unless --unsign.
+TEST(Fixer, TarInsideASignedJarIsLeftAlone) {
+  const std::string tar_rel = "palantir-log4j-sniffer/examples/inside_a_dist/wrapped_log4j.tar";
+  REQUIRE_FIXTURE(tar_rel);
+  Env env("tar-in-signed");
+  tz::Spec spec;
+  spec.entries = {{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n"},
+                  {"META-INF/VENDOR.SF", "Signature-Version: 1.0\r\n\r\n"},
+                  {"META-INF/VENDOR.RSA", std::string(700, '\x30')},
+                  {"dist/bundle.tar", slurp(fixture(tar_rel))}};
+  const std::string original = tz::build(spec);
+  const std::string path = env.put("signed.jar", original);
+  FileFix r = env.fix(path);
+  EXPECT_EQ(r.outcome, FixOutcome::kRefused);
+  ASSERT_EQ(r.targets.size(), 1u);
+  EXPECT_FALSE(r.targets[0].fixed);
+  EXPECT_NE(r.targets[0].reason.find("signed archive"), std::string::npos) << r.targets[0].reason;
+  EXPECT_EQ(slurp(path), original);
+}
+
+// Writes a jar's files under root as an exploded class folder; entries under
+// org/apache/logging/log4j/core/ move to relocate when given (a shaded copy).
+void explode(const std::string& jar, const std::string& root, const std::string& relocate = "") {
+  const std::string core = "org/apache/logging/log4j/core/";
+  for (const tz::Entry& e : entries_of(jar)) {
+    if (e.name.ends_with('/')) continue;
+    std::string name = e.name;
+    if (!relocate.empty() && name.starts_with(core)) name = relocate + name.substr(core.size());
+    const std::filesystem::path p = std::filesystem::path(root) / name;
+    std::filesystem::create_directories(p.parent_path());
+    spit(p.string(), e.content);
+  }
+}
+
+// Every file below root with its content.
+std::map<std::string, std::string> tree_of(const std::string& root) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root))
+    if (e.is_regular_file()) out[std::filesystem::relative(e.path(), root).string()] = slurp(e.path().string());
+  return out;
+}
+
+// The class-folder finding a fresh walk reports for the folder holding file.
+std::vector<Finding> scan_folder_of(const std::string& file) {
+  inventory::FileScanner scanner({});
+  inventory::ScanOutput out;
+  scanner.scan_file(file, std::filesystem::file_size(file), true, out);
+  EXPECT_TRUE(out.errors.empty());
+  return out.findings;
+}
+
+// An exploded copy (WEB-INF/classes) loses its JndiLookup.class into the
+// backup store; the folder then scans mitigated; restore puts the class back
+// byte-identical with its mode and mtime.
+TEST(Fixer, ExplodedClassFolderIsFixedAndRestored) {
+  REQUIRE_FIXTURE(kCore2141);
+  Env env("exploded");
+  const std::string root = env.dir + "/files/app/WEB-INF/classes";
+  explode(slurp(fixture(kCore2141)), root);
+  const std::string lookup = root + "/" + kJndi;
+  const std::string manager = root + "/org/apache/logging/log4j/core/net/JndiManager.class";
+  ASSERT_EQ(chmod(lookup.c_str(), 0640), 0);
+  const struct timespec mtime[2] = {{0, UTIME_OMIT}, {1639139696, 123456789}};  // 2021-12-10
+  ASSERT_EQ(utimensat(AT_FDCWD, lookup.c_str(), mtime, 0), 0);
+  struct stat st0;
+  ASSERT_EQ(stat(lookup.c_str(), &st0), 0);
+  const auto tree = tree_of(root);
+
+  std::vector<Finding> before = scan_folder_of(lookup);
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_EQ(before[0].path, root);
+  EXPECT_EQ(before[0].status, FindingStatus::kVulnerable);
+
+  // Dry run: says what it would do, changes nothing.
+  FixOptions dry;
+  dry.dry_run = true;
+  FileFix d = env.fix(root, dry);
+  ASSERT_EQ(d.outcome, FixOutcome::kWouldFix) << d.reason;
+  EXPECT_EQ(d.removed, std::vector<std::string>{lookup});
+  const Finding* df = finding_at(d.after, root, "log4j-core");
+  ASSERT_NE(df, nullptr);
+  EXPECT_EQ(df->status, FindingStatus::kMitigated);  // proven on the folder without the class
+  EXPECT_EQ(tree_of(root), tree);
+  EXPECT_FALSE(std::filesystem::exists(env.backups));
+
+  FileFix r = env.fix(root);
+  ASSERT_EQ(r.outcome, FixOutcome::kFixed) << r.reason;
+  EXPECT_EQ(r.removed, std::vector<std::string>{lookup});
+  EXPECT_EQ(r.original_sha256, sha256_hex(tree.at(kJndi)));
+  EXPECT_FALSE(std::filesystem::exists(lookup));
+  auto rest = tree;
+  rest.erase(kJndi);
+  EXPECT_EQ(tree_of(root), rest) << "only JndiLookup.class may go";
+  const Finding* f = finding_at(r.after, root, "log4j-core");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, FindingStatus::kMitigated);
+  EXPECT_EQ(f->mitigated_cves, (std::vector<std::string>{"CVE-2021-44228", "CVE-2021-45046"}));
+  // A fresh walk (finding the folder by another class now) agrees.
+  std::vector<Finding> after = scan_folder_of(manager);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].location, root);
+  EXPECT_EQ(after[0].status, FindingStatus::kMitigated);
+
+  // The store holds it, and the journal says it was removed.
+  auto store = BackupStore::open(env.backups, false);
+  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE(std::filesystem::exists(store->object_path(r.original_sha256)));
+  auto journal = read_journal(store->journal_path(), nullptr);
+  ASSERT_TRUE(journal.ok());
+  ASSERT_EQ(journal->size(), 1u);
+  EXPECT_EQ((*journal)[0].action, "remove");
+  EXPECT_EQ((*journal)[0].path, lookup);
+
+  EXPECT_EQ(env.fix(root).outcome, FixOutcome::kNothingToDo);
+
+  auto items = env.restore();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].outcome, RestoreOutcome::kRestored) << items[0].reason;
+  EXPECT_EQ(items[0].path, lookup);
+  EXPECT_EQ(tree_of(root), tree);
+  struct stat st;
+  ASSERT_EQ(stat(lookup.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(st.st_uid, st0.st_uid);
+  EXPECT_EQ(st.st_gid, st0.st_gid);
+  EXPECT_EQ(st.st_mtim.tv_sec, st0.st_mtim.tv_sec);
+  EXPECT_EQ(st.st_mtim.tv_nsec, st0.st_mtim.tv_nsec);
+  EXPECT_EQ(scan_folder_of(lookup)[0].status, FindingStatus::kVulnerable);
+  items = env.restore();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].outcome, RestoreOutcome::kAlreadyOriginal);
+}
+
+// Something put where the class was is not overwritten unless forced.
+TEST(Fixer, RestoreOfARemovedClassRefusesWhatTookItsPlace) {
+  REQUIRE_FIXTURE(kCore2141);
+  Env env("exploded-replaced");
+  const std::string root = env.dir + "/files/classes";
+  explode(slurp(fixture(kCore2141)), root);
+  const std::string lookup = root + "/" + kJndi;
+  const std::string original = slurp(lookup);
+  ASSERT_EQ(env.fix(root).outcome, FixOutcome::kFixed);
+  spit(lookup, "a newer class");
+  auto items = env.restore();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].outcome, RestoreOutcome::kRefused);
+  EXPECT_NE(items[0].reason.find("--force"), std::string::npos) << items[0].reason;
+  EXPECT_EQ(slurp(lookup), "a newer class");
+  items = env.restore(true);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].outcome, RestoreOutcome::kRestored) << items[0].reason;
+  EXPECT_EQ(slurp(lookup), original);
+}
+
+// Reproducible builds stamp files with the epoch (0) or earlier: restore
+// still puts that exact mtime back.
+TEST(Fixer, RemovedClassComesBackWithAnEpochOrEarlierMtime) {
+  REQUIRE_FIXTURE(kCore2141);
+  for (const struct timespec when : {timespec{0, 0}, timespec{-86400, 5}}) {
+    SCOPED_TRACE(when.tv_sec);
+    Env env("exploded-epoch");
+    const std::string root = env.dir + "/files/classes";
+    explode(slurp(fixture(kCore2141)), root);
+    const std::string lookup = root + "/" + kJndi;
+    const struct timespec times[2] = {{0, UTIME_OMIT}, when};
+    ASSERT_EQ(utimensat(AT_FDCWD, lookup.c_str(), times, 0), 0);
+    ASSERT_EQ(env.fix(root).outcome, FixOutcome::kFixed);
+    auto items = env.restore();
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].outcome, RestoreOutcome::kRestored) << items[0].reason;
+    struct stat st;
+    ASSERT_EQ(stat(lookup.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, when.tv_sec);
+    EXPECT_EQ(st.st_mtim.tv_nsec, when.tv_nsec);
+  }
+}
+
+// A relocated exploded copy (any shading prefix): its JndiLookup.class goes,
+// the standard-named files beside it stay.
+TEST(Fixer, ShadedExplodedClassFolderIsFixedAndRestored) {
+  REQUIRE_FIXTURE(kCore2141);
+  Env env("exploded-shaded");
+  const std::string base = env.dir + "/files/agent/classes";
+  explode(slurp(fixture(kCore2141)), base, "com/acme/shade/log4j/core/");
+  const std::string lookup = base + "/com/acme/shade/log4j/core/lookup/JndiLookup.class";
+  const auto tree = tree_of(base);
+  std::vector<Finding> before = scan_folder_of(lookup);
+  ASSERT_EQ(before.size(), 1u);
+  const std::string root = before[0].path;
+  EXPECT_EQ(root, base + "/com/acme/shade");
+  EXPECT_EQ(before[0].shaded_prefix, "log4j/core/");
+  EXPECT_EQ(before[0].status, FindingStatus::kVulnerable);
+
+  FileFix r = env.fix(root);
+  ASSERT_EQ(r.outcome, FixOutcome::kFixed) << r.reason;
+  EXPECT_EQ(r.removed, std::vector<std::string>{lookup});
+  auto rest = tree;
+  rest.erase("com/acme/shade/log4j/core/lookup/JndiLookup.class");
+  EXPECT_EQ(tree_of(base), rest);
+  const Finding* f = finding_at(r.after, root, "log4j-core");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, FindingStatus::kMitigated);
+  // A fresh walk still finds the relocated copy (by its JndiManager), mitigated.
+  std::vector<Finding> after = scan_folder_of(base + "/com/acme/shade/log4j/core/net/JndiManager.class");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].location, root);
+  EXPECT_EQ(after[0].status, FindingStatus::kMitigated);
+
+  auto items = env.restore(false, {base});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].outcome, RestoreOutcome::kRestored) << items[0].reason;
+  EXPECT_EQ(tree_of(base), tree);
 }
 
 }  // namespace

@@ -152,6 +152,95 @@ RestoreItem restore_one(const BackupStore& store, const std::string& journal_pat
   return item;
 }
 
+// A file `fix` moved out of a class folder: put back from the store, with its
+// mode, owner and mtime, only where nothing has taken its place (unless forced).
+RestoreItem restore_removed(const BackupStore& store, const std::string& journal_path, const std::string& path,
+                            const JournalRecord& rec, const RestoreOptions& opt) {
+  RestoreItem item;
+  item.path = path;
+  item.sha256 = rec.original_sha256;
+  if (!opt.dry_run) remove_stale_temps(path);
+  struct stat st0;
+  const bool exists = lstat(path.c_str(), &st0) == 0;
+  std::string current;
+  if (exists) {
+    auto h = S_ISREG(st0.st_mode) ? sha256_of_file(path) : Result<std::string>::failure(path + ": not a regular file");
+    if (h.ok() && *h == rec.original_sha256) {
+      item.outcome = RestoreOutcome::kAlreadyOriginal;
+      return item;
+    }
+    if (!opt.force) {
+      item.outcome = RestoreOutcome::kRefused;
+      item.reason = "something else is there since the fix removed it (" +
+                    (h.ok() ? "sha256 " + *h : h.error()) + "); --force puts the original back over it";
+      return item;
+    }
+    if (!h.ok()) {
+      item.reason = h.error();
+      return item;
+    }
+    current = *h;
+  }
+  struct stat dst;
+  if (stat(dir_name(path).c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode)) {
+    item.reason = "its folder " + dir_name(path) + " is gone";
+    return item;
+  }
+  if (opt.dry_run) {
+    item.outcome = RestoreOutcome::kWouldRestore;
+    return item;
+  }
+  FileMeta meta;
+  meta.mode = rec.mode ? rec.mode : 0644;
+  meta.uid = rec.uid;
+  meta.gid = rec.gid;
+  auto tmp = TempFile::create_beside(path);
+  if (!tmp.ok()) {
+    item.reason = tmp.error();
+    return item;
+  }
+  std::vector<std::string> warnings;
+  if (Status s = apply_meta(tmp->fd(), meta, &warnings); !s.ok()) {
+    item.reason = s.error();
+    return item;
+  }
+  if (Status s = store.get(rec.original_sha256, tmp->fd()); !s.ok()) {
+    item.reason = s.error();
+    return item;
+  }
+  if (rec.mtime_ns) {
+    // After the content is written (writing sets the mtime); the rename keeps it.
+    // Floor division: an mtime before 1970 is negative.
+    const int64_t ns = *rec.mtime_ns, sec = ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0);
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(sec), static_cast<long>(ns - sec * 1000000000)}};
+    if (futimens(tmp->fd(), times) != 0) {
+      item.reason = std::string("cannot set the mtime: ") + strerror(errno);
+      return item;
+    }
+  }
+  crash_point("restore written");
+  if (Status s = tmp->replace_target(exists ? &st0 : nullptr); !s.ok()) {
+    item.reason = s.error();
+    return item;
+  }
+  JournalRecord out;
+  out.action = "restore";
+  out.time = now_iso8601();
+  out.path = path;
+  out.original_sha256 = rec.original_sha256;
+  out.fixed_sha256 = current;
+  out.original_size = rec.original_size;
+  out.mode = meta.mode;
+  out.uid = meta.uid;
+  out.gid = meta.gid;
+  out.mtime_ns = rec.mtime_ns;
+  out.tool_version = opt.tool_version;
+  item.outcome = RestoreOutcome::kRestored;
+  if (Status s = append_journal(journal_path, out); !s.ok())
+    item.reason = "restored, but the journal could not record it: " + s.error();
+  return item;
+}
+
 }  // namespace
 
 bool restored_or_original(RestoreOutcome o) {
@@ -187,20 +276,31 @@ Result<std::vector<RestoreItem>> restore(const RestoreOptions& opt, std::vector<
   std::vector<std::string> filters;
   for (const std::string& p : opt.paths) filters.push_back(normalize(p));
   std::map<std::string, std::vector<const JournalRecord*>> by_path;
+  std::map<std::string, const JournalRecord*> last_removal;  // set while the path's last record is a removal
   std::vector<std::string> order;
   for (const JournalRecord& r : *records) {
-    if (r.action != "fix" || !is_sha256_hex(r.original_sha256) || !is_sha256_hex(r.fixed_sha256)) continue;
+    const bool fix = r.action == "fix" && is_sha256_hex(r.fixed_sha256);
+    const bool removal = r.action == "remove";
+    if ((!fix && !removal) || !is_sha256_hex(r.original_sha256)) continue;
     if (!selected(r.path, filters)) continue;
-    auto& v = by_path[r.path];
-    if (v.empty()) order.push_back(r.path);
-    v.push_back(&r);
+    if (!by_path.count(r.path) && !last_removal.count(r.path)) order.push_back(r.path);
+    if (removal) {
+      last_removal[r.path] = &r;
+    } else {
+      by_path[r.path].push_back(&r);
+      last_removal.erase(r.path);
+    }
   }
   std::vector<RestoreItem> items;
   for (const std::string& p : filters) {
     bool any = std::any_of(order.begin(), order.end(), [&](const std::string& o) { return selected(o, {p}); });
     if (!any && warnings) warnings->push_back(p + ": nothing in the journal");
   }
-  for (const std::string& path : order) items.push_back(restore_one(*store, journal, path, by_path[path], opt));
+  for (const std::string& path : order) {
+    auto removal = last_removal.find(path);
+    items.push_back(removal != last_removal.end() ? restore_removed(*store, journal, path, *removal->second, opt)
+                                                  : restore_one(*store, journal, path, by_path[path], opt));
+  }
   return items;
 }
 

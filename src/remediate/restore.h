@@ -2,7 +2,9 @@
 // backup store and its journal. A file is only overwritten while it still is
 // what `fix` wrote (its sha256 equals the journal's fixed_sha256) unless
 // forced; one fixed twice (say log4j 2 first, then --log4j1) goes back to the
-// original of the first fix.
+// original of the first fix. A class `fix` removed from an exploded class
+// folder comes back with its mode, owner and mtime where nothing has taken
+// its place since (unless forced).
 #pragma once
 
 #include <string>
