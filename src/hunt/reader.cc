@@ -289,10 +289,7 @@ class FastGzipSource : public Source {
 class ReadAheadSource : public Source {
  public:
   explicit ReadAheadSource(std::unique_ptr<Source> inner) : inner_(std::move(inner)) {
-    for (Chunk& c : chunks_) {
-      c.data = std::make_unique_for_overwrite<char[]>(kChunk);
-      free_.push_back(&c);
-    }
+    for (Chunk& c : chunks_) free_.push_back(&c);  // buffers allocated on first use: small inputs need one
     thread_ = std::thread([this] { produce(); });
   }
   ~ReadAheadSource() override {
@@ -343,6 +340,7 @@ class ReadAheadSource : public Source {
         c = free_.front();
         free_.pop_front();
       }
+      if (!c->data) c->data = std::make_unique_for_overwrite<char[]>(kChunk);
       c->len = 0;
       while (c->len < kChunk && !c->end) {
         Result<size_t> n = inner_->read(c->data.get() + c->len, kChunk - c->len);
