@@ -76,7 +76,7 @@ int run_status(const StatusFlags& f) {
   }
   auto data = (*store)->load(/*with_evidence=*/false);
   if (!data.ok()) {
-    std::cerr << "log4shield fleet status: " << data.error() << "\n";
+    std::cerr << "log4shield fleet status: " << fleet::redact_spec(f.db) << ": " << data.error() << "\n";
     return kExitIncomplete;
   }
   fleet::Analysis a = fleet::analyze(*data, f.since, now_iso8601());

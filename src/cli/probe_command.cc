@@ -49,15 +49,29 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-Result<std::vector<std::string>> read_lines(const std::string& path) {
+struct Target {
+  std::string url;
+  std::string where;  // "FILE:LINE: " for a line of --targets, else ""
+};
+
+Result<std::vector<Target>> read_targets(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Error{"cannot read " + path};
-  std::vector<std::string> out;
+  std::vector<Target> out;
+  size_t n = 0;
   for (std::string line; std::getline(in, line);) {
+    ++n;
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-    if (!line.empty() && line[0] != '#') out.push_back(line);
+    if (!line.empty() && line[0] != '#') out.push_back({line, path + ":" + std::to_string(n) + ": "});
   }
+  if (in.bad()) return Error{"cannot read " + path};
   return out;
+}
+
+// An error that quotes the input, shortened: a target line may be any bytes.
+std::string shortened(const std::string& message) {
+  constexpr size_t kMax = 300;
+  return message.size() <= kMax ? message : message.substr(0, kMax) + "...";
 }
 
 // Fills the plan options from the flags; an error message for bad values.
@@ -72,6 +86,7 @@ Result<net::ProbePlanOptions> plan_options(const ProbeFlags& f) {
     ss << in.rdbuf();
     auto list = net::parse_header_list(ss.str());
     if (!list.ok()) return Error{"--headers " + f.headers + ": " + list.error()};
+    if (list->empty()) return Error{"--headers " + f.headers + ": no header name in it"};
     o.headers = *list;
   }
   o.query = o.path = false;
@@ -108,11 +123,16 @@ int run_probe(const ProbeFlags& f) {
     std::cerr << "log4shield probe: unknown --format " << f.format << " (text, jsonl)\n";
     return kExitUsage;
   }
-  std::vector<std::string> targets = f.urls;
+  std::vector<Target> targets;
+  for (const auto& url : f.urls) targets.push_back({url, ""});
   if (!f.targets_file.empty()) {
-    auto more = read_lines(f.targets_file);
+    auto more = read_targets(f.targets_file);
     if (!more.ok()) {
       std::cerr << "log4shield probe: --targets: " << more.error() << "\n";
+      return kExitUsage;
+    }
+    if (more->empty()) {
+      std::cerr << "log4shield probe: --targets " << f.targets_file << ": no target URL in it\n";
       return kExitUsage;
     }
     targets.insert(targets.end(), more->begin(), more->end());
@@ -129,9 +149,9 @@ int run_probe(const ProbeFlags& f) {
   std::mt19937_64 rng(std::random_device{}());
   std::vector<net::ProbeRequest> requests;
   for (const auto& t : targets) {
-    auto plan = net::plan_probes(t, *options, rng);
+    auto plan = net::plan_probes(t.url, *options, rng);
     if (!plan.ok()) {
-      std::cerr << "log4shield probe: " << plan.error() << "\n";
+      std::cerr << "log4shield probe: " << shortened(t.where + plan.error()) << "\n";
       return kExitUsage;
     }
     requests.insert(requests.end(), plan->begin(), plan->end());

@@ -53,7 +53,7 @@ int run_report(const ReportFlags& f) {
   }
   auto data = (*store)->load(/*with_evidence=*/false);
   if (!data.ok()) {
-    std::cerr << "log4shield report: " << data.error() << "\n";
+    std::cerr << "log4shield report: " << fleet::redact_spec(spec) << ": " << data.error() << "\n";
     return kExitIncomplete;
   }
   const std::string now = report::now_iso8601();

@@ -1,10 +1,14 @@
 #include "fleet/parse.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <sstream>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_depth.h"
 #include "core/sha256.h"
 #include "report/scan_report_reader.h"
 
@@ -21,13 +25,32 @@ std::string str(const json& o, const char* key) {
   return it->dump();
 }
 
+// Numbers outside int64 are clamped (casting them is undefined).
 int64_t num(const json& o, const char* key) {
   if (!o.is_object()) return 0;
   auto it = o.find(key);
   if (it == o.end()) return 0;
-  if (it->is_number_integer() || it->is_number_unsigned()) return it->get<int64_t>();
-  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
+  if (it->is_number_unsigned()) return it->get<uint64_t>() > static_cast<uint64_t>(kMax) ? kMax : it->get<int64_t>();
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_float()) {
+    const double d = it->get<double>();
+    if (std::isnan(d)) return 0;
+    if (d >= 9.2233720368547758e18) return kMax;
+    if (d <= -9.2233720368547758e18) return kMin;
+    return static_cast<int64_t>(d);
+  }
   return 0;
+}
+
+// 1-based line of byte `offset` in `text`.
+size_t line_of(std::string_view text, size_t offset) {
+  return 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + std::min(offset, text.size()), '\n'));
+}
+
+std::string too_deep(const std::string& source, size_t line) {
+  return source + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(kMaxJsonDepth) +
+         " levels (not a log4shield report)";
 }
 
 bool boolean(const json& o, const char* key, bool otherwise) {
@@ -180,6 +203,9 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
   r.imported = options.now;
   std::string canonical;
 
+  // Serialising (dump) recurses per level: refuse what could overflow the stack.
+  if (size_t at = json_too_deep_at(text); at != std::string_view::npos)
+    return Error{too_deep(options.source, line_of(text, at))};
   json whole = json::parse(text, nullptr, false);
   if (!whole.is_discarded() && whole.is_object() && (whole.contains("findings") || whole.contains("detections"))) {
     canonical = whole.dump();

@@ -1,5 +1,8 @@
 #include "fleet/parse.h"
 
+#include <cstdint>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace l4s::fleet {
@@ -110,6 +113,40 @@ TEST(ParseTest, TypeConfusedJsonIsAnErrorNotAnException) {
   auto p = parse_report("{\"type\":\"finding\",\"path\":1}\n", opts());
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error(), "test.json:1: \"path\" is not a string");
+}
+
+// Found by tests/robustness/no_abort.py: nesting deeper than the stack allows
+// crashed the import when the parsed document was serialised again (dump is
+// recursive). A report is never nested that deep: refuse it, naming the line.
+TEST(ParseTest, DeepNestingIsAnErrorNotACrash) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& text :
+       {"{\"findings\":" + deep + "}", "{\"type\":\"detection\",\"x\":" + deep + "}\n",
+        "{\"type\":" + deep + "}\n", "{\"protocol\":\"ldap\",\"peer\":\"p\",\"extras\":" + deep + "}\n",
+        "{\"detections\":[{\"layers\":[" + deep + "]}]}"}) {
+    auto p = parse_report(text, opts());
+    ASSERT_FALSE(p.ok()) << text.substr(0, 40);
+    EXPECT_EQ(p.error().rfind("test.json:1: ", 0), 0u) << p.error();
+    EXPECT_NE(p.error().find("nested deeper than"), std::string::npos) << p.error();
+  }
+  // Nesting as deep as real reports is fine.
+  auto ok = parse_report("{\"type\":\"detection\",\"x\":[[[[[[[[{\"a\":[]}]]]]]]]]}\n", opts());
+  EXPECT_TRUE(ok.ok()) << ok.error();
+}
+
+// Numbers outside int64 (1e300, -1e300, 2^64-1) are clamped, not cast with
+// undefined behaviour.
+TEST(ParseTest, HugeNumbersAreClamped) {
+  auto p = parse_report(
+      "{\"type\":\"detection\",\"file\":\"f\",\"line\":1e300,\"offset\":-1e300}\n"
+      "{\"type\":\"detection\",\"file\":\"g\",\"line\":18446744073709551615,\"offset\":1.5}\n",
+      opts());
+  ASSERT_TRUE(p.ok()) << p.error();
+  ASSERT_EQ(p->detections.size(), 2u);
+  EXPECT_EQ(p->detections[0].line, INT64_MAX);
+  EXPECT_EQ(p->detections[0].offset, INT64_MIN);
+  EXPECT_EQ(p->detections[1].line, INT64_MAX);
+  EXPECT_EQ(p->detections[1].offset, 1);
 }
 
 }  // namespace

@@ -81,7 +81,7 @@ Result<std::unique_ptr<Db>> open_sqlite(const std::string& path) {
       SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return Error{path + ": " + msg};
+    return Error{msg};  // Store::open names the file
   }
   sqlite3_busy_timeout(db, 10000);
   auto out = std::make_unique<SqliteDb>(db);

@@ -1,6 +1,11 @@
 #include "fleet/store.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +72,52 @@ std::vector<std::string> from_json(const std::optional<std::string>& s) {
 }
 
 std::string s(const std::optional<std::string>& v) { return v ? *v : ""; }
-int64_t n(const std::optional<std::string>& v) { return v && !v->empty() ? std::stoll(*v) : 0; }
+// A double as int64, clamped (casting one out of range is undefined).
+int64_t clamped(double d) {
+  if (std::isnan(d)) return 0;
+  if (d >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
+  if (d <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(d);
+}
+
+// SQLite stores whatever a column is given: a value that is not a number
+// reads as 0, one out of range is clamped.
+int64_t n(const std::optional<std::string>& v) {
+  if (!v || v->empty()) return 0;
+  const char* begin = v->data();
+  const char* end = begin + v->size();
+  int64_t out = 0;
+  auto [ptr, ec] = std::from_chars(begin, end, out);
+  if (ec == std::errc() && ptr == end) return out;
+  char* stop = nullptr;
+  const double d = std::strtod(begin, &stop);  // "1.5e+300", "99999999999999999999"
+  return stop == begin ? 0 : clamped(d);
+}
+
+// The schema version, or an error when the store's table holds something else.
+Result<int> version_of(const std::optional<std::string>& v) {
+  if (!v) return 0;
+  int out = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || ptr != v->data() + v->size() || out < 0)
+    return Error{"fleet store schema version is not a number: '" + v->substr(0, 40) + "'"};
+  return out;
+}
+
+// A field of a stored JSON object; "" or 0 when absent or mistyped.
+std::string text_field(const json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+int64_t int_field(const json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end()) return 0;
+  if (it->is_number_unsigned())
+    return it->get<uint64_t>() > uint64_t{INT64_MAX} ? INT64_MAX : static_cast<int64_t>(it->get<uint64_t>());
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_float()) return clamped(it->get<double>());
+  return 0;
+}
 
 // Strings stored must be valid UTF-8 for PostgreSQL; reports went through a
 // JSON parser, so they are, except NUL which PostgreSQL refuses in TEXT.
@@ -96,9 +146,9 @@ int latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& spec) {
   auto db = open_db(spec);
-  if (!db.ok()) return Error{db.error()};
+  if (!db.ok()) return Error{redact_spec(spec) + ": " + db.error()};
   std::unique_ptr<Store> store(new Store(std::move(*db)));
-  if (Status st = store->migrate(); !st.ok()) return Error{st.error()};
+  if (Status st = store->migrate(); !st.ok()) return Error{redact_spec(spec) + ": " + st.error()};
   return store;
 }
 
@@ -120,7 +170,12 @@ Status Store::migrate() {
       rollback();
       return Status::failure(rows.error());
     }
-    int have = (*rows)[0][0] ? std::stoi(*(*rows)[0][0]) : 0;
+    Result<int> version = version_of((*rows)[0][0]);
+    if (!version.ok()) {
+      rollback();
+      return Status::failure(version.error());
+    }
+    const int have = *version;
     if (have > latest_schema_version()) {
       rollback();
       return Status::failure("fleet store has schema version " + std::to_string(have) + ", newer than this build's " +
@@ -144,7 +199,7 @@ Status Store::migrate() {
 Result<int> Store::schema_version() {
   auto rows = db_->query("SELECT MAX(version) FROM fleet_schema");
   if (!rows.ok()) return Error{rows.error()};
-  return (*rows)[0][0] ? std::stoi(*(*rows)[0][0]) : 0;
+  return version_of((*rows)[0][0]);
 }
 
 // A write transaction from the start: SQLite then waits (busy timeout) for
@@ -322,9 +377,13 @@ Result<Fleet> Store::load(bool with_evidence) {
     d.resolved = s(x[9]);
     json jndi = json::parse(s(x[10]), nullptr, false);
     if (jndi.is_array())
-      for (const auto& t : jndi)
-        d.jndi.push_back({t.value("name", ""), t.value("scheme", ""), t.value("host", ""), t.value("path", ""),
-                          t.value("port", int64_t{0}), t.value("remote", true)});
+      for (const auto& t : jndi) {
+        if (!t.is_object()) continue;
+        auto remote = t.find("remote");
+        d.jndi.push_back({text_field(t, "name"), text_field(t, "scheme"), text_field(t, "host"),
+                          text_field(t, "path"), int_field(t, "port"),
+                          remote == t.end() || !remote->is_boolean() || remote->get<bool>()});
+      }
     d.techniques = from_json(x[11]);
     d.exfiltrates = from_json(x[12]);
     d.decoded_command = s(x[13]);

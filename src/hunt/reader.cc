@@ -2,18 +2,22 @@
 
 #include <bzlib.h>
 #include <errno.h>
+#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 #include <lzma.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace l4s::hunt {
 namespace {
@@ -135,45 +139,72 @@ class CompressedSource : public Source {
   bool eof_ = false;
 };
 
+// Streaming gzip through ISA-L's igzip (several times faster than zlib):
+// pipes, byte streams (zip members) and members too large for the
+// whole-member path. Concatenated members are inflated one after another;
+// igzip checks each trailer's CRC-32 and size.
 class GzipSource : public CompressedSource {
  public:
-  explicit GzipSource(Input* in) : CompressedSource(in) {
-    std::memset(&z_, 0, sizeof z_);
-    ok_ = inflateInit2(&z_, 15 + 32) == Z_OK;  // +32: gzip or zlib header
+  GzipSource(Input* in, ReadStats* stats) : CompressedSource(in) {
+    if (stats != nullptr) stats->gzip_inflater = "igzip";
+    start_member();
   }
-  ~GzipSource() override { inflateEnd(&z_); }
 
   Result<size_t> read(char* out, size_t cap) override {
-    if (!ok_) return Error{"gzip: cannot initialise zlib"};
-    z_.next_out = reinterpret_cast<Bytef*>(out);
-    z_.avail_out = static_cast<uInt>(cap);
-    while (z_.avail_out == cap && !done_) {
-      Result<bool> more = fill();
-      if (!more) return Error{more.error()};
-      if (!*more) return Error{"gzip: truncated data"};
-      z_.next_in = reinterpret_cast<Bytef*>(next_);
-      z_.avail_in = static_cast<uInt>(avail_);
-      int rc = inflate(&z_, Z_NO_FLUSH);
-      next_ = reinterpret_cast<char*>(z_.next_in);
-      avail_ = z_.avail_in;
-      if (rc == Z_STREAM_END) {
+    cap = std::min<size_t>(cap, UINT32_MAX);
+    s_.next_out = reinterpret_cast<uint8_t*>(out);
+    s_.avail_out = static_cast<uint32_t>(cap);
+    while (s_.avail_out == cap && !done_) {
+      if (s_.block_state == ISAL_BLOCK_FINISH) {
         Result<bool> another = next_starts_with("\x1f\x8b");  // concatenated members
         if (!another) return Error{another.error()};
         if (*another) {
-          inflateReset(&z_);
+          start_member();
+          s_.next_out = reinterpret_cast<uint8_t*>(out);
+          s_.avail_out = static_cast<uint32_t>(cap);
         } else {
-          done_ = true;
+          done_ = true;  // anything after the last member is ignored, as gzip -d does
         }
-      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return Error{std::string("gzip: corrupt data (") + (z_.msg ? z_.msg : "inflate error") + ")"};
+        continue;
       }
+      Result<bool> more = fill();
+      if (!more) return Error{more.error()};
+      if (!*more) return Error{"gzip: truncated data"};
+      s_.next_in = reinterpret_cast<uint8_t*>(next_);
+      s_.avail_in = static_cast<uint32_t>(std::min<size_t>(avail_, UINT32_MAX));
+      const uint32_t in_before = s_.avail_in, out_before = s_.avail_out;
+      const int rc = isal_inflate(&s_);
+      next_ = reinterpret_cast<char*>(s_.next_in);
+      avail_ -= in_before - s_.avail_in;
+      if (rc < 0) return Error{std::string("gzip: corrupt data (") + isal_error(rc) + ")"};
+      if (rc != ISAL_DECOMP_OK && rc != ISAL_END_INPUT && rc != ISAL_OUT_OVERFLOW)
+        return Error{"gzip: corrupt data (unexpected header field)"};
+      // Neither input taken nor output made: it will not move on this data.
+      if (s_.avail_in == in_before && s_.avail_out == out_before && s_.block_state != ISAL_BLOCK_FINISH)
+        return Error{"gzip: corrupt data (no progress)"};
     }
-    return cap - z_.avail_out;
+    return cap - s_.avail_out;
   }
 
  private:
-  z_stream z_;
-  bool ok_ = false;
+  void start_member() {
+    isal_inflate_init(&s_);
+    s_.crc_flag = ISAL_GZIP;  // parse the header, verify the trailer
+  }
+
+  static const char* isal_error(int rc) {
+    switch (rc) {
+      case ISAL_INVALID_BLOCK: return "invalid deflate block";
+      case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
+      case ISAL_INVALID_LOOKBACK: return "invalid distance";
+      case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+      case ISAL_UNSUPPORTED_METHOD: return "not deflate";
+      case ISAL_INCORRECT_CHECKSUM: return "CRC or size mismatch";
+      default: return "inflate error";
+    }
+  }
+
+  inflate_state s_;
   bool done_ = false;
 };
 
@@ -182,12 +213,14 @@ class GzipSource : public CompressedSource {
 // regular files: the compressed file is read into memory (bounded), each
 // member inflated into a buffer sized from the gzip trailer's ISIZE and grown
 // on demand (bounded). A member too large for the bound, and a corrupt or
-// truncated one, go through zlib's streaming inflater from that member on, so
-// the text before damage is still delivered and the error is zlib's.
+// truncated one, go through igzip's streaming inflater from that member on,
+// so the text before damage is still delivered and the error is igzip's.
 class FastGzipSource : public Source {
  public:
-  FastGzipSource(std::string compressed, size_t max_output)
-      : comp_(std::move(compressed)), max_output_(max_output), d_(libdeflate_alloc_decompressor()) {}
+  FastGzipSource(std::string compressed, size_t max_output, ReadStats* stats)
+      : comp_(std::move(compressed)), max_output_(max_output), stats_(stats), d_(libdeflate_alloc_decompressor()) {
+    stats_->gzip_inflater = "libdeflate";
+  }
   ~FastGzipSource() override { libdeflate_free_decompressor(d_); }
 
   Result<size_t> read(char* out, size_t cap) override {
@@ -199,7 +232,7 @@ class FastGzipSource : public Source {
       }
       if (d_ == nullptr || !inflate_member()) {
         memory_input_ = std::make_unique<Input>(std::string_view(comp_).substr(pos_));
-        fallback_ = std::make_unique<GzipSource>(memory_input_.get());
+        fallback_ = std::make_unique<GzipSource>(memory_input_.get(), stats_);
       }
     }
     size_t n = std::min(cap, out_len_ - out_pos_);
@@ -209,11 +242,14 @@ class FastGzipSource : public Source {
   }
 
  private:
-  // Inflates the member at pos_ into out_; false when zlib must take over.
+  // Inflates the member at pos_ into out_; false when igzip must take over.
   bool inflate_member() {
     const size_t remaining = comp_.size() - pos_;
     uint32_t isize;
     std::memcpy(&isize, comp_.data() + comp_.size() - 4, 4);  // the last member's size mod 2^32 (little endian)
+    // A (last) member larger than the bound would be inflated up to the
+    // bound and then again by igzip: stream it from the start instead.
+    if (isize >= max_output_) return false;
     size_t want = std::max<size_t>({isize + size_t{1}, remaining * 4, size_t{1} << 16});
     for (;;) {
       want = std::min(want, max_output_);
@@ -238,11 +274,103 @@ class FastGzipSource : public Source {
   std::string comp_;
   size_t pos_ = 0;
   size_t max_output_;
+  ReadStats* stats_;
   libdeflate_decompressor* d_;
   std::unique_ptr<char[]> out_;
   size_t cap_ = 0, out_pos_ = 0, out_len_ = 0;
   std::unique_ptr<Input> memory_input_;
   std::unique_ptr<GzipSource> fallback_;
+};
+
+// Decompresses ahead on a second thread while the caller searches the text
+// already delivered: on one large member, inflating and hunting overlap
+// (both cores) instead of taking turns. Text and errors arrive in order: a
+// chunk's text first, then the error that ended it.
+class ReadAheadSource : public Source {
+ public:
+  explicit ReadAheadSource(std::unique_ptr<Source> inner) : inner_(std::move(inner)) {
+    for (Chunk& c : chunks_) free_.push_back(&c);  // buffers allocated on first use: small inputs need one
+    thread_ = std::thread([this] { produce(); });
+  }
+  ~ReadAheadSource() override {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  Result<size_t> read(char* out, size_t cap) override {
+    while (current_ == nullptr || pos_ == current_->len) {
+      if (current_ != nullptr && current_->end) {
+        if (current_->error) return Error{*current_->error};
+        return size_t{0};
+      }
+      std::unique_lock<std::mutex> lock(m_);
+      if (current_ != nullptr) free_.push_back(current_);
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return !full_.empty(); });
+      current_ = full_.front();
+      full_.pop_front();
+      pos_ = 0;
+    }
+    const size_t n = std::min(cap, current_->len - pos_);
+    std::memcpy(out, current_->data.get() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  static constexpr size_t kChunk = 1u << 20;
+  struct Chunk {
+    std::unique_ptr<char[]> data;
+    size_t len = 0;
+    bool end = false;  // the last chunk: end of data, or the error
+    std::optional<std::string> error;
+  };
+
+  void produce() {
+    for (;;) {
+      Chunk* c;
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        cv_.wait(lock, [this] { return stop_ || !free_.empty(); });
+        if (stop_) return;
+        c = free_.front();
+        free_.pop_front();
+      }
+      if (!c->data) c->data = std::make_unique_for_overwrite<char[]>(kChunk);
+      c->len = 0;
+      while (c->len < kChunk && !c->end) {
+        Result<size_t> n = inner_->read(c->data.get() + c->len, kChunk - c->len);
+        if (!n) {
+          c->error = n.error();
+          c->end = true;
+        } else if (*n == 0) {
+          c->end = true;
+        } else {
+          c->len += *n;
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(m_);
+        full_.push_back(c);
+      }
+      cv_.notify_all();
+      if (c->end) return;
+    }
+  }
+
+  std::unique_ptr<Source> inner_;
+  Chunk chunks_[4];
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<Chunk*> free_, full_;  // guarded by m_
+  bool stop_ = false;               // guarded by m_
+  Chunk* current_ = nullptr;        // the consumer's
+  size_t pos_ = 0;
+  std::thread thread_;
 };
 
 // Reads the rest of a regular file after the sniffed head, when it is at most
@@ -268,6 +396,17 @@ Result<std::optional<std::string>> slurp_bounded(int fd, std::string_view head, 
   }
   data.resize(got);
   return std::optional<std::string>(std::move(data));
+}
+
+// Whether a regular gzip file's last member (the trailer's ISIZE, mod 4 GiB)
+// holds more text than the whole-member path takes: such a file streams
+// through igzip from the descriptor, without reading it into memory first.
+bool last_member_too_large(int fd, size_t limit) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 18) return false;
+  uint32_t isize = 0;
+  if (pread(fd, &isize, 4, st.st_size - 4) != 4) return false;
+  return isize >= limit;
 }
 
 class Bzip2Source : public CompressedSource {
@@ -420,16 +559,18 @@ Status read_blocks_from(Input& input, int fd, const BlockSink& on_block, const R
     case Compression::kNone: source = std::make_unique<PlainSource>(&input); break;
     case Compression::kGzip: {
       Result<std::optional<std::string>> whole =
-          fd >= 0 ? slurp_bounded(fd, *head, options.gzip_whole_limit, stats) : std::optional<std::string>();
+          fd >= 0 && !last_member_too_large(fd, options.gzip_whole_limit)
+              ? slurp_bounded(fd, *head, options.gzip_whole_limit, stats)
+              : std::optional<std::string>();
       if (!whole) return Status::failure(whole.error());
       if (whole->has_value() && (*whole)->size() >= 18) {
-        source = std::make_unique<FastGzipSource>(std::move(**whole), options.gzip_whole_limit);
+        source = std::make_unique<FastGzipSource>(std::move(**whole), options.gzip_whole_limit, stats);
       } else if (whole->has_value()) {
-        Input* mem = new Input(**whole);  // tiny or truncated: zlib's diagnostics
+        Input* mem = new Input(**whole);  // tiny or truncated: igzip's diagnostics
         memory_inputs.reset(mem);
-        source = std::make_unique<GzipSource>(mem);
+        source = std::make_unique<GzipSource>(mem, stats);
       } else {
-        source = std::make_unique<GzipSource>(&input);
+        source = std::make_unique<GzipSource>(&input, stats);
       }
       break;
     }
@@ -437,6 +578,7 @@ Status read_blocks_from(Input& input, int fd, const BlockSink& on_block, const R
     case Compression::kXz: source = std::make_unique<XzSource>(&input); break;
     case Compression::kZstd: source = std::make_unique<ZstdSource>(&input); break;
   }
+  if (stats->compression != Compression::kNone) source = std::make_unique<ReadAheadSource>(std::move(source));
 
   // buf[0, len) holds text not yet delivered; it never exceeds
   // block_size + max_line + one read.

@@ -31,7 +31,7 @@ struct ReadOptions {
   // gzip in a regular file is inflated a member at a time with libdeflate
   // when the compressed file and each member's text fit in this many bytes
   // (memory use: up to twice this); larger ones, pipes and damaged members
-  // stream through zlib.
+  // stream through ISA-L's igzip.
   size_t gzip_whole_limit = 256u << 20;
 };
 
@@ -39,6 +39,9 @@ struct ReadStats {
   Compression compression = Compression::kNone;
   uint64_t bytes_in = 0;   // read from the file descriptor
   uint64_t bytes_out = 0;  // decompressed bytes delivered
+  // gzip only: "libdeflate" (whole members) or "igzip" (streamed, from the
+  // first member that could not be inflated whole).
+  std::string_view gzip_inflater;
 };
 
 using BlockSink = std::function<void(std::string_view block, uint64_t offset)>;
@@ -54,7 +57,7 @@ Status read_blocks(int fd, const BlockSink& on_block, const ReadOptions& options
 using ByteReader = std::function<Result<size_t>(char* buf, size_t cap)>;
 
 // The same over any byte stream (a zip member, say). gzip streams through
-// zlib here: the whole-member fast path needs a regular file.
+// igzip here: the whole-member fast path needs a regular file.
 Status read_blocks(const ByteReader& reader, const BlockSink& on_block, const ReadOptions& options = {},
                   ReadStats* stats = nullptr);
 
