@@ -120,7 +120,9 @@ uint64_t count_lines(int fd, uint64_t offset) {
 // at least, and all the bytes both have): `head` is then a copy of it.
 const Follower::Tracked* Follower::find_original(const std::string& head, const Tracked* self) const {
   for (const auto& o : tracked_) {
-    if (o.get() == self || o->copy_of || o->ignored || o->offset == 0) continue;
+    // Only an older file can be the original: the copy comes after it.
+    // (Not yet read is fine: the copy then waits at the original's offset.)
+    if (o.get() == self || (self && o->seq > self->seq) || o->copy_of || o->ignored) continue;
     size_t first_line = o->head.find('\n');
     if (first_line == std::string::npos || head.size() <= first_line) continue;
     size_t n = std::min(head.size(), o->head.size());
@@ -178,7 +180,6 @@ std::vector<Follower::Found> Follower::discover() {
   std::vector<Found> found;
   std::set<std::pair<uint64_t, uint64_t>> seen;
   auto add = [&](const std::string& path) {
-    if (compressed_name(path)) return;
     struct stat st;
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
     if (options_.output_ino != 0 && static_cast<uint64_t>(st.st_ino) == options_.output_ino &&
@@ -223,14 +224,14 @@ std::vector<Follower::Found> Follower::discover() {
   return found;
 }
 
-void Follower::track(const Found& f, uint64_t offset, uint64_t line) {
+bool Follower::track(const Found& f, uint64_t offset, uint64_t line) {
   int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return;
+  if (fd < 0) return false;
   struct stat st;
   if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_ino) != f.ino ||
       static_cast<uint64_t>(st.st_dev) != f.dev) {
     ::close(fd);  // replaced between the listing and the open: the next round sees it
-    return;
+    return false;
   }
   auto t = std::make_unique<Tracked>();
   t->seq = next_seq_++;
@@ -242,12 +243,14 @@ void Follower::track(const Found& f, uint64_t offset, uint64_t line) {
   t->line = line;
   t->head = read_head(fd, kHeadBytes);
   if (t->head.size() > offset && offset == 0) t->ignored = hunt::sniff_compression(t->head) != hunt::Compression::kNone;
+  if (compressed_name(f.path)) t->ignored = true;
   t->classified = offset != 0;
   if (offset != 0 && line == 0) t->line = count_lines(fd, offset);
   tracked_.push_back(std::move(t));
   classify(*tracked_.back());
   files_.store(tracked_.size());
   state_dirty_ = true;
+  return true;
 }
 
 void Follower::scan_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
@@ -270,6 +273,7 @@ void Follower::scan_lines(std::string_view block, uint64_t offset, uint64_t firs
 }
 
 void Follower::read_tail_once(const std::string& path, uint64_t offset, uint64_t line) {
+  tails_read_.insert(path);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return;
   hunt::LogFormatHints hints;
@@ -359,7 +363,7 @@ void Follower::on_truncated(Tracked& t, std::vector<Found>& fresh) {
 void Follower::read_tracked(Tracked& t, std::vector<Found>& fresh, bool final) {
   if (t.ignored) return;
   if (t.copy_of) {
-    if (t.head.size() < kHeadBytes) t.head = read_head(t.fd, kHeadBytes);
+    t.head = read_head(t.fd, kHeadBytes);  // 4 KiB: cheap, and shows a rewrite
     const Tracked& o = *t.copy_of;
     size_t n = std::min(t.head.size(), o.head.size());
     if (t.head.compare(0, n, o.head, 0, n) == 0) {
@@ -381,20 +385,25 @@ void Follower::read_tracked(Tracked& t, std::vector<Found>& fresh, bool final) {
       on_truncated(t, fresh);
       continue;
     }
-    if (t.head.size() < kHeadBytes && size > t.head.size()) {
+    if (size == t.offset && t.head.size() >= kHeadBytes) return;
+    // Truncated and written again past our offset between two looks: the
+    // first bytes tell (4 KiB from the page cache, cheap).
+    {
       std::string head = read_head(t.fd, kHeadBytes);
-      if (head.compare(0, t.head.size(), t.head) != 0) {
-        // Rewritten from the start (truncated and refilled between two looks).
+      if (head.compare(0, std::min(head.size(), t.head.size()), t.head, 0, std::min(head.size(), t.head.size())) != 0 ||
+          head.size() < std::min<uint64_t>(t.head.size(), t.offset)) {
         on_truncated(t, fresh);
-        head = read_head(t.fd, kHeadBytes);
+        continue;
       }
-      t.head = std::move(head);
-      if (t.offset == 0 && hunt::sniff_compression(t.head) != hunt::Compression::kNone) {
-        t.ignored = true;
-        return;
+      if (head.size() > t.head.size()) {
+        t.head = std::move(head);
+        if (t.offset == 0 && hunt::sniff_compression(t.head) != hunt::Compression::kNone) {
+          t.ignored = true;
+          return;
+        }
+        classify(t);
+        if (t.copy_of) return;
       }
-      classify(t);
-      if (t.copy_of) return;
     }
     if (size == t.offset) return;
     size_t want = static_cast<size_t>(std::min<uint64_t>(size - t.offset, kChunk));
@@ -448,8 +457,10 @@ Status Follower::start() {
     state = std::move(loaded.value());
     // Detections written after the last save will be found again: the
     // output already has them.
-    if (!options_.output_path.empty() && state.output == options_.output_path)
+    if (!options_.output_path.empty() && state.output == options_.output_path) {
       emitter_.skip_once(Emitter::written_keys(options_.output_path, state.output_size));
+      output_floor_ = state.output_size;
+    }
   }
   std::vector<Found> found = discover();
   std::vector<bool> matched(state.files.size(), false);
@@ -464,11 +475,12 @@ Status Follower::start() {
       std::string head = read_head(fd, e.head_len);
       ::close(fd);
       if (head.size() != e.head_len || sha256_hex(head) != e.head_sha256) continue;  // inode reused, or rewritten
+      // Gone since the listing (compressed away, say): the search below finds it.
+      if (!track(f, e.offset, e.line)) break;
       matched[i] = true;
-      track(f, e.offset, e.line);
       resumed = true;
     }
-    if (!resumed) fresh.push_back(f);
+    if (!resumed && ::access(f.path.c_str(), F_OK) == 0) fresh.push_back(f);
   }
   // Files rotated while stopped: their unread tails come before new files.
   for (size_t i = 0; i < state.files.size(); ++i) {
@@ -531,6 +543,22 @@ Status Follower::start() {
   const bool from_start = state_existed || options_.from_start;
   for (const Found& f : fresh) {
     uint64_t offset = 0;
+    int probe = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (probe < 0) continue;
+    bool archive = compressed_name(f.path) || hunt::sniff_compression(read_head(probe, 8)) != hunt::Compression::kNone;
+    ::close(probe);
+    if (archive) {
+      // Rotated and compressed while we were not running (or before the
+      // first start, with --from-start): read whole, once. Not when it is
+      // a file we follow being compressed right now, nor a tail read above.
+      if (from_start && !tails_read_.count(f.path)) {
+        std::string head = decompressed_head(f.path, kHeadBytes);
+        bool copy = find_original(head, nullptr) != nullptr;
+        if (!copy) read_tail_once(f.path, 0, 0);
+      }
+      track(f, 0, 0);  // known from now on (and never read again)
+      continue;
+    }
     if (!from_start) {
       // tail -f: from the end of the last whole line.
       int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -545,7 +573,16 @@ Status Follower::start() {
   }
   started_ = true;
   state_dirty_ = true;
+  // Where each file starts is saved before anything is read: a run killed
+  // before its first save then still leaves what the next one must know.
+  maybe_save_state(true);
   sync();
+  // Everything the last run wrote and could be found again has been: from
+  // here the output's size is ours to record.
+  output_floor_.reset();
+  emitter_.skip_once({});
+  state_dirty_ = true;
+  maybe_save_state(true);
   return {};
 }
 
@@ -578,6 +615,9 @@ void Follower::sync() {
     std::vector<Found> none;  // `fresh` is being walked
     if (tracked_.size() > before) read_tracked(*tracked_.back(), none, false);
   }
+  // A new file is known to the state at once, so a restart finds it even
+  // after it has been rotated and compressed meanwhile.
+  if (!fresh.empty()) maybe_save_state(true);
   // Files out of reach: read to the end, then let go once nothing can come.
   for (auto it = tracked_.begin(); it != tracked_.end();) {
     Tracked& t = **it;
@@ -616,9 +656,12 @@ Status Follower::save_state() {
   if (!size.ok()) return Status::failure(size.error());
   FollowState s;
   s.output = options_.output_path;
-  s.output_size = size.value();
+  // Until the first round after a restart is over, the detections past the
+  // old size are not all accounted for by offsets: keep pointing at them.
+  s.output_size = output_floor_ ? std::min(*output_floor_, size.value()) : size.value();
   for (const auto& t : tracked_) {
-    if (t->ignored) continue;
+    // A copy not yet taken over is found again as one after a restart.
+    if (t->copy_of) continue;
     FileState f;
     f.path = t->path;
     f.dev = t->dev;

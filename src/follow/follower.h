@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -107,7 +108,7 @@ class Follower {
   bool adopt_copy(const std::string& dir, const std::string& head, uint64_t offset, uint64_t line,
                   const std::string& name_for_tail, std::vector<Found>& fresh, const Found* exclude);
   void read_tail_once(const std::string& path, uint64_t offset, uint64_t line);
-  void track(const Found& f, uint64_t offset, uint64_t line);
+  bool track(const Found& f, uint64_t offset, uint64_t line);  // false: gone since the listing
   const Tracked* find_original(const std::string& head, const Tracked* self) const;
   void classify(Tracked& t);
   void scan_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
@@ -125,6 +126,8 @@ class Follower {
   std::atomic<bool> stopping_{false};
   bool started_ = false;
   bool state_dirty_ = false;
+  std::optional<uint64_t> output_floor_;
+  std::set<std::string> tails_read_;  // compressed files read by start()  // the loaded output_size, during the first round
   std::chrono::steady_clock::time_point last_save_{};
   std::chrono::steady_clock::time_point last_discover_{};
   mutable std::atomic<uint64_t> lines_{0}, bytes_{0}, rotations_{0}, files_{0};

@@ -272,6 +272,7 @@ TEST_F(FollowerTest, StateResumesExactlyWhereItStopped) {
   append(log("app.log"), attack("k2"));
   restart(o);
   EXPECT_EQ(tags(), (Tags{"k1", "k2"}));
+  ASSERT_TRUE(follower_->save_state().ok());
   Result<FollowState> st = load_follow_state(o.state_path);
   ASSERT_TRUE(st.ok());
   ASSERT_EQ(st->files.size(), 1u);
