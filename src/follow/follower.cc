@@ -314,7 +314,7 @@ bool Follower::adopt_copy(const std::string& dir, const std::string& head, uint6
     if (h != head) continue;
     Found f = *it;
     fresh.erase(it);
-    track(f, offset, line);
+    if (track(f, offset, line)) read_now(*tracked_.back());
     return true;
   }
   // Then the siblings, compressed ones included (not followed themselves).
@@ -332,10 +332,27 @@ bool Follower::adopt_copy(const std::string& dir, const std::string& head, uint6
     });
     if (is_tracked) continue;
     if (decompressed_head(p, head.size()) != head) continue;
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    bool plain = fd >= 0 && hunt::sniff_compression(read_head(fd, 8)) == hunt::Compression::kNone;
+    if (fd >= 0) ::close(fd);
+    // A plain copy is followed from there (a later listing then knows it);
+    // a compressed one is read once.
+    if (plain && track(Found{p, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                             static_cast<uint64_t>(st.st_size)},
+                       offset, line)) {
+      read_now(*tracked_.back());
+      return true;
+    }
     read_tail_once(p, offset, line);
     return true;
   }
   return false;
+}
+
+// The unread tail of a rotated file comes before what replaced it.
+void Follower::read_now(Tracked& t) {
+  std::vector<Found> none;
+  read_tracked(t, none, false);
 }
 
 void Follower::on_truncated(Tracked& t, std::vector<Found>& fresh) {

@@ -105,6 +105,7 @@ class Follower {
   void drain_inotify(bool* need_discover);
   void read_tracked(Tracked& t, std::vector<Found>& fresh, bool final);
   void on_truncated(Tracked& t, std::vector<Found>& fresh);
+  void read_now(Tracked& t);
   bool adopt_copy(const std::string& dir, const std::string& head, uint64_t offset, uint64_t line,
                   const std::string& name_for_tail, std::vector<Found>& fresh, const Found* exclude);
   void read_tail_once(const std::string& path, uint64_t offset, uint64_t line);
