@@ -189,4 +189,16 @@ TEST_F(FollowKill, SigkillDuringWritesAndRotationsLosesAndRepeatsNothing) {
   EXPECT_GT(rotations, 5);
 }
 
+TEST(FollowCli, UsageErrors) {
+  const std::string bin = L4S_BINARY;
+  auto rc = [&](const std::string& args) { return l4s::test::run_shell(bin + " hunt " + args + " 2>/dev/null </dev/null").exit_code; };
+  EXPECT_EQ(rc("--follow"), 64);                                    // nothing to follow
+  EXPECT_EQ(rc("--follow -"), 64);                                  // stdin is not followed
+  EXPECT_EQ(rc("--follow -f csv /tmp"), 64);                        // jsonl only
+  EXPECT_EQ(rc("--follow --iocs stix x.json /tmp"), 64);            // batch only
+  EXPECT_EQ(rc("--listen-syslog udp://127.0.0.1:0 /tmp"), 64);      // needs --follow
+  EXPECT_EQ(rc("--follow --listen-syslog http://127.0.0.1:1"), 64); // not udp/tcp
+  EXPECT_EQ(rc("--follow --no-state --syslog-out udp://x"), 64);    // no port
+}
+
 }  // namespace
