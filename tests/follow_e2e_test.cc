@@ -75,19 +75,20 @@ class FollowKill : public ::testing::Test {
       _exit(127);
     }
   }
-  // The state file is replaced (a new inode) on each save: the follower has
-  // come up and made progress. Kills only come after that, as in life
-  // (the follower is not killed faster than it can start).
-  void wait_until_saved(ino_t before) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  // The state file is replaced on each save (a new file: inode and change
+  // time differ; an inode alone can be reused by the save after next): the
+  // follower has come up and made progress. Kills only come after that, as
+  // in life (the follower is not killed faster than it can start).
+  using StateStamp = std::pair<ino_t, int64_t>;
+  StateStamp state_stamp() const {
     struct stat st;
-    while (std::chrono::steady_clock::now() < deadline &&
-           (stat((dir_ / "state.json").c_str(), &st) != 0 || st.st_ino == before))
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (stat((dir_ / "state.json").c_str(), &st) != 0) return {0, 0};
+    return {st.st_ino, int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec};
   }
-  ino_t state_inode() const {
-    struct stat st;
-    return stat((dir_ / "state.json").c_str(), &st) == 0 ? st.st_ino : 0;
+  void wait_until_saved(StateStamp before) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && state_stamp() == before)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   void kill_now() {
     kill(pid_, SIGKILL);
@@ -121,7 +122,7 @@ TEST_F(FollowKill, SigkillDuringWritesAndRotationsLosesAndRepeatsNothing) {
   const char* const files[] = {"app.log", "web.log"};
   int rotations = 0, kills = 0;
   std::set<std::string> written;
-  ino_t started_with = 0;
+  StateStamp started_with{0, 0};
   spawn();
   // Between any two steps of a write or a rotation, the follower may die.
   auto maybe_kill = [&] {
@@ -130,7 +131,7 @@ TEST_F(FollowKill, SigkillDuringWritesAndRotationsLosesAndRepeatsNothing) {
     kill_now();
     ++kills;
     if (chance(2)) std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
-    started_with = state_inode();
+    started_with = state_stamp();
     spawn();
   };
   for (int i = 0; i < 3000; ++i) {
