@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "cli/commands.h"
+#include "cli/hunt_follow.h"
 #include "cli/output.h"
 #include "cli/walk_flags.h"
 #include "hunt/hunt_writer.h"
@@ -28,9 +29,26 @@ struct HuntFlags {
   bool quiet = false;
   bool pcap = false;
   double pcap_window = 600;
+  FollowFlags follow;
+  bool format_given = false;
 };
 
 int run_hunt(HuntFlags flags) {
+  if (flags.follow.follow) {
+    if (flags.format_given && flags.format != "jsonl") {
+      std::cerr << "log4shield hunt: --follow writes jsonl (one detection per line as found)\n";
+      return kExitUsage;
+    }
+    if (!flags.iocs.first.empty() || flags.pcap) {
+      std::cerr << "log4shield hunt: --iocs and --pcap are for batch hunts, not --follow\n";
+      return kExitUsage;
+    }
+    return run_follow(flags.paths, flags.output, flags.follow);
+  }
+  if (!flags.follow.listen_syslog.empty() || !flags.follow.syslog_out.empty()) {
+    std::cerr << "log4shield hunt: --listen-syslog and --syslog-out need --follow\n";
+    return kExitUsage;
+  }
   hunt::HuntFormat format;
   if (!hunt::parse_hunt_format(flags.format, &format)) {
     std::cerr << "log4shield hunt: unknown --format " << flags.format << " (text, json, jsonl, csv)\n";
@@ -127,7 +145,30 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
                   "Seconds after an attempt in which a contact with its callback makes an incident (captures)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->callback([flags, &exit_code] { exit_code = run_hunt(*flags); });
+  cmd->add_flag("--follow", flags->follow.follow,
+                "Watch the PATHs live (new files in folders too, through rotation) and write each attempt as a "
+                "jsonl line the moment it is found; runs until SIGINT/SIGTERM. -o FILE is appended to");
+  cmd->add_option("--state", flags->follow.state,
+                  "--follow: where to remember what was read, for exactly-once across restarts")
+      ->capture_default_str();
+  cmd->add_flag("--no-state", flags->follow.no_state, "--follow: keep no state (a restart starts at the ends)");
+  cmd->add_flag("--from-start", flags->follow.from_start,
+                "--follow: read files present at the first start from their beginning (default: their end)");
+  cmd->add_flag("--no-inotify", flags->follow.no_inotify, "--follow: poll only");
+  cmd->add_option("--poll-interval", flags->follow.poll_interval,
+                  "--follow: seconds between polls (also with inotify, for filesystems it misses)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--listen-syslog", flags->follow.listen_syslog,
+                  "--follow: receive syslog (RFC 3164/5424) on udp://ADDR:PORT or tcp://ADDR:PORT (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--syslog-out", flags->follow.syslog_out,
+                  "--follow: also send each detection as RFC 5424 syslog to udp|tcp://HOST:PORT (repeatable)")
+      ->allow_extra_args(false);
+  cmd->callback([flags, &exit_code, cmd] {
+    flags->format_given = cmd->get_option("--format")->count() > 0;
+    exit_code = run_hunt(*flags);
+  });
 }
 
 }  // namespace l4s::cli
