@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "loopback_listener.h"
 #include "shell.h"
 
 namespace {
@@ -54,47 +55,7 @@ public class LogLines {
 }
 )";
 
-// Counts TCP connections to a loopback port (each closed at once).
-class Listener {
- public:
-  Listener() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, 100) > 0) {
-          int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-          if (c >= 0) {
-            ++connections_;
-            close(c);
-          }
-        }
-      }
-    });
-  }
-  ~Listener() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  int port() const { return port_; }
-  int connections() const { return connections_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::thread thread_;
-};
+using Listener = l4s::test::LoopbackListener;
 
 template <typename Pred>
 bool wait_until(Pred pred, std::chrono::milliseconds limit) {

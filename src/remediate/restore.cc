@@ -54,6 +54,23 @@ size_t chain_start(const std::vector<const JournalRecord*>& fixes, size_t k) {
   return k;
 }
 
+// The journal line of a restore: `fixed`'s original put back over `current`.
+JournalRecord restore_record(const JournalRecord& fixed, const std::string& path, const std::string& current,
+                             const FileMeta& meta, const RestoreOptions& opt) {
+  JournalRecord rec;
+  rec.action = "restore";
+  rec.time = now_iso8601();
+  rec.path = path;
+  rec.original_sha256 = fixed.original_sha256;
+  rec.fixed_sha256 = current;
+  rec.original_size = fixed.original_size;
+  rec.mode = meta.mode;
+  rec.uid = meta.uid;
+  rec.gid = meta.gid;
+  rec.tool_version = opt.tool_version;
+  return rec;
+}
+
 RestoreItem restore_one(const BackupStore& store, const std::string& journal_path, const std::string& path,
                         const std::vector<const JournalRecord*>& fixes, const RestoreOptions& opt) {
   RestoreItem item;
@@ -132,18 +149,7 @@ RestoreItem restore_one(const BackupStore& store, const std::string& journal_pat
     item.reason = s.error();
     return item;
   }
-  JournalRecord rec;
-  rec.action = "restore";
-  rec.time = now_iso8601();
-  rec.path = path;
-  rec.original_sha256 = base.original_sha256;
-  rec.fixed_sha256 = current;
-  rec.original_size = base.original_size;
-  rec.mode = meta.mode;
-  rec.uid = meta.uid;
-  rec.gid = meta.gid;
-  rec.tool_version = opt.tool_version;
-  if (Status s = append_journal(journal_path, rec); !s.ok()) {
+  if (Status s = append_journal(journal_path, restore_record(base, path, current, meta, opt)); !s.ok()) {
     item.reason = "restored, but the journal could not record it: " + s.error();
     item.outcome = RestoreOutcome::kRestored;
     return item;
@@ -223,18 +229,8 @@ RestoreItem restore_removed(const BackupStore& store, const std::string& journal
     item.reason = s.error();
     return item;
   }
-  JournalRecord out;
-  out.action = "restore";
-  out.time = now_iso8601();
-  out.path = path;
-  out.original_sha256 = rec.original_sha256;
-  out.fixed_sha256 = current;
-  out.original_size = rec.original_size;
-  out.mode = meta.mode;
-  out.uid = meta.uid;
-  out.gid = meta.gid;
+  JournalRecord out = restore_record(rec, path, current, meta, opt);
   out.mtime_ns = rec.mtime_ns;
-  out.tool_version = opt.tool_version;
   item.outcome = RestoreOutcome::kRestored;
   if (Status s = append_journal(journal_path, out); !s.ok())
     item.reason = "restored, but the journal could not record it: " + s.error();
