@@ -230,7 +230,11 @@ class FolderCrash : public ::testing::Test {
       classes_[e.name] = *content;
     }
     original_ = classes_.at(kLookup);
-    tmp_ = stdfs::weakly_canonical(stdfs::path(L4S_TEST_TMP) / "fix-crash-folder").string();
+    // One folder per test: ctest runs them in parallel.
+    tmp_ = stdfs::weakly_canonical(stdfs::path(L4S_TEST_TMP) /
+                                   ("fix-crash-folder-" +
+                                    std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())))
+               .string();
     root_ = tmp_ + "/webapp/WEB-INF/classes";
     backups_ = tmp_ + "/backups";
   }
