@@ -139,7 +139,11 @@ class HotPatchE2E : public ::testing::Test {
     if (std::system("command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1") != 0)
       GTEST_SKIP() << "java/javac not installed";
     if (!stdfs::exists(kCore) || !stdfs::exists(kApi)) GTEST_SKIP() << "fixtures not found under " << kJars;
-    tmp_ = stdfs::weakly_canonical(stdfs::path(L4S_TEST_TMP) / "hotpatch-e2e").string();
+    // One folder per test: ctest runs them in parallel.
+    tmp_ = stdfs::weakly_canonical(stdfs::path(L4S_TEST_TMP) /
+                                   ("hotpatch-e2e-" +
+                                    std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())))
+               .string();
     stdfs::create_directories(tmp_ + "/classes");
     stdfs::create_directories(tmp_ + "/lib");
     stdfs::create_directories(tmp_ + "/ready");  // written by JVMs of other users too
