@@ -88,7 +88,8 @@ TEST(IocExport, InertOnlyIndicatorsAreNotForDetection) {
       << misp.str();
   EXPECT_NE(csv.str().find("domain,inert.example,,1,0,"), std::string::npos) << csv.str();
   EXPECT_NE(csv.str().find("domain,cb.example.net,,1,1,"), std::string::npos) << csv.str();
-  for (const json& o : json::parse(stix.str())["objects"]) {
+  const json bundle = json::parse(stix.str());
+  for (const json& o : bundle["objects"]) {
     if (o["type"] != "indicator") continue;
     bool inert = o["pattern"].get<std::string>().find("inert.example") != std::string::npos;
     EXPECT_EQ(o["confidence"], inert ? 30 : 85) << o["pattern"];
