@@ -101,11 +101,12 @@ bool signal_caught(const std::string& status, int sig) {
   return (bits >> (sig - 1)) & 1;
 }
 
-std::string same_link(const std::string& a, const std::string& b) {
+// Whether two /proc/.../ns/* links name different namespaces (false when unreadable).
+bool namespaces_differ(const std::string& a, const std::string& b) {
   char x[256], y[256];
   ssize_t n = ::readlink(a.c_str(), x, sizeof x - 1), m = ::readlink(b.c_str(), y, sizeof y - 1);
-  if (n < 0 || m < 0) return "?";
-  return std::string(x, static_cast<size_t>(n)) == std::string(y, static_cast<size_t>(m)) ? "same" : "different";
+  if (n < 0 || m < 0) return false;
+  return std::string_view(x, static_cast<size_t>(n)) != std::string_view(y, static_cast<size_t>(m));
 }
 
 }  // namespace
@@ -218,8 +219,8 @@ Result<JvmProcess> inspect_jvm(int pid, const std::string& proc_root) {
   }
   std::string maps = slurp(dir + "/maps", 64 << 20);
   jvm.hotspot = maps.find("/libjvm.so") != std::string::npos;
-  jvm.own_namespaces = same_link(dir + "/ns/pid", "/proc/self/ns/pid") == "different" ||
-                       same_link(dir + "/ns/mnt", "/proc/self/ns/mnt") == "different";
+  jvm.own_namespaces = namespaces_differ(dir + "/ns/pid", "/proc/self/ns/pid") ||
+                       namespaces_differ(dir + "/ns/mnt", "/proc/self/ns/mnt");
   return jvm;
 }
 
