@@ -54,6 +54,18 @@ size_t chain_start(const std::vector<const JournalRecord*>& fixes, size_t k) {
   return k;
 }
 
+// The backed-up original `sha256` written beside `path` with `meta`, ready
+// to replace it.
+Result<TempFile> stage_original(const BackupStore& store, const std::string& path, const std::string& sha256,
+                                const FileMeta& meta) {
+  auto tmp = TempFile::create_beside(path);
+  if (!tmp.ok()) return Error{tmp.error()};
+  std::vector<std::string> warnings;
+  if (Status s = apply_meta(tmp->fd(), meta, &warnings); !s.ok()) return Error{s.error()};
+  if (Status s = store.get(sha256, tmp->fd()); !s.ok()) return Error{s.error()};
+  return std::move(*tmp);
+}
+
 // The journal line of a restore: `fixed`'s original put back over `current`.
 JournalRecord restore_record(const JournalRecord& fixed, const std::string& path, const std::string& current,
                              const FileMeta& meta, const RestoreOptions& opt) {
@@ -130,18 +142,9 @@ RestoreItem restore_one(const BackupStore& store, const std::string& journal_pat
       if (m.ok()) meta = *m;
     }
   }
-  auto tmp = TempFile::create_beside(path);
+  auto tmp = stage_original(store, path, base.original_sha256, meta);
   if (!tmp.ok()) {
     item.reason = tmp.error();
-    return item;
-  }
-  std::vector<std::string> warnings;
-  if (Status s = apply_meta(tmp->fd(), meta, &warnings); !s.ok()) {
-    item.reason = s.error();
-    return item;
-  }
-  if (Status s = store.get(base.original_sha256, tmp->fd()); !s.ok()) {
-    item.reason = s.error();
     return item;
   }
   crash_point("restore written");
@@ -200,18 +203,9 @@ RestoreItem restore_removed(const BackupStore& store, const std::string& journal
   meta.mode = rec.mode ? rec.mode : 0644;
   meta.uid = rec.uid;
   meta.gid = rec.gid;
-  auto tmp = TempFile::create_beside(path);
+  auto tmp = stage_original(store, path, rec.original_sha256, meta);
   if (!tmp.ok()) {
     item.reason = tmp.error();
-    return item;
-  }
-  std::vector<std::string> warnings;
-  if (Status s = apply_meta(tmp->fd(), meta, &warnings); !s.ok()) {
-    item.reason = s.error();
-    return item;
-  }
-  if (Status s = store.get(rec.original_sha256, tmp->fd()); !s.ok()) {
-    item.reason = s.error();
     return item;
   }
   if (rec.mtime_ns) {
