@@ -20,11 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_depth.h"
-#include "fleet/html_report.h"
-#include "fleet/parse.h"
-#include "fleet/status.h"
-#include "report/scan_report.h"
-#include "report/scan_report_reader.h"
+#include "fleet/parse_fuzz_body.h"
+#include "report/scan_report_reader_fuzz_body.h"
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 
@@ -289,35 +286,7 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* data1, size_t size1, 
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-
-  // The scan report reader: a report or an error, and what it reads writes
-  // and reads back the same.
-  auto r = l4s::report::read_scan_report(text, "fuzz");
-  if (r.ok()) {
-    std::ostringstream once;
-    l4s::report::write_jsonl(*r, once);
-    auto again = l4s::report::read_scan_report(once.str(), "again");
-    if (!again.ok()) abort();
-    std::ostringstream twice;
-    l4s::report::write_jsonl(*again, twice);
-    if (once.str() != twice.str()) abort();
-  }
-
-  // The fleet parser, then the status analysis and every sink over what it read.
-  auto parsed = l4s::fleet::parse_report(text, {"fuzz", "", "2026-11-28T00:00:00Z"});
-  if (!parsed.ok()) return 0;
-  l4s::fleet::Fleet fleet;
-  fleet.reports.push_back(parsed->report);
-  fleet.findings = parsed->findings;
-  fleet.errors = parsed->errors;
-  fleet.detections = parsed->detections;
-  fleet.callbacks = parsed->callbacks;
-  fleet.probes = parsed->probes;
-  l4s::fleet::Analysis a = l4s::fleet::analyze(fleet, "2021-12-10", "2026-11-28T00:00:00Z");
-  std::ostringstream sink;
-  l4s::fleet::write_status_json(a, sink);
-  l4s::fleet::write_status_text(a, sink);
-  l4s::fleet::write_status_csv(a, sink);
-  l4s::fleet::write_html_report(fleet, a, sink);
+  l4s::report::fuzzing::check_scan_report_round_trip(text);
+  l4s::fleet::fuzzing::run_fleet_report(text, {"2021-12-10"});
   return 0;
 }
