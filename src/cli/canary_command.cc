@@ -9,6 +9,8 @@
 
 #include "canary/canary.h"
 #include "cli/commands.h"
+#include "cli/upload_flags.h"
+#include "core/host.h"
 #include "net/callback_store.h"
 
 namespace l4s::cli {
@@ -25,11 +27,15 @@ struct CanaryFlags {
   double idle_timeout = 10;
   size_t max_connections = 1024;
   bool allow_non_loopback = false;
+  UploadFlags upload;
 };
 
 void print(const net::Callback& cb, bool jsonl) {
   std::cout << (jsonl ? net::format_json(cb) : net::format_text(cb)) << '\n' << std::flush;
 }
+
+// The callbacks as the report the fleet server takes: one JSON line each.
+upload::Report canary_report(const std::string& jsonl) { return {jsonl, host_name(), "canary"}; }
 
 int list_callbacks(net::CallbackStore& store, const CanaryFlags& flags) {
   auto rows = flags.token.empty() ? store.list() : store.find(flags.token);
@@ -37,8 +43,12 @@ int list_callbacks(net::CallbackStore& store, const CanaryFlags& flags) {
     std::cerr << "log4shield canary: " << rows.error() << "\n";
     return kExitIncomplete;
   }
-  for (const auto& cb : *rows) print(cb, flags.format == "jsonl");
-  return rows->empty() ? kExitClean : kExitFound;
+  std::string jsonl;
+  for (const auto& cb : *rows) {
+    print(cb, flags.format == "jsonl");
+    if (flags.upload.enabled()) jsonl += net::format_json(cb) + "\n";
+  }
+  return upload_after_run("canary", flags.upload, canary_report(jsonl), rows->empty() ? kExitClean : kExitFound);
 }
 
 // Builds the listener list from the flags; false (with a message) on a bad address.
@@ -73,11 +83,12 @@ bool parse_ipv4(const std::string& s, std::array<uint8_t, 4>* out) {
   return true;
 }
 
-int run_canary(const CanaryFlags& flags) {
+int run_canary(CanaryFlags& flags) {
   if (flags.format != "text" && flags.format != "jsonl") {
     std::cerr << "log4shield canary: unknown --format " << flags.format << " (text, jsonl)\n";
     return kExitUsage;
   }
+  if (!prepare_upload("canary", flags.upload)) return kExitUsage;
   auto store = net::CallbackStore::open(flags.db);
   if (!store.ok()) {
     std::cerr << "log4shield canary: " << store.error() << "\n";
@@ -109,11 +120,14 @@ int run_canary(const CanaryFlags& flags) {
 
   const bool jsonl = flags.format == "jsonl";
   net::CallbackStore& db = **store;
-  auto sink = [&db, jsonl](const net::Callback& seen) {
+  std::string seen_jsonl;  // this run's callbacks, for --upload
+  const bool keep = flags.upload.enabled();
+  auto sink = [&db, jsonl, keep, &seen_jsonl](const net::Callback& seen) {
     net::Callback cb = seen;
     // Printed even when the store fails: the callback must not be lost.
     if (Status s = db.add(&cb); !s.ok()) std::cerr << "log4shield canary: not stored: " << s.error() << "\n";
     print(cb, jsonl);
+    if (keep) seen_jsonl += net::format_json(cb) + "\n";
   };
   asio::io_context io;
   auto canary = net::Canary::start(io, options, sink);
@@ -128,7 +142,7 @@ int run_canary(const CanaryFlags& flags) {
   std::cerr << "log4shield canary: recording to " << flags.db << std::flush << "\n";
   (*canary)->run_until_signal(io);
   canary->reset();
-  return kExitClean;
+  return upload_after_run("canary", flags.upload, canary_report(seen_jsonl), kExitClean);
 }
 
 }  // namespace
@@ -155,6 +169,7 @@ void add_canary_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->add_flag("--allow-non-loopback", flags->allow_non_loopback,
                 "Allow listening on addresses other than loopback (reachable by anyone who can route to them)");
+  add_upload_flags(*cmd, flags->upload);
   cmd->callback([flags, &exit_code] { exit_code = run_canary(*flags); });
 }
 

@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/upload_flags.h"
 #include "cli/walk_flags.h"
 #include "core/host.h"
 #include "hotpatch/agent_jar.h"
@@ -46,6 +48,7 @@ struct FixFlags {
   bool running = false;       // hot-patch running JVMs
   std::vector<int> pids;      // only these (default: every JVM)
   int attach_timeout = 20;    // seconds per JVM
+  UploadFlags upload;
 };
 
 // The running JVMs to hot-patch: those named, or every Java process.
@@ -107,7 +110,7 @@ std::function<bool(const std::string&)> skip_backup_dir(const std::string& backu
   };
 }
 
-int run_fix(const FixFlags& flags) {
+int run_fix(FixFlags& flags) {
   report::Format format;
   if (!report::parse_format(flags.format, &format)) {
     std::cerr << "log4shield fix: unknown --format " << flags.format << " (text, json, jsonl, csv)\n";
@@ -119,6 +122,7 @@ int run_fix(const FixFlags& flags) {
                  "--running (with --pid) for running JVMs\n";
     return kExitUsage;
   }
+  if (!prepare_upload("fix", flags.upload)) return kExitUsage;
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
   rep.host = host_name();
@@ -189,8 +193,8 @@ int run_fix(const FixFlags& flags) {
   rep.stats.errors = rep.errors.size();
   rep.finished = report::now_iso8601();
   const bool color = use_color(flags.no_color, flags.output);
-  if (!write_output("fix", flags.output, [&](std::ostream& o) { report::write_report(rep, format, o, color); }))
-    return kExitWriteFailed;
+  const bool written =
+      write_output("fix", flags.output, [&](std::ostream& o) { report::write_report(rep, format, o, color); });
 
   // 5. Exit: 0 every target fixed, 1 some remain.
   const remediate::FixTally tally = remediate::tally_fixes(results);
@@ -203,7 +207,11 @@ int run_fix(const FixFlags& flags) {
   const bool jvms_exposed = std::any_of(rep.jvms.begin(), rep.jvms.end(), [](const report::JvmPatch& p) {
     return p.state == "failed" || (p.state == "skipped" && p.jvm);
   });
-  return tally.all_fixed() && !jvms_exposed ? kExitClean : kExitFound;
+  const int rc = !written ? kExitWriteFailed : tally.all_fixed() && !jvms_exposed ? kExitClean : kExitFound;
+  if (!flags.upload.enabled()) return rc;
+  std::ostringstream json;  // the server takes the --format json report, whatever the user reads
+  report::write_report(rep, report::Format::kJson, json, false);
+  return upload_after_run("fix", flags.upload, {json.str(), rep.host, "fix"}, rc);
 }
 
 }  // namespace
@@ -233,6 +241,7 @@ void add_fix_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--pid", flags->pids, "With --running: only this JVM (repeatable)");
   cmd->add_option("--attach-timeout", flags->attach_timeout, "With --running: seconds allowed per JVM")
       ->capture_default_str();
+  add_upload_flags(*cmd, flags->upload);
   cmd->callback([flags, &exit_code] { exit_code = run_fix(*flags); });
 }
 

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/fleet_common.h"
 #include "cli/output.h"
+#include "cli/upload_flags.h"
 #include "core/clock.h"
 #include "fleet/status.h"
 #include "fleet/store.h"
@@ -116,6 +117,8 @@ void add_fleet_command(CLI::App& app, int& exit_code) {
   sta->add_option("--format,-f", st->format, "Output: text, json, csv (one row per host)")->capture_default_str();
   sta->add_option("--output,-o", st->output, "Write to FILE (atomically) instead of stdout");
   sta->callback([st, &exit_code] { exit_code = run_status(*st); });
+
+  add_fleet_upload_command(*fleet, exit_code);
 }
 
 }  // namespace l4s::cli

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <iostream>
+#include <memory>
 #include <utility>
 
 #include "cli/commands.h"
 #include "cli/hunt_follow.h"
 #include "cli/output.h"
+#include "cli/upload_flags.h"
 #include "cli/walk_flags.h"
 #include "hunt/hunt_writer.h"
 #include "hunt/ioc_export.h"
@@ -31,6 +33,7 @@ struct HuntFlags {
   double pcap_window = 600;
   FollowFlags follow;
   bool format_given = false;
+  UploadFlags upload;
 };
 
 int run_hunt(HuntFlags flags) {
@@ -41,6 +44,10 @@ int run_hunt(HuntFlags flags) {
     }
     if (!flags.iocs.first.empty() || flags.pcap) {
       std::cerr << "log4shield hunt: --iocs and --pcap are for batch hunts, not --follow\n";
+      return kExitUsage;
+    }
+    if (flags.upload.enabled()) {
+      std::cerr << "log4shield hunt: --upload is for batch hunts, not --follow (yet)\n";
       return kExitUsage;
     }
     return run_follow(flags.paths, flags.output, flags.follow);
@@ -75,6 +82,7 @@ int run_hunt(HuntFlags flags) {
     std::cerr << "log4shield hunt: --iocs and the report cannot both go to standard output\n";
     return kExitUsage;
   }
+  if (!prepare_upload("hunt", flags.upload)) return kExitUsage;
 
   hunt::HuntReport rep;
   rep.tool_version = L4S_VERSION;
@@ -93,9 +101,16 @@ int run_hunt(HuntFlags flags) {
   const bool color = format == hunt::HuntFormat::kText && use_color(flags.no_color, flags.output);
   bool hunted = false;             // the run went to the end
   bool output_incomplete = false;  // the report lost bytes on the way out
+  // The upload sends the --format json report, written beside the user's.
+  std::unique_ptr<ReportSpool> upload_copy;
+  std::unique_ptr<hunt::HuntWriter> copy_writer;
+  if (flags.upload.enabled()) {
+    upload_copy = std::make_unique<ReportSpool>();
+    copy_writer = std::make_unique<hunt::HuntWriter>(hunt::HuntFormat::kJson, upload_copy->stream());
+  }
   auto hunt_all = [&](std::ostream& out) {
     hunt::HuntWriter writer(format, out, color);
-    run.run(writer, &rep);
+    run.run(writer, &rep, copy_writer.get());
     if (run.output_lost()) {
       std::cerr << "log4shield hunt: " << run.output_error() << ": the report misses detections\n";
       output_incomplete = true;
@@ -118,7 +133,14 @@ int run_hunt(HuntFlags flags) {
     auto write_iocs = [&](std::ostream& o) { hunt::write_iocs(ioc_format, iocs, rep.finished, o); };
     if (!write_output("hunt", flags.iocs.second, write_iocs, "IOCs")) rc = std::max(rc, kExitWriteFailed);
   }
-  return rc;
+  if (!flags.upload.enabled()) return rc;
+  auto body = upload_copy->contents();
+  if (!body.ok() || run.copy_lost()) {
+    std::cerr << "log4shield hunt: upload: not sent: "
+              << (body.ok() ? "the report for it misses detections (its spill file failed)" : body.error()) << "\n";
+    return rc == kExitClean ? kExitIncomplete : rc;
+  }
+  return upload_after_run("hunt", flags.upload, {std::move(*body), rep.host, "hunt"}, rc);
 }
 
 }  // namespace
@@ -165,6 +187,7 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--syslog-out", flags->follow.syslog_out,
                   "--follow: also send each detection as RFC 5424 syslog to udp|tcp://HOST:PORT (repeatable)")
       ->allow_extra_args(false);
+  add_upload_flags(*cmd, flags->upload);
   cmd->callback([flags, &exit_code, cmd] {
     flags->format_given = cmd->get_option("--format")->count() > 0;
     exit_code = run_hunt(*flags);

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/upload_flags.h"
+#include "core/host.h"
 #include "net/callback_store.h"
 #include "net/token.h"
 #include "probe/http_sender.h"
@@ -39,6 +41,7 @@ struct ProbeFlags {
   bool insecure = false;
   bool follow_redirects = false;
   std::string format = "text";
+  UploadFlags upload;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -118,11 +121,12 @@ Result<net::ProbePlanOptions> plan_options(const ProbeFlags& f) {
   return o;
 }
 
-int run_probe(const ProbeFlags& f) {
+int run_probe(ProbeFlags& f) {
   if (f.format != "text" && f.format != "jsonl") {
     std::cerr << "log4shield probe: unknown --format " << f.format << " (text, jsonl)\n";
     return kExitUsage;
   }
+  if (!prepare_upload("probe", f.upload)) return kExitUsage;
   std::vector<Target> targets;
   for (const auto& url : f.urls) targets.push_back({url, ""});
   if (!f.targets_file.empty()) {
@@ -204,8 +208,9 @@ int run_probe(const ProbeFlags& f) {
     any_hit |= !r.hits.empty();
     any_response |= r.failed < r.sent;
   }
-  if (any_hit) return kExitFound;
-  return any_response ? kExitClean : kExitIncomplete;
+  const int rc = any_hit ? kExitFound : any_response ? kExitClean : kExitIncomplete;
+  if (!f.upload.enabled()) return rc;
+  return upload_after_run("probe", f.upload, {net::format_report_jsonl(results), host_name(), "probe"}, rc);
 }
 
 }  // namespace
@@ -246,6 +251,7 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--follow-redirects", f->follow_redirects,
                 "Follow redirects (may carry payloads to hosts other than the targets)");
   cmd->add_option("--format,-f", f->format, "Output: text or jsonl")->capture_default_str();
+  add_upload_flags(*cmd, f->upload);
   cmd->callback([f, &exit_code] { exit_code = run_probe(*f); });
 }
 

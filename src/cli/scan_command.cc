@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/progress_line.h"
+#include "cli/upload_flags.h"
 #include "cli/walk_flags.h"
 #include "core/host.h"
 #include "inventory/scan_pipeline.h"
@@ -30,15 +32,17 @@ struct ScanFlags {
   bool all_layers = false;
   ArchiveFlags archive;
   std::string host_name;  // overrides the report's host (fleet imports, tests)
+  UploadFlags upload;
 };
 
-int run_scan(const ScanFlags& flags) {
+int run_scan(ScanFlags& flags) {
   report::Format format = report::Format::kJson;
   const bool sarif = flags.format == "sarif", cyclonedx = flags.format == "cyclonedx";
   if (!sarif && !cyclonedx && !report::parse_format(flags.format, &format)) {
     std::cerr << "log4shield scan: unknown --format " << flags.format << " (text, json, jsonl, csv, sarif, cyclonedx)\n";
     return kExitUsage;
   }
+  if (!prepare_upload("scan", flags.upload)) return kExitUsage;
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
   rep.host = flags.host_name.empty() ? host_name() : flags.host_name;
@@ -75,12 +79,16 @@ int run_scan(const ScanFlags& flags) {
     if (cyclonedx) return report::write_cyclonedx({rep}, rep.finished, o);
     report::write_report(rep, format, o, color);
   };
-  if (!write_output("scan", flags.output, write)) return kExitWriteFailed;
-
-  bool vulnerable = std::any_of(rep.findings.begin(), rep.findings.end(),
-                                [](const Finding& f) { return f.status == FindingStatus::kVulnerable; });
-  if (vulnerable) return kExitFound;
-  return rep.errors.empty() ? kExitClean : kExitIncomplete;
+  int rc = kExitWriteFailed;
+  if (write_output("scan", flags.output, write)) {
+    bool vulnerable = std::any_of(rep.findings.begin(), rep.findings.end(),
+                                  [](const Finding& f) { return f.status == FindingStatus::kVulnerable; });
+    rc = vulnerable ? kExitFound : rep.errors.empty() ? kExitClean : kExitIncomplete;
+  }
+  if (!flags.upload.enabled()) return rc;
+  std::ostringstream json;  // the server takes the --format json report, whatever the user reads
+  report::write_report(rep, report::Format::kJson, json, false);
+  return upload_after_run("scan", flags.upload, {json.str(), rep.host, "scan"}, rc);
 }
 
 }  // namespace
@@ -104,6 +112,7 @@ void add_scan_command(CLI::App& app, int& exit_code) {
                 "In images, also report copies deleted or replaced by a later layer");
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on stderr");
+  add_upload_flags(*cmd, flags->upload);
   cmd->callback([flags, &exit_code] { exit_code = run_scan(*flags); });
 }
 

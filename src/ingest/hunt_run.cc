@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -35,7 +36,7 @@ HuntRun::HuntRun(HuntRunOptions options)
   std::stable_sort(inputs_.begin(), inputs_.end(), [](const Input& a, const Input& b) { return a.path < b.path; });
 }
 
-void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
+void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep, hunt::HuntWriter* copy) {
   // Reported in path order; hunted largest first (logs are few and large,
   // so files are shared out one at a time rather than in the walker's batches).
   std::vector<size_t> work(inputs_.size());
@@ -43,27 +44,36 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
   std::stable_sort(work.begin(), work.end(), [&](size_t a, size_t b) { return inputs_[a].size > inputs_[b].size; });
 
   writer.begin(*rep);
+  if (copy) copy->begin(*rep);
   OrderedSpool spool(inputs_.size(), [&](std::string_view bytes) { writer.write(bytes); });
+  // The copy gets a spool of its own (and its own memory budget): a tee in
+  // front of one spool would format every detection twice under its lock.
+  std::unique_ptr<OrderedSpool> copy_spool;
+  if (copy) copy_spool = std::make_unique<OrderedSpool>(inputs_.size(), [&](std::string_view b) { copy->write(b); });
   std::vector<InputHunt> results(inputs_.size());
   std::mutex tally_mu;
   std::atomic<size_t> next{0};
   auto worker = [&] {
     hunt::HuntTally mine(options_.keep_iocs);
-    std::string chunk;
+    std::string chunk, copy_chunk;
     for (size_t k; (k = next.fetch_add(1)) < work.size();) {
       const size_t i = work[k];
+      auto flush = [&] {
+        spool.append(i, chunk);
+        chunk.clear();
+        if (copy) copy_spool->append(i, copy_chunk);
+        copy_chunk.clear();
+      };
       auto take = [&](hunt::Detection&& d) {
         mine.add(d);
         chunk += writer.format(d);
-        if (chunk.size() >= (64u << 10)) {
-          spool.append(i, chunk);
-          chunk.clear();
-        }
+        if (copy) copy_chunk += copy->format(d);
+        if (chunk.size() + copy_chunk.size() >= (64u << 10)) flush();
       };
       results[i] = hunt_input(inputs_[i].path, options_.input, take);
-      spool.append(i, chunk);
-      chunk.clear();
+      flush();
       spool.close(i);
+      if (copy) copy_spool->close(i);
     }
     std::lock_guard<std::mutex> l(tally_mu);
     tally_.merge(mine);
@@ -74,6 +84,7 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
   for (std::thread& t : pool) t.join();
   output_lost_ = spool.lost_bytes() > 0;
   output_error_ = spool.error();
+  copy_lost_ = copy && copy_spool->lost_bytes();
 
   std::vector<hunt::HuntError> errors = std::move(walk_errors_);
   for (InputHunt& result : results) {
@@ -94,6 +105,7 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep) {
   rep->stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   rep->finished = now_iso8601();
   writer.end(*rep, tally_);
+  if (copy) copy->end(*rep, tally_);
 }
 
 }  // namespace l4s::ingest

@@ -30,7 +30,9 @@ class HuntRun {
   // Hunts every input, writing the report through `writer` (which this
   // begins and ends): `report` brings the header (tool, host, started,
   // roots) and gets the stats, errors, network events and finish time.
-  void run(hunt::HuntWriter& writer, hunt::HuntReport* report);
+  // `copy`, when given, gets the same report in its own format (the JSON an
+  // upload sends while the user reads text), in the same order.
+  void run(hunt::HuntWriter& writer, hunt::HuntReport* report, hunt::HuntWriter* copy = nullptr);
 
   const hunt::HuntTally& tally() const { return tally_; }
   // Detections lost on their way to the writer (the spill file failed), and
@@ -38,6 +40,8 @@ class HuntRun {
   bool output_lost() const { return output_lost_; }
   // A problem of the output spool worth a warning even when nothing was lost.
   const std::string& output_error() const { return output_error_; }
+  // The same for the copy: it misses detections, so it must not be sent.
+  bool copy_lost() const { return copy_lost_; }
 
  private:
   struct Input {
@@ -49,6 +53,7 @@ class HuntRun {
   std::vector<hunt::HuntError> walk_errors_;
   hunt::HuntTally tally_;
   bool output_lost_ = false;
+  bool copy_lost_ = false;
   std::string output_error_;
   std::chrono::steady_clock::time_point started_;  // the walk counts in the run's seconds
 };

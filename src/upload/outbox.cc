@@ -40,23 +40,27 @@ bool is_kept_name(const std::string& name) {
          is_sha256_hex(name.substr(0, 64));
 }
 
+// Writes rejected/NAME.reason: why the server refused the report NAME.
+std::string write_reason(const std::string& target, const Report& report, const UploadResult& why) {
+  nlohmann::ordered_json j = {{"file", stdfs::path(target).filename().string()},
+                              {"host", report.host},
+                              {"kind", report.kind},
+                              {"http_status", why.http_status},
+                              {"reason", why.reason},
+                              {"rejected", now_iso8601()}};
+  std::string error;
+  auto write = [&](std::ostream& o) { o << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'; };
+  return write_file_atomically(target + ".reason", write, &error) ? "" : error;
+}
+
 // Moves a refused report to rejected/ with its reason beside it; "" or why not.
 std::string move_to_rejected(const std::string& dir, const std::string& path, const DeliveryEvent& e,
                              std::string* moved_to) {
   const std::string rejected = dir + "/rejected";
   if (Status s = make_private_dir(rejected); !s.ok()) return s.error();
-  const std::string name = stdfs::path(path).filename().string();
-  const std::string target = rejected + "/" + name;
-  nlohmann::ordered_json why = {{"file", name},
-                                {"host", e.report.host},
-                                {"kind", e.report.kind},
-                                {"http_status", e.result.http_status},
-                                {"reason", e.result.reason},
-                                {"rejected", now_iso8601()}};
-  std::string error;
+  const std::string target = rejected + "/" + stdfs::path(path).filename().string();
   // The reason first: a refused report is never left without its reason.
-  if (!write_file_atomically(target + ".reason", [&](std::ostream& o) { o << why.dump(2) << '\n'; }, &error))
-    return error;
+  if (std::string error = write_reason(target, e.report, e.result); !error.empty()) return error;
   if (rename(path.c_str(), target.c_str()) != 0) return target + ": " + std::strerror(errno);
   *moved_to = target;
   return "";
@@ -74,6 +78,14 @@ Result<std::string> Outbox::keep(const Report& report) const {
   auto write = [&](std::ostream& o) { o << header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n' << report.body; };
   if (!write_file_atomically(path, write, &error)) return Error{error};
   return path;
+}
+
+Result<std::string> Outbox::keep_rejected(const Report& report, const UploadResult& why) const {
+  if (Status s = make_private_dir(dir_); !s.ok()) return Error{s.error()};
+  auto kept = Outbox(dir_ + "/rejected").keep(report);
+  if (!kept.ok()) return kept;
+  if (std::string error = write_reason(*kept, report, why); !error.empty()) return Error{error};
+  return kept;
 }
 
 std::vector<std::string> Outbox::waiting() const {

@@ -27,6 +27,10 @@ class Outbox {
   // returns its path. Keeping a report already kept changes nothing.
   Result<std::string> keep(const Report& report) const;
 
+  // Files a report the server refused for good (a run's own, never kept
+  // before) straight into rejected/, with its reason; returns its path.
+  Result<std::string> keep_rejected(const Report& report, const UploadResult& why) const;
+
   // The reports waiting, oldest first ("" entries never; none when the
   // directory does not exist).
   std::vector<std::string> waiting() const;
