@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shell.h"
+#include "upload/test_http_server.h"
 
 namespace {
 
@@ -82,6 +83,32 @@ TEST_F(CliOptions, CanaryListenerOptionsTakeOneAddressEach) {
                                        " --ldap 127.0.0.1:0 not-an-address --list 2>&1");
   EXPECT_EQ(r.exit_code, 64) << r.out;
   EXPECT_NE(r.out.find("not-an-address"), std::string::npos) << r.out;
+}
+
+TEST_F(CliOptions, UploadOptionsTakeOneValueEach) {
+  // `--upload URL PATH`, `--outbox DIR PATH`, `--ca-cert FILE PATH`: PATH stays a path.
+  l4s::test::TestHttpServer server;
+  const std::string token = (dir_ / "token").string();
+  std::ofstream(token) << "tok\n";
+  const std::string ca = (dir_ / "ca.pem").string();
+  std::ofstream(ca) << "not used over http\n";
+  int rc = -1;
+  json r = run_json("scan --quiet --format json --exclude '*.bak' --token-file " + shell_quote(token) +
+                        " --outbox " + shell_quote((dir_ / "outbox").string()) + " --ca-cert " + shell_quote(ca) +
+                        " --upload " + server.url() + " " + shell_quote(app()),
+                    &rc);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(r["roots"], json::array({app()}));
+  EXPECT_EQ(server.requests().size(), 1u);
+
+  // fleet upload: `--outbox DIR FILE` sends FILE (and the empty outbox).
+  const std::string saved = (dir_ / "saved.json").string();
+  std::ofstream(saved) << r.dump(2) << "\n";
+  l4s::test::ShellResult up = run_shell(std::string(L4S_BINARY) + " fleet upload --server " + server.url() +
+                                        " --token-file " + shell_quote(token) + " --outbox " +
+                                        shell_quote((dir_ / "outbox").string()) + " " + shell_quote(saved) + " 2>&1");
+  EXPECT_EQ(up.exit_code, 0) << up.out;
+  EXPECT_EQ(server.requests().size(), 2u) << up.out;
 }
 
 }  // namespace

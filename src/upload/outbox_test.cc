@@ -154,6 +154,21 @@ TEST(Outbox, RefusedReportsMoveToRejectedWithTheirReason) {
   }
 }
 
+TEST(Outbox, ARunsOwnRefusedReportIsKeptInRejectedNotSentAgain) {
+  const auto dir = test::scratch_dir();
+  Outbox outbox(dir.string());
+  UploadResult why;
+  why.state = UploadState::kRejected;
+  why.http_status = 401;
+  why.reason = "HTTP 401: token revoked";
+  auto kept = outbox.keep_rejected(report_n(3), why);
+  ASSERT_TRUE(kept.ok()) << kept.error();
+  EXPECT_EQ(stdfs::path(*kept).parent_path(), dir / "rejected");
+  EXPECT_EQ(Outbox::read(*kept)->body, report_n(3).body);
+  EXPECT_EQ(nlohmann::json::parse(slurp(*kept + ".reason"))["reason"], "HTTP 401: token revoked");
+  EXPECT_TRUE(outbox.waiting().empty()) << "a refused report is not retried";
+}
+
 TEST(Outbox, ATransientFailureEndsTheRoundAndKeepsTheRest) {
   const auto dir = test::scratch_dir();
   Outbox outbox(dir.string());
