@@ -99,6 +99,17 @@ TEST_F(UploadE2e, TextOutputStillUploadsJson) {
   EXPECT_TRUE(body["findings"].is_array());
 }
 
+TEST_F(UploadE2e, FixSendsItsJsonReport) {
+  TestHttpServer server;
+  auto r = run("fix --dry-run --quiet --format text --backup-dir " + shell_quote((dir_ / "backups").string()) + " " +
+               app() + upload_flags(server.url()));
+  EXPECT_EQ(r.exit_code, 0) << err_;
+  ASSERT_EQ(server.requests().size(), 1u) << err_;
+  json body = json::parse(l4s::test::gunzip(server.requests()[0].body));
+  EXPECT_EQ(body["roots"], json::array({(dir_ / "app").string()}));
+  EXPECT_TRUE(body["findings"].is_array());
+}
+
 TEST_F(UploadE2e, ServerDownKeepsTheReportAndFleetUploadDeliversItOnce) {
   auto r = run("scan --quiet --format json " + app() + upload_flags(down_url()) + " --upload-attempts 2");
   const std::string scan_out = r.out;

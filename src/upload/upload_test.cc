@@ -1,6 +1,9 @@
 #include "upload/upload.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -155,6 +158,85 @@ TEST(Upload, DroppedConnectionIsTransientAndRetried) {
   UploadResult r = upload_report(sample_report(), fast_options(server.url()));
   EXPECT_EQ(r.state, UploadState::kDelivered);
   EXPECT_EQ(r.attempts, 2);
+}
+
+// `openssl s_server -www` on a loopback port with a certificate made for
+// `san`; skips the test when openssl is not installed.
+class TlsServer {
+ public:
+  TlsServer(const std::filesystem::path& dir, const std::string& san) {
+    cert_ = (dir / "cert.pem").string();
+    const std::string key = (dir / "key.pem").string();
+    const std::string req = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test -addext "
+                            "subjectAltName=" + san + " -keyout " + key + " -out " + cert_ + " 2>/dev/null";
+    if (std::system(req.c_str()) != 0) return;
+    port_ = test::refused_port();
+    pid_ = fork();
+    if (pid_ == 0) {
+      freopen("/dev/null", "w", stdout);
+      freopen("/dev/null", "w", stderr);
+      const std::string port = std::to_string(port_);
+      execlp("openssl", "openssl", "s_server", "-4", "-accept", port.c_str(), "-cert", cert_.c_str(), "-key",
+             key.c_str(), "-www", "-quiet", nullptr);
+      _exit(127);
+    }
+    // Ready once it accepts a connection.
+    for (int i = 0; i < 100 && !ready_; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(port_));
+      ready_ = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      close(fd);
+      if (!ready_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~TlsServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ready() const { return ready_; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  const std::string& cert() const { return cert_; }
+
+ private:
+  std::string cert_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
+TEST(Upload, HttpsVerifiesThePeerAgainstTheGivenCa) {
+  TlsServer tls(test::scratch_dir(), "IP:127.0.0.1");
+  if (!tls.ready()) GTEST_SKIP() << "openssl s_server did not start";
+  UploadOptions o = fast_options(tls.url());
+  o.attempts = 1;
+  UploadResult untrusted = upload_report(sample_report(), o);
+  EXPECT_EQ(untrusted.state, UploadState::kTransient);
+  EXPECT_EQ(untrusted.http_status, 0);
+  EXPECT_NE(untrusted.reason.find("certificate"), std::string::npos) << untrusted.reason;
+  // With the CA the handshake passes; s_server -www then never answers a
+  // POST, so the request times out, which is not a certificate failure.
+  o.ca_cert = tls.cert();
+  o.timeout = std::chrono::milliseconds(1500);
+  UploadResult trusted = upload_report(sample_report(), o);
+  EXPECT_EQ(trusted.reason.find("certificate"), std::string::npos) << trusted.reason;
+  EXPECT_EQ(trusted.reason.find("SSL"), std::string::npos) << trusted.reason;
+}
+
+TEST(Upload, HttpsVerifiesTheHostName) {
+  TlsServer tls(test::scratch_dir(), "DNS:fleet.other.example");
+  if (!tls.ready()) GTEST_SKIP() << "openssl s_server did not start";
+  UploadOptions o = fast_options(tls.url());
+  o.attempts = 1;
+  o.ca_cert = tls.cert();  // trusted, but made for another name
+  UploadResult r = upload_report(sample_report(), o);
+  EXPECT_EQ(r.state, UploadState::kTransient);
+  EXPECT_EQ(r.http_status, 0);
+  EXPECT_FALSE(r.reason.empty());
 }
 
 TEST(ReportsUrl, AppendsTheEndpointOnce) {
