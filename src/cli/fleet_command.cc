@@ -116,6 +116,8 @@ void add_fleet_command(CLI::App& app, int& exit_code) {
   sta->add_option("--format,-f", st->format, "Output: text, json, csv (one row per host)")->capture_default_str();
   sta->add_option("--output,-o", st->output, "Write to FILE (atomically) instead of stdout");
   sta->callback([st, &exit_code] { exit_code = run_status(*st); });
+
+  add_fleet_serve_commands(*fleet, exit_code);
 }
 
 }  // namespace l4s::cli

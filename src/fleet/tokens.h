@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "fleet/db.h"
+#include "fleet/model.h"
 
 namespace l4s::fleet {
 
@@ -50,11 +51,7 @@ Result<bool> revoke_token(Db& db, const std::string& name, const std::string& no
 // why it is refused.
 Result<TokenInfo> authenticate(Db& db, std::string_view token, const std::string& now);
 
-// One upload, recorded whatever its outcome was ("stored" / "duplicate").
-struct UploadRecord {
-  std::string report, host, token, peer, received, outcome;
-  int64_t bytes = 0;
-};
+// Every accepted upload is recorded, stored or duplicate.
 Status record_upload(Db& db, const UploadRecord& upload);
 // A host's uploads, newest first, at most `limit`.
 Result<std::vector<UploadRecord>> uploads_for_host(Db& db, const std::string& host, size_t limit);
