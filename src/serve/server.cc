@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <iostream>
@@ -92,10 +93,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void on_header(beast::error_code ec) {
     if (ec == http::error::header_limit) return refuse(431, "request header over the limit");
+    // Beast checks a Content-Length against the body limit with the header.
+    if (ec == http::error::body_limit) return refuse_too_large();
     if (ec) return close();  // end of stream, timeout, garbage: nothing to answer
-    const auto length = parser_->content_length();
-    if (length && *length > server_.options.max_body)
-      return refuse(413, "body over " + std::to_string(server_.options.max_body) + " bytes");
     if (lower(parser_->get()[http::field::expect]) == "100-continue") {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       lowest().expires_after(server_.options.body_timeout);
@@ -115,8 +115,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void on_body(beast::error_code ec) {
-    if (ec == http::error::body_limit)
-      return refuse(413, "body over " + std::to_string(server_.options.max_body) + " bytes");
+    if (ec == http::error::body_limit) return refuse_too_large();  // chunked, past the limit
     if (ec) return close();
     auto& req = parser_->get();
     auto request = std::make_shared<Request>();
@@ -137,6 +136,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  void refuse_too_large() { refuse(413, "body over " + std::to_string(server_.options.max_body) + " bytes"); }
+
   // Answers a request that was not read whole, and closes.
   void refuse(int status, const std::string& reason) {
     if (status == 413) server_.metrics.rejected(Metrics::Rejection::kTooLarge);
@@ -156,10 +157,26 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->prepare_payload();
     if (head_) res->body().clear();  // Content-Length stays that of the body
     lowest().expires_after(server_.options.body_timeout);
-    http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec || !res->keep_alive()) return self->close();
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res, close_after](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      if (close_after) return self->drain();
+      if (!res->keep_alive()) return self->close();
       self->read_header();
     });
+  }
+
+  // After refusing a request whose body is still coming: read and drop what
+  // the client sends (a bounded amount, briefly) before closing, so it reads
+  // our answer instead of a connection reset.
+  void drain() {
+    if (drained_ > kDrainBytes) return close();
+    lowest().expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec) return self->close();
+                              self->drain();
+                            });
   }
 
   void close() {
@@ -178,6 +195,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = false, head_ = false;
+  static constexpr size_t kDrainBytes = 8u << 20;
+  size_t drained_ = 0;
+  std::array<char, 16 * 1024> drain_buffer_;
 };
 
 Result<tcp::endpoint> parse_listen(const std::string& listen) {
