@@ -8,3 +8,13 @@ if(TARGET fleet_e2e_test)
   add_dependencies(fleet_e2e_test log4shield)
   target_include_directories(fleet_e2e_test PRIVATE ${CMAKE_SOURCE_DIR})
 endif()
+
+# fleet serve: the real server over HTTPS (test CA by openssl), curl, PostgreSQL.
+l4s_test(serve_e2e_test LIBS l4s_fleet nlohmann_json::nlohmann_json OpenSSL::SSL OpenSSL::Crypto
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fleet/serve_e2e_test.cc
+  LABELS fixtures)
+if(TARGET serve_e2e_test)
+  add_dependencies(serve_e2e_test log4shield)
+  target_include_directories(serve_e2e_test PRIVATE ${CMAKE_SOURCE_DIR})
+  target_compile_definitions(serve_e2e_test PRIVATE L4S_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+endif()

@@ -118,6 +118,7 @@ void add_fleet_command(CLI::App& app, int& exit_code) {
   sta->add_option("--output,-o", st->output, "Write to FILE (atomically) instead of stdout");
   sta->callback([st, &exit_code] { exit_code = run_status(*st); });
 
+  add_fleet_serve_commands(*fleet, exit_code);
   add_fleet_upload_command(*fleet, exit_code);
 }
 

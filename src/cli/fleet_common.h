@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "fleet/store.h"
 
 namespace l4s::cli {
@@ -13,5 +15,8 @@ namespace l4s::cli {
 // import: ...", and a line per file unless quiet (or more than 50 files).
 fleet::ImportCounts import_files(fleet::Store& store, const std::vector<std::string>& files, const std::string& host,
                                  bool quiet);
+
+// `fleet serve` and `fleet token create|list|revoke` (fleet_serve_command.cc).
+void add_fleet_serve_commands(CLI::App& fleet, int& exit_code);
 
 }  // namespace l4s::cli

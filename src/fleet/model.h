@@ -69,6 +69,13 @@ struct ProbeRow {
   std::string first_callback;       // time of the earliest callback
 };
 
+// One upload to `fleet serve`: who sent which report, from where, and what
+// became of it ("stored" / "duplicate").
+struct UploadRecord {
+  std::string report, host, token, peer, received, outcome;
+  int64_t bytes = 0;
+};
+
 // Everything one report brings.
 struct Parsed {
   ReportRow report;

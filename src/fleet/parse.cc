@@ -304,7 +304,7 @@ Result<Parsed> parse_report(const std::string& text, const ParseOptions& options
     if (says_fix(texts) || (!r.roots.empty() && r.roots[0].rfind("report:", 0) == 0)) r.kind = "fix";
   }
   if (!options.host_override.empty()) r.host = options.host_override;
-  if (r.host.empty()) r.host = "unknown";
+  if (r.host.empty()) r.host = options.fallback_host.empty() ? "unknown" : options.fallback_host;
   r.time = !r.finished.empty() ? r.finished : !r.started.empty() ? r.started : !b.latest.empty() ? b.latest : options.now;
   r.hash = sha256_hex(r.kind + "\n" + r.host + "\n" + canonical);
   for (auto& f : b.p.findings) f.report = r.hash, f.host = r.host, f.time = r.time;

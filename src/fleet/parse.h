@@ -13,6 +13,7 @@ struct ParseOptions {
   std::string source;         // file name recorded with the report
   std::string host_override;  // host to use (required meaning for hunt/probe/canary, which carry none)
   std::string now;            // import time (ISO-8601)
+  std::string fallback_host;  // host when the report names none (else "unknown"): the uploader's word
 };
 
 // Parses one report. The kind is recognised from the content:

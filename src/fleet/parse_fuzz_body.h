@@ -13,7 +13,7 @@
 namespace l4s::fleet::fuzzing {
 
 inline void run_fleet_report(const std::string& text, std::initializer_list<const char*> sinces) {
-  auto parsed = parse_report(text, {"fuzz", "", "2026-11-28T00:00:00Z"});
+  auto parsed = parse_report(text, {"fuzz", "", "2026-11-28T00:00:00Z", ""});
   if (!parsed.ok()) return;
   Fleet fleet;
   fleet.reports.push_back(parsed->report);

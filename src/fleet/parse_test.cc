@@ -16,7 +16,7 @@ const char* kScanJson = R"({"tool":{"name":"log4shield","version":"0.1.0"},"host
    "severity":"critical","shaded_prefix":null,"metadata_mismatch":false,"claimed_version":null,"evidence":["x"]}],
  "errors":[{"location":"/opt/bad.jar","error":"truncated"}]})";
 
-ParseOptions opts(const std::string& host = "") { return {"test.json", host, "2026-11-28T00:00:00Z"}; }
+ParseOptions opts(const std::string& host = "") { return {"test.json", host, "2026-11-28T00:00:00Z", ""}; }
 
 TEST(ParseTest, ScanJson) {
   auto p = parse_report(kScanJson, opts());

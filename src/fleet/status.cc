@@ -29,6 +29,37 @@ bool covers(const std::vector<std::string>& roots, const std::string& path) {
 
 std::string version_of(const Finding& f) { return f.version ? *f.version : f.version_range.empty() ? "unknown" : f.version_range; }
 
+ordered_json null_if_empty(const std::string& v) { return v.empty() ? ordered_json(nullptr) : ordered_json(v); }
+
+ordered_json host_state_json(const HostState& h) {
+  ordered_json current = ordered_json::array();
+  for (const auto& f : h.current)
+    current.push_back({{"location", f.location},
+                       {"component", f.component},
+                       {"version", version_of(f)},
+                       {"status", to_string(f.status)},
+                       {"cves", f.cves},
+                       {"severity", to_string(f.severity)}});
+  return {{"host", h.host},
+          {"first_scan", null_if_empty(h.first_scan)},
+          {"last_scan", null_if_empty(h.last_scan)},
+          {"scans", h.scans},
+          {"exposed", h.exposed},
+          {"severity", to_string(h.severity)},
+          {"open_cves", h.open_cves},
+          {"vulnerable", h.vulnerable},
+          {"mitigated", h.mitigated},
+          {"safe", h.safe},
+          {"fixed", h.fixed},
+          {"attempts", h.attempts},
+          {"attempts_reaching_jndi", h.attempts_reaching_jndi},
+          {"first_attempt", null_if_empty(h.first_attempt)},
+          {"last_attempt", null_if_empty(h.last_attempt)},
+          {"attack_sources", h.attack_sources},
+          {"confirmed_callbacks", h.confirmed_callbacks},
+          {"current", current}};
+}
+
 std::vector<Count> top(const std::map<std::string, int64_t>& counts, size_t limit) {
   std::vector<Count> v;
   for (const auto& [k, n] : counts) v.push_back({k, n});
@@ -241,34 +272,7 @@ void write_status_json(const Analysis& a, std::ostream& out) {
   j["hosts_known"] = a.hosts.size();
   j["hosts_exposed"] = a.hosts_exposed;
   ordered_json hosts = ordered_json::array();
-  for (const auto& h : a.hosts) {
-    ordered_json current = ordered_json::array();
-    for (const auto& f : h.current)
-      current.push_back({{"location", f.location},
-                         {"component", f.component},
-                         {"version", version_of(f)},
-                         {"status", to_string(f.status)},
-                         {"cves", f.cves},
-                         {"severity", to_string(f.severity)}});
-    hosts.push_back({{"host", h.host},
-                     {"first_scan", h.first_scan.empty() ? ordered_json(nullptr) : ordered_json(h.first_scan)},
-                     {"last_scan", h.last_scan.empty() ? ordered_json(nullptr) : ordered_json(h.last_scan)},
-                     {"scans", h.scans},
-                     {"exposed", h.exposed},
-                     {"severity", to_string(h.severity)},
-                     {"open_cves", h.open_cves},
-                     {"vulnerable", h.vulnerable},
-                     {"mitigated", h.mitigated},
-                     {"safe", h.safe},
-                     {"fixed", h.fixed},
-                     {"attempts", h.attempts},
-                     {"attempts_reaching_jndi", h.attempts_reaching_jndi},
-                     {"first_attempt", h.first_attempt.empty() ? ordered_json(nullptr) : ordered_json(h.first_attempt)},
-                     {"last_attempt", h.last_attempt.empty() ? ordered_json(nullptr) : ordered_json(h.last_attempt)},
-                     {"attack_sources", h.attack_sources},
-                     {"confirmed_callbacks", h.confirmed_callbacks},
-                     {"current", current}});
-  }
+  for (const auto& h : a.hosts) hosts.push_back(host_state_json(h));
   j["hosts"] = hosts;
   ordered_json by_cve = ordered_json::object();
   for (const auto& [cve, hs] : a.exposed_by_cve) by_cve[cve] = {{"hosts", hs.size()}, {"host_list", hs}};
@@ -305,6 +309,43 @@ void write_status_json(const Analysis& a, std::ostream& out) {
                        {"first_callback", p.first_callback}, {"prober", p.prober}});
   j["callbacks"] = {{"count", a.callbacks.size()}, {"list", callbacks}, {"confirmed_targets", targets}};
   out << j.dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n";
+}
+
+bool write_host_json(const Fleet& fleet, const Analysis& a, const std::string& host,
+                     const std::vector<UploadRecord>& uploads, size_t max_attempts, std::ostream& out) {
+  auto state = std::find_if(a.hosts.begin(), a.hosts.end(), [&](const HostState& h) { return h.host == host; });
+  if (state == a.hosts.end()) return false;
+  ordered_json j = host_state_json(*state);
+  ordered_json history = ordered_json::array();
+  for (const auto& r : fleet.reports)
+    if (r.host == host)
+      history.push_back({{"report", r.hash}, {"kind", r.kind}, {"time", r.time}, {"imported", r.imported},
+                         {"source", r.source}, {"tool_version", null_if_empty(r.tool_version)}, {"roots", r.roots},
+                         {"files", r.files}, {"errors", r.errors}});
+  j["history"] = history;
+  std::vector<const DetectionRow*> attempts;
+  for (const auto& d : fleet.detections)
+    if (d.host == host) attempts.push_back(&d);
+  // Newest first, at most max_attempts: the count above has them all.
+  std::stable_sort(attempts.begin(), attempts.end(),
+                   [](const DetectionRow* x, const DetectionRow* y) { return x->timestamp > y->timestamp; });
+  if (attempts.size() > max_attempts) attempts.resize(max_attempts);
+  ordered_json list = ordered_json::array();
+  for (const DetectionRow* d : attempts) {
+    ordered_json jndi = ordered_json::array();
+    for (const auto& n : d->jndi) jndi.push_back(n.name);
+    list.push_back({{"time", null_if_empty(d->timestamp)}, {"source_ip", null_if_empty(d->source_ip)},
+                    {"file", d->file}, {"line", d->line}, {"verdict", d->verdict}, {"severity", d->severity},
+                    {"resolved", d->resolved}, {"jndi", jndi}, {"techniques", d->techniques}});
+  }
+  j["attempts_list"] = list;
+  ordered_json ups = ordered_json::array();
+  for (const auto& u : uploads)
+    ups.push_back({{"received", u.received}, {"report", u.report}, {"token", u.token}, {"peer", u.peer},
+                   {"outcome", u.outcome}, {"bytes", u.bytes}});
+  j["uploads"] = ups;
+  out << j.dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n";
+  return true;
 }
 
 void write_status_text(const Analysis& a, std::ostream& out) {

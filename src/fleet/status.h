@@ -80,6 +80,11 @@ bool valid_since(const std::string& since);
 
 void write_status_text(const Analysis& a, std::ostream& out);
 void write_status_json(const Analysis& a, std::ostream& out);
+// One host (`fleet serve`'s /api/v1/hosts/NAME): its state as in the status,
+// every report about it, its newest `max_attempts` attempts and its uploads.
+// False when the store knows no such host.
+bool write_host_json(const Fleet& fleet, const Analysis& a, const std::string& host,
+                     const std::vector<UploadRecord>& uploads, size_t max_attempts, std::ostream& out);
 // One row per host, for spreadsheets.
 void write_status_csv(const Analysis& a, std::ostream& out);
 

@@ -12,7 +12,7 @@ namespace l4s::fleet {
 namespace {
 
 void add(Fleet& fleet, const std::string& json, const std::string& host = "") {
-  auto p = parse_report(json, {"t", host, "2026-11-28T00:00:00Z"});
+  auto p = parse_report(json, {"t", host, "2026-11-28T00:00:00Z", ""});
   ASSERT_TRUE(p.ok()) << p.error();
   fleet.reports.push_back(p->report);
   for (auto& f : p->findings) fleet.findings.push_back(f);

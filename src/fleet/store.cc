@@ -57,6 +57,17 @@ CREATE INDEX findings_by_host ON findings (host, location);
 CREATE INDEX detections_by_host ON detections (host, ts);
 CREATE INDEX callbacks_by_time ON callbacks (cb_time);
 )sql",
+    // 3: `fleet serve`: access tokens (the secret only as its hash) and the
+    // record of every upload.
+    R"sql(
+CREATE TABLE tokens (
+  name TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, secret_sha256 TEXT NOT NULL,
+  role TEXT NOT NULL, hosts TEXT NOT NULL, created TEXT NOT NULL, expires TEXT, revoked TEXT);
+CREATE TABLE uploads (
+  report TEXT NOT NULL, host TEXT NOT NULL, token TEXT NOT NULL, peer TEXT, received TEXT NOT NULL,
+  outcome TEXT NOT NULL, bytes BIGINT);
+CREATE INDEX uploads_by_host ON uploads (host, received);
+)sql",
 };
 
 std::string to_json(const std::vector<std::string>& v) { return json(v).dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -49,7 +49,7 @@ ImportCounts Store::import_files(const std::vector<std::string>& files, const Im
       ++c.failed;
       continue;
     }
-    auto parsed = parse_report(*text, {file, options.host, options.now});
+    auto parsed = parse_report(*text, {file, options.host, options.now, ""});
     if (!parsed.ok()) {
       error(parsed.error());
       ++c.failed;

@@ -15,7 +15,7 @@ Parsed scan(const std::string& host, const std::string& time, const std::string&
   std::string j = R"({"host":")" + host + R"(","started":")" + time + R"(","finished":")" + time +
                   R"(","roots":["/opt"],"stats":{"files":1,"archives":0,"errors":0},"findings":[{"path":"/opt/a.jar","location":"/opt/a.jar","component":"log4j-core","version":"2.14.1","status":")" +
                   status + R"(","cves":["CVE-2021-44228"],"severity":"critical","evidence":[]}],"errors":[]})";
-  auto p = parse_report(j, {"x.json", "", "2026-11-28T00:00:00Z"});
+  auto p = parse_report(j, {"x.json", "", "2026-11-28T00:00:00Z", ""});
   EXPECT_TRUE(p.ok()) << p.error();
   return *p;
 }
