@@ -2,7 +2,7 @@
 """No input may abort a command.
 
 Runs every log4shield command that reads input (scan, fix, restore, hunt and
-hunt --pcap, report, fleet import/status, canary --list, probe) on random
+hunt --pcap, report, fleet import/status/upload, canary --list, probe) on random
 garbage, truncated valid inputs, type-confused and deeply nested JSON,
 oversized inputs and empty files, and fails when a run ends by a signal
 (exit code >= 128 or killed), hangs past its timeout, or fails without
@@ -358,6 +358,13 @@ def build_cases(inp, bin_, target_url):
         if not broken or name.startswith("deep") or name.startswith("number"):
             runs.append(Run(f"report sarif {name}", [bin_, "report", "-f", "sarif", "-o", os.devnull, path],
                             names=path))
+    # fleet upload reads each file as fleet import does before sending it
+    # (to the probe target, which answers 200 to anything).
+    token = inp.write("reports/upload.token", b"tok\n")
+    for name, path in report_inputs.items():
+        runs.append(Run(f"fleet upload {name}",
+                        [bin_, "fleet", "upload", "--quiet", "--server", target_url, "--token-file", token,
+                         "--attempts", "1", path], names=path))
     for name, argv in (("fleet import", [bin_, "fleet", "import", "--quiet", "--db", os.path.join(out_dir, "huge.db")]),
                        ("fix --from", [bin_, "fix", "--dry-run", "--quiet", "-o", os.devnull, "--backup-dir",
                                        os.path.join(S, "bk-from"), "--from"])):
