@@ -27,8 +27,8 @@ std::string what_was_stored(const upload::UploadResult& r) {
 }
 
 std::string outbox_command(const UploadFlags& flags) {
-  return "log4shield fleet upload --server " + flags.url + " --token-file " + flags.token_file + " --outbox " +
-         flags.outbox;
+  return "log4shield fleet upload --server " + flags.url + " --token-file " + flags.token_file +
+         (flags.ca_cert.empty() ? "" : " --ca-cert " + flags.ca_cert) + " --outbox " + flags.outbox;
 }
 
 // Delivers what waits in the outbox; prints a line per report that did not
