@@ -18,3 +18,9 @@ if(TARGET serve_e2e_test)
   target_include_directories(serve_e2e_test PRIVATE ${CMAKE_SOURCE_DIR})
   target_compile_definitions(serve_e2e_test PRIVATE L4S_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 endif()
+
+# The Ansible role: three local hosts scan and hunt with --upload to fleet serve.
+add_test(NAME ansible_e2e
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/ansible_e2e_test.sh $<TARGET_FILE:log4shield> "${L4S_FIXTURES_DIR}"
+    "${CMAKE_BINARY_DIR}/test-tmp/ansible_e2e" "${CMAKE_SOURCE_DIR}")
+set_tests_properties(ansible_e2e PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS "fixtures;ansible")

@@ -101,13 +101,15 @@ TEST_F(UploadE2e, TextOutputStillUploadsJson) {
 
 TEST_F(UploadE2e, FixSendsItsJsonReport) {
   TestHttpServer server;
-  auto r = run("fix --dry-run --quiet --format text --backup-dir " + shell_quote((dir_ / "backups").string()) + " " +
-               app() + upload_flags(server.url()));
+  auto r = run("fix --dry-run --quiet --format text --host-name web09 --backup-dir " +
+               shell_quote((dir_ / "backups").string()) + " " + app() + upload_flags(server.url()));
   EXPECT_EQ(r.exit_code, 0) << err_;
   ASSERT_EQ(server.requests().size(), 1u) << err_;
   json body = json::parse(l4s::test::gunzip(server.requests()[0].body));
   EXPECT_EQ(body["roots"], json::array({(dir_ / "app").string()}));
   EXPECT_TRUE(body["findings"].is_array());
+  EXPECT_EQ(body["host"], "web09");
+  EXPECT_EQ(server.requests()[0].header("x-log4shield-host"), "web09");
 }
 
 TEST_F(UploadE2e, ServerDownKeepsTheReportAndFleetUploadDeliversItOnce) {
@@ -139,10 +141,13 @@ TEST_F(UploadE2e, TheNextRunDeliversWhatWaitsFirst) {
   ASSERT_EQ(reports_in(outbox_).size(), 1u) << err_;
   const std::string waiting = slurp(reports_in(outbox_)[0]);
   TestHttpServer server;
-  auto r = run("hunt --format json " + shell_quote((dir_ / "logs.log").string()) + upload_flags(server.url()));
+  auto r = run("hunt --format json --host-name app07 " + shell_quote((dir_ / "logs.log").string()) +
+               upload_flags(server.url()));
   EXPECT_EQ(r.exit_code, 1) << err_;
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 2u) << err_;
+  EXPECT_EQ(requests[1].header("x-log4shield-host"), "app07");
+  EXPECT_EQ(json::parse(r.out)["host"], "app07");
   EXPECT_NE(waiting.find(l4s::test::gunzip(requests[0].body)), std::string::npos) << "the waiting scan went first";
   EXPECT_EQ(l4s::test::gunzip(requests[1].body), r.out) << "then this hunt's report";
   EXPECT_TRUE(reports_in(outbox_).empty());

@@ -48,6 +48,7 @@ struct FixFlags {
   bool running = false;       // hot-patch running JVMs
   std::vector<int> pids;      // only these (default: every JVM)
   int attach_timeout = 20;    // seconds per JVM
+  std::string host_name;  // overrides the report's host (fleet imports, tests)
   UploadFlags upload;
 };
 
@@ -125,7 +126,7 @@ int run_fix(FixFlags& flags) {
   if (!prepare_upload("fix", flags.upload)) return kExitUsage;
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
-  rep.host = host_name();
+  rep.host = flags.host_name.empty() ? host_name() : flags.host_name;
   rep.started = report::now_iso8601();
   inventory::FileScanner scanner(flags.archive.limits());
 
@@ -241,6 +242,7 @@ void add_fix_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--pid", flags->pids, "With --running: only this JVM (repeatable)");
   cmd->add_option("--attach-timeout", flags->attach_timeout, "With --running: seconds allowed per JVM")
       ->capture_default_str();
+  cmd->add_option("--host-name", flags->host_name, "Host name to put in the report (default: this machine's)");
   add_upload_flags(*cmd, flags->upload);
   cmd->callback([flags, &exit_code] { exit_code = run_fix(*flags); });
 }

@@ -33,6 +33,7 @@ struct HuntFlags {
   double pcap_window = 600;
   FollowFlags follow;
   bool format_given = false;
+  std::string host_name;  // overrides the report's host (several hosts' logs on one machine)
   UploadFlags upload;
 };
 
@@ -86,7 +87,7 @@ int run_hunt(HuntFlags flags) {
 
   hunt::HuntReport rep;
   rep.tool_version = L4S_VERSION;
-  rep.host = host_name();
+  rep.host = flags.host_name.empty() ? host_name() : flags.host_name;
   rep.started = now_iso8601();
   rep.roots = flags.paths;
 
@@ -187,6 +188,7 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--syslog-out", flags->follow.syslog_out,
                   "--follow: also send each detection as RFC 5424 syslog to udp|tcp://HOST:PORT (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--host-name", flags->host_name, "Host name to put in the report (default: this machine's)");
   add_upload_flags(*cmd, flags->upload);
   cmd->callback([flags, &exit_code, cmd] {
     flags->format_given = cmd->get_option("--format")->count() > 0;
