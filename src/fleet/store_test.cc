@@ -81,7 +81,7 @@ TEST(StoreTest, DamagedValuesLoadWithoutThrowing) {
   auto hunt = parse_report(
       R"({"type":"detection","file":"/var/log/a.log","line":3,"jndi_targets":[{"name":"ldap://e/a","host":"e","port":389}]})"
       "\n",
-      {"h.jsonl", "app1", "2026-11-28T00:00:00Z"});
+      {"h.jsonl", "app1", "2026-11-28T00:00:00Z", ""});
   ASSERT_TRUE(hunt.ok()) << hunt.error();
   ASSERT_TRUE((*store)->add(*hunt).ok());
   for (const char* sql :
