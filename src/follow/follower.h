@@ -13,6 +13,9 @@
 //   compressed rotated  after a restart, a file that was rotated and
 //                       compressed meanwhile is found among the siblings by
 //                       its first bytes and its unread tail read first
+// A single file is followed with its rotated siblings (same name, then '.',
+// '-' or '_'), as in a folder: a copytruncated file renamed and compressed
+// before its new lines were read, even while stopped, loses none of them.
 // inotify wakes the follower on changes to the watched folders; a poll every
 // `poll_interval` also runs, so filesystems without inotify (NFS, overlay
 // lower layers) are followed too, just later.

@@ -215,6 +215,134 @@ TEST_F(FollowerTest, CopyTruncateInAFolderSeenBetweenTheCopyAndTheTruncation) {
   EXPECT_EQ(tags(), (Tags{"d1", "d2", "d3"}));
 }
 
+// gzip as logrotate's compress does it: the .gz is written, then the
+// original removed.
+void gzip_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string data = s.str();
+  gzFile gz = gzopen((path + ".gz").c_str(), "wb");
+  gzwrite(gz, data.data(), static_cast<unsigned>(data.size()));
+  gzclose(gz);
+  stdfs::remove(path);
+}
+
+// A copytruncate, then a rename and compress of the truncated file (or
+// logrotate's compress of the copy), with writes in between: whatever the
+// follower did between any two steps (nothing, a read, a SIGKILL and a
+// restart from its state), each line is reported exactly once.
+TEST_F(FollowerTest, CopyTruncateThenRenameAndCompressInEveryOrder) {
+  struct Step {
+    const char* what;
+    std::function<void()> run;
+  };
+  auto write = [this](const char* tag) {
+    return [this, tag] { append(log("app.log"), attack(tag)); };
+  };
+  const std::vector<Step> compress_truncated = {
+      {"write c2", write("c2")},
+      {"copy", [this] { stdfs::copy_file(log("app.log"), log("app.log.1")); }},
+      {"truncate", [this] { stdfs::resize_file(log("app.log"), 0); }},
+      {"write m1", write("m1")},
+      {"rename", [this] { stdfs::rename(log("app.log"), log("app.log.2")); }},
+      {"gzip", [this] { gzip_file(log("app.log.2")); }},
+      {"write n1", write("n1")},
+  };
+  const std::vector<Step> compress_copy = {
+      {"write c2", write("c2")},
+      {"copy", [this] { stdfs::copy_file(log("app.log"), log("app.log.1")); }},
+      {"truncate", [this] { stdfs::resize_file(log("app.log"), 0); }},
+      {"write m1", write("m1")},
+      {"gzip copy", [this] { gzip_file(log("app.log.1")); }},
+      {"write m2", write("m2")},
+  };
+  // Thousands of runs, each syncing its state and output many times: on a
+  // tmpfs when there is one (the order of events is tested here, not the
+  // durability of the saves).
+  std::error_code ec;
+  const bool on_tmpfs = stdfs::is_directory("/dev/shm", ec);
+  const stdfs::path root =
+      on_tmpfs ? stdfs::path("/dev/shm") / ("l4s_follow_orders_" + std::to_string(::getpid())) : dir_;
+  int runs = 0;
+  std::vector<std::string> failures;
+  for (const auto* steps : {&compress_truncated, &compress_copy}) {
+    size_t combos = 1;
+    for (size_t i = 1; i < steps->size(); ++i) combos *= 3;  // after the last: the final reads
+    for (bool folder : {true, false}) {
+      for (bool saves_each_sync : {true, false}) {
+        for (size_t combo = 0; combo < combos && failures.size() < 10; ++combo) {
+          dir_ = root / ("run" + std::to_string(runs++));
+          stdfs::create_directories(dir_ / "logs");
+          out_path_ = (dir_ / "out.jsonl").string();
+          follower_.reset();
+          open_output();
+          FollowOptions o = options({folder ? (dir_ / "logs").string() : log("app.log")});
+          o.state_path = (dir_ / "state.json").string();
+          o.state_interval = saves_each_sync ? std::chrono::milliseconds(0) : std::chrono::hours(1);
+          o.rotated_grace = std::chrono::milliseconds(0);
+          append(log("app.log"), "start\n");
+          start(o);
+          append(log("app.log"), attack("c1"));
+          follower_->sync();
+          std::string story = std::string(folder ? "folder" : "file") +
+                              (saves_each_sync ? ", saves each sync:" : ", saves when forced:");
+          size_t c = combo;
+          for (const Step& s : *steps) {
+            s.run();
+            story += std::string(" ") + s.what;
+            if (&s == &steps->back()) break;
+            // A kill saves nothing (SIGKILL); the next toggle starts again
+            // from the state: every kill point and restart point.
+            switch (c % 3) {
+              case 0:
+                break;
+              case 1:
+                if (follower_) {
+                  follower_->sync();
+                  story += ", read";
+                }
+                break;
+              case 2:
+                if (follower_) {
+                  follower_.reset();
+                  story += ", killed";
+                } else {
+                  open_output();
+                  start(o);
+                  story += ", started";
+                }
+                break;
+            }
+            c /= 3;
+          }
+          if (!follower_) {
+            open_output();
+            start(o);
+          }
+          follower_->sync();
+          restart(o);
+          follower_->sync();
+          Tags got = tags();
+          std::sort(got.begin(), got.end());
+          Tags want = steps == &compress_truncated ? Tags{"c1", "c2", "m1", "n1"} : Tags{"c1", "c2", "m1", "m2"};
+          if (got != want) {
+            std::string g;
+            for (const auto& x : got) g += " " + x;
+            failures.push_back(story + " ->" + g);
+          }
+          follower_.reset();
+          stdfs::remove_all(dir_);
+        }
+      }
+    }
+  }
+  if (on_tmpfs) stdfs::remove_all(root, ec);
+  std::string all;
+  for (const auto& f : failures) all += f + "\n";
+  EXPECT_TRUE(failures.empty()) << all;
+}
+
 TEST_F(FollowerTest, AFileThatOnlyStartsLikeAnotherIsItsOwnLog) {
   append(log("a.log"), "=== banner ===\n");
   start(options({(dir_ / "logs").string()}));
