@@ -100,6 +100,16 @@ std::string decompressed_head(const std::string& path, size_t n) {
   return out;
 }
 
+// Whether a compressed file decodes to its end: one still being written
+// (gzip running while we start) does not, and is left to its source.
+bool complete_archive(const std::string& path, const hunt::ReadOptions& options) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  Status st = hunt::read_blocks(fd, [](std::string_view, uint64_t) {}, options);
+  ::close(fd);
+  return st.ok();
+}
+
 // Lines before `offset` (for files followed from their end).
 uint64_t count_lines(int fd, uint64_t offset) {
   std::string buf(kChunk, '\0');
@@ -217,6 +227,22 @@ std::vector<Follower::Found> Follower::discover() {
       stdfs::path real = stdfs::canonical(p, ec);
       if (!ec && real.has_parent_path()) watch_folder(real.parent_path().string());
       add(root);
+      // Its rotated siblings (app.log.1, app.log-20211210.gz) are followed as
+      // in a folder: a file renamed away stays known, so its compression
+      // later (even while stopped) is recognised, and a file copytruncated
+      // then renamed and compressed before we read its new lines is read
+      // from its new start, not lost.
+      const std::string base = p.filename().string();
+      std::error_code ec2;
+      for (stdfs::directory_iterator it(p.has_parent_path() ? p.parent_path() : stdfs::path("."), ec2), end;
+           !ec2 && it != end; it.increment(ec2)) {
+        std::string name = it->path().filename().string();
+        if (name.size() <= base.size() + 1 || name.compare(0, base.size(), base) != 0) continue;
+        char sep = name[base.size()];
+        std::error_code ec3;
+        if ((sep != '.' && sep != '-' && sep != '_') || it->is_symlink(ec3)) continue;
+        add(it->path().string());
+      }
     }
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.path < b.path; });
@@ -255,21 +281,31 @@ bool Follower::track(const Found& f, uint64_t offset, uint64_t line) {
 
 void Follower::scan_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
                           const hunt::LogFormatHints& hints, uint64_t* lines) {
-  uint64_t n = hunt::scan_block(
-      block, offset, first_line,
-      [&](hunt::Detection&& d) {
-        d.file = name;
-        hunt::LogFields fields = hunt::parse_log_fields(d.raw, hints);
-        d.timestamp = std::move(fields.timestamp);
-        d.timestamp_raw = std::move(fields.timestamp_raw);
-        d.source_ip = std::move(fields.source_ip);
-        d.forwarded_for = std::move(fields.forwarded_for);
-        emitter_.emit(d, Provenance{options_.host, ""});
-      },
-      options_.hunt.env, options_.hunt.limits);
+  uint64_t n = hunt::hunt_lines(block, offset, first_line, name, hints, options_.hunt,
+                                [&](hunt::Detection&& d) { emitter_.emit(d, Provenance{options_.host, ""}); });
   *lines += n;
   lines_ += n;
   bytes_ += block.size();
+}
+
+// The format hints come from the file's start, as in batch hunt, whatever
+// offset we read from (a file followed from its end, resumed from the
+// state, a copy taken over). While the start is only '#' lines and shorter
+// than what batch looks at (a W3C header written before any data), the
+// hints may still change: they are taken again on the next read.
+void Follower::learn_hints(Tracked& t) {
+  std::string head = read_head(t.fd, hunt::kFormatHeadBytes);
+  bool whole = head.size() >= hunt::kFormatHeadBytes;
+  if (!whole) head.resize(head.rfind('\n') == std::string::npos ? 0 : head.rfind('\n') + 1);  // whole lines only
+  t.hints = hunt::file_format_hints(head);
+  bool data_line = false;
+  for (size_t pos = 0; pos < head.size() && !data_line;) {
+    size_t nl = head.find('\n', pos);
+    if (nl == std::string::npos) break;
+    data_line = head[pos] != '#';
+    pos = nl + 1;
+  }
+  t.hints_known = whole || data_line || t.hints.syntax != hunt::LogSyntax::kUnknown;
 }
 
 void Follower::read_tail_once(const std::string& path, uint64_t offset, uint64_t line) {
@@ -283,7 +319,7 @@ void Follower::read_tail_once(const std::string& path, uint64_t offset, uint64_t
       fd,
       [&](std::string_view block, uint64_t block_offset) {
         if (first) {
-          hints = hunt::sniff_log_format(block.substr(0, 64 * 1024));
+          hints = hunt::file_format_hints(block);  // as batch hunt: from the first block
           first = false;
         }
         uint64_t end = block_offset + block.size();
@@ -446,10 +482,7 @@ void Follower::read_tracked(Tracked& t, std::vector<Found>& fresh, bool final) {
       want = static_cast<size_t>(std::min<uint64_t>(size - t.offset, std::min<uint64_t>(want * 4, options_.hunt.read.max_line)));
     }
     std::string_view block(buf.data(), end);
-    if (!t.hints_known && t.offset == 0) {
-      t.hints = hunt::sniff_log_format(block.substr(0, 64 * 1024));
-      t.hints_known = true;
-    }
+    if (!t.hints_known) learn_hints(t);
     uint64_t line = t.line;
     scan_lines(block, t.offset, t.line + 1, t.path, t.hints, &line);
     t.line = line;
@@ -499,6 +532,29 @@ Status Follower::start() {
     }
     if (!resumed && ::access(f.path.c_str(), F_OK) == 0) fresh.push_back(f);
   }
+  // The unread tail of a file found again by the search below: a plain
+  // file is followed (known from now on, still written maybe), a compressed
+  // one read once.
+  auto resume_at = [&](const std::string& path, uint64_t offset, uint64_t line) {
+    struct stat st;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    bool plain = fd >= 0 && ::fstat(fd, &st) == 0 && hunt::sniff_compression(read_head(fd, 8)) == hunt::Compression::kNone;
+    if (fd >= 0) ::close(fd);
+    if (plain) {
+      if (std::any_of(tracked_.begin(), tracked_.end(), [&](const auto& t) {
+            return t->dev == static_cast<uint64_t>(st.st_dev) && t->ino == static_cast<uint64_t>(st.st_ino);
+          }))
+        return;  // already followed from its own entry
+      std::erase_if(fresh, [&](const Found& f) {
+        return f.dev == static_cast<uint64_t>(st.st_dev) && f.ino == static_cast<uint64_t>(st.st_ino);
+      });
+      if (track(Found{path, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                      static_cast<uint64_t>(st.st_size)},
+                offset, line))
+        return;
+    }
+    read_tail_once(path, offset, line);
+  };
   // Files rotated while stopped: their unread tails come before new files.
   for (size_t i = 0; i < state.files.size(); ++i) {
     if (matched[i]) continue;
@@ -519,7 +575,10 @@ Status Follower::start() {
       std::string head = read_head(fd, e.head_len);
       ::close(fd);
       if (sha256_hex(head) != e.head_sha256) continue;
-      read_tail_once(p, e.offset, e.line);
+      // Followed from there, not read once: it may be under the followed
+      // paths after all (created after the listing, with the inode of the
+      // state's file reused), and would then be read again as a new file.
+      resume_at(p, e.offset, e.line);
       found_it = true;
     }
     if (!found_it && e.head_len > 0) {
@@ -549,7 +608,7 @@ Status Follower::start() {
               return t->ino == static_cast<uint64_t>(st.st_ino) && t->dev == static_cast<uint64_t>(st.st_dev);
             }))
           continue;
-        read_tail_once(p, e.offset, e.line);
+        resume_at(p, e.offset, e.line);
         found_it = true;
       }
     }
@@ -558,35 +617,65 @@ Status Follower::start() {
                           " may be missed");
   }
   const bool from_start = state_existed || options_.from_start;
-  for (const Found& f : fresh) {
-    uint64_t offset = 0;
-    int probe = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (probe < 0) continue;
-    bool archive = compressed_name(f.path) || hunt::sniff_compression(read_head(probe, 8)) != hunt::Compression::kNone;
-    ::close(probe);
-    if (archive) {
-      // Rotated and compressed while we were not running (or before the
-      // first start, with --from-start): read whole, once. Not when it is
-      // a file we follow being compressed right now, nor a tail read above.
-      if (from_start && !tails_read_.count(f.path)) {
-        std::string head = decompressed_head(f.path, kHeadBytes);
-        bool copy = find_original(head, nullptr) != nullptr;
-        if (!copy) read_tail_once(f.path, 0, 0);
+  // Returns whether a listed file was gone before it could be opened.
+  auto take_fresh = [&](const std::vector<Found>& files) {
+    bool vanished = false;
+    for (const Found& f : files) {
+      uint64_t offset = 0;
+      int probe = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      if (probe < 0) {
+        vanished = true;
+        continue;
       }
-      track(f, 0, 0);  // known from now on (and never read again)
-      continue;
+      bool archive = compressed_name(f.path) || hunt::sniff_compression(read_head(probe, 8)) != hunt::Compression::kNone;
+      ::close(probe);
+      if (archive) {
+        // Rotated and compressed while we were not running (or before the
+        // first start, with --from-start): read whole, once. Not when it is
+        // a file we follow being compressed right now, nor a tail read above.
+        // One still being written is not read: its source is still there
+        // (the compressor removes it last) and followed.
+        if (from_start && !tails_read_.count(f.path) && complete_archive(f.path, options_.hunt.read)) {
+          std::string head = decompressed_head(f.path, kHeadBytes);
+          bool copy = find_original(head, nullptr) != nullptr;
+          if (!copy) read_tail_once(f.path, 0, 0);
+        }
+        if (!track(f, 0, 0)) vanished = true;  // known from now on (and never read again)
+        continue;
+      }
+      if (!from_start) {
+        // tail -f: from the end of the last whole line.
+        int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+          vanished = true;
+          continue;
+        }
+        uint64_t pos = f.size;
+        char c = 0;
+        while (pos > 0 && ::pread(fd, &c, 1, static_cast<off_t>(pos - 1)) == 1 && c != '\n') --pos;
+        ::close(fd);
+        offset = pos;
+      }
+      if (!track(f, offset, 0)) vanished = true;
     }
-    if (!from_start) {
-      // tail -f: from the end of the last whole line.
-      int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-      if (fd < 0) continue;
-      uint64_t pos = f.size;
-      char c = 0;
-      while (pos > 0 && ::pread(fd, &c, 1, static_cast<off_t>(pos - 1)) == 1 && c != '\n') --pos;
-      ::close(fd);
-      offset = pos;
+    return vanished;
+  };
+  // Logrotate may be running while we start: a file renamed during the
+  // listing is missed by it, one renamed and compressed after it is gone
+  // when opened. The folders are listed again until a listing shows nothing
+  // new, and what it shows is taken as above: an archive born meanwhile
+  // holds lines written while we were stopped (as a live rotation it would
+  // be skipped, and its lines lost).
+  bool vanished = take_fresh(fresh);
+  for (int round = 0; round < 16; ++round) {
+    std::vector<Found> more;
+    for (const Found& f : discover()) {
+      bool known = std::any_of(tracked_.begin(), tracked_.end(),
+                               [&](const auto& t) { return t->dev == f.dev && t->ino == f.ino; });
+      if (!known) more.push_back(f);
     }
-    track(f, offset, 0);
+    if (more.empty() && !vanished) break;
+    vanished = take_fresh(more);
   }
   started_ = true;
   state_dirty_ = true;

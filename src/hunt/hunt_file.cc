@@ -11,6 +11,24 @@
 
 namespace l4s::hunt {
 
+LogFormatHints file_format_hints(std::string_view head) { return sniff_log_format(head.substr(0, kFormatHeadBytes)); }
+
+uint64_t hunt_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
+                    const LogFormatHints& hints, const HuntOptions& options, const DetectionSink& sink) {
+  return scan_block(
+      block, offset, first_line,
+      [&](Detection&& d) {
+        d.file = name;
+        LogFields fields = parse_log_fields(d.raw, hints);
+        d.timestamp = std::move(fields.timestamp);
+        d.timestamp_raw = std::move(fields.timestamp_raw);
+        d.source_ip = std::move(fields.source_ip);
+        d.forwarded_for = std::move(fields.forwarded_for);
+        sink(std::move(d));
+      },
+      options.env, options.limits, hints);
+}
+
 namespace {
 
 // Hunts the blocks that `read(on_block, stats)` delivers (read_blocks over
@@ -28,22 +46,11 @@ FileHunt hunt_blocks(const ReadFn& read, const std::string& name, const HuntOpti
   out.status = read(
       [&](std::string_view block, uint64_t offset) {
         if (first) {
-          hints = sniff_log_format(block.substr(0, 64 * 1024));
+          hints = file_format_hints(block);
           first = false;
         }
         // A piece of an over-long line continues the line the previous block ended in.
-        uint64_t counted = scan_block(
-            block, offset, complete_lines + 1,
-            [&](Detection&& d) {
-              d.file = name;
-              LogFields fields = parse_log_fields(d.raw, hints);
-              d.timestamp = std::move(fields.timestamp);
-              d.timestamp_raw = std::move(fields.timestamp_raw);
-              d.source_ip = std::move(fields.source_ip);
-              d.forwarded_for = std::move(fields.forwarded_for);
-              sink(std::move(d));
-            },
-            options.env, options.limits, hints);
+        uint64_t counted = hunt_lines(block, offset, complete_lines + 1, name, hints, options, sink);
         open_line = !block.empty() && block.back() != '\n';
         complete_lines += counted - (open_line ? 1 : 0);
       },

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
 #include "hunt/detection.h"
+#include "hunt/log_fields.h"
 #include "hunt/reader.h"
 
 namespace l4s::hunt {
@@ -33,6 +35,21 @@ struct FileHunt {
 
 // Receives each detection as it is found, in stream order.
 using DetectionSink = std::function<void(Detection&&)>;
+
+// How much of a log's start its format hints are taken from.
+inline constexpr size_t kFormatHeadBytes = 64 * 1024;
+
+// A log's format hints (W3C/IIS "#Fields:", Zeek "#fields", a CSV header)
+// from its first bytes; only the first kFormatHeadBytes are looked at.
+// Batch hunt and `hunt --follow` both take them from here.
+LogFormatHints file_format_hints(std::string_view head);
+
+// Hunts `block` (whole lines of the log `name`, at stream offset `offset`,
+// the first being line `first_line`) with the log's format hints: each
+// detection gets its line's fields (time, client, X-Forwarded-For) and goes
+// to `sink`. Returns the number of lines in the block.
+uint64_t hunt_lines(std::string_view block, uint64_t offset, uint64_t first_line, const std::string& name,
+                    const LogFormatHints& hints, const HuntOptions& options, const DetectionSink& sink);
 
 // Hunts an open descriptor, reported as `name` ("-" for stdin). Detections
 // go to `sink` as they are found, so memory does not grow with the hits;
