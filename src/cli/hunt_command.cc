@@ -47,11 +47,8 @@ int run_hunt(HuntFlags flags) {
       std::cerr << "log4shield hunt: --iocs and --pcap are for batch hunts, not --follow\n";
       return kExitUsage;
     }
-    if (flags.upload.enabled()) {
-      std::cerr << "log4shield hunt: --upload is for batch hunts, not --follow (yet)\n";
-      return kExitUsage;
-    }
-    return run_follow(flags.paths, flags.output, flags.follow);
+    if (!prepare_upload("hunt", flags.upload)) return kExitUsage;
+    return run_follow(flags.paths, flags.output, flags.follow, flags.upload, flags.host_name);
   }
   if (!flags.follow.listen_syslog.empty() || !flags.follow.syslog_out.empty()) {
     std::cerr << "log4shield hunt: --listen-syslog and --syslog-out need --follow\n";
@@ -188,6 +185,9 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--syslog-out", flags->follow.syslog_out,
                   "--follow: also send each detection as RFC 5424 syslog to udp|tcp://HOST:PORT (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--upload-interval", flags->follow.upload_interval,
+                  "--follow --upload: seconds between batches sent (each a hunt report cut from -o FILE)")
+      ->capture_default_str();
   cmd->add_option("--host-name", flags->host_name, "Host name to put in the report (default: this machine's)");
   add_upload_flags(*cmd, flags->upload);
   cmd->callback([flags, &exit_code, cmd] {

@@ -17,6 +17,7 @@
 #include "follow/follower.h"
 #include "follow/syslog_listener.h"
 #include "follow/syslog_out.h"
+#include "follow/upload_batcher.h"
 
 namespace l4s::cli {
 
@@ -30,7 +31,8 @@ void on_stop_signal(int) {
 
 }  // namespace
 
-int run_follow(const std::vector<std::string>& paths, const std::string& output, const FollowFlags& flags) {
+int run_follow(const std::vector<std::string>& paths, const std::string& output, const FollowFlags& flags,
+               const UploadFlags& upload, const std::string& host_override) {
   for (const std::string& p : paths) {
     if (p == "-") {
       std::cerr << "log4shield hunt: --follow reads files and folders, not stdin\n";
@@ -70,7 +72,30 @@ int run_follow(const std::vector<std::string>& paths, const std::string& output,
     }
   }
   follow::Emitter emitter(out_fd, out_is_file);
-  const std::string host = host_name();
+  const std::string host = host_override.empty() ? host_name() : host_override;
+
+  // Batches for fleet serve are cut from the output file: it must be one.
+  std::unique_ptr<follow::UploadBatcher> batcher;
+  if (upload.enabled()) {
+    if (!out_is_file) {
+      std::cerr << "log4shield hunt: --follow --upload needs -o FILE (the batches sent are cut from it)\n";
+      return kExitUsage;
+    }
+    follow::UploadBatcherOptions bo;
+    bo.output = output;
+    bo.state = (flags.no_state ? output : flags.state) + ".upload";
+    bo.outbox = upload.outbox;
+    bo.host = host;
+    bo.upload = upload.options;
+    bo.interval = std::chrono::milliseconds(static_cast<int64_t>(flags.upload_interval * 1000));
+    bo.synced_size = [&emitter] { return emitter.sync(); };
+    bo.on_message = [](const std::string& m) { std::cerr << "log4shield hunt: upload: " << m << "\n"; };
+    batcher = std::make_unique<follow::UploadBatcher>(std::move(bo));
+    if (Status st = batcher->start(); !st.ok()) {
+      std::cerr << "log4shield hunt: upload: " << st.error() << "\n";
+      return kExitIncomplete;
+    }
+  }
 
   std::vector<std::unique_ptr<follow::SyslogSender>> senders;
   for (const follow::Endpoint& e : outs) {
@@ -152,6 +177,7 @@ int run_follow(const std::vector<std::string>& paths, const std::string& output,
   g_follower = nullptr;
   for (const std::string& w : follower.take_warnings()) std::cerr << "log4shield hunt: " << w << "\n";
   if (!saved.ok()) std::cerr << "log4shield hunt: cannot save the state: " << saved.error() << "\n";
+  if (batcher) batcher->stop();  // the last batch into the outbox, one more delivery
   if (out_fd != STDOUT_FILENO) ::close(out_fd);
   if (!emitter.error().empty()) {
     std::cerr << "log4shield hunt: output: " << emitter.error() << "\n";
