@@ -184,6 +184,12 @@ TEST_F(FollowKill, SigkillDuringWritesAndRotationsLosesAndRepeatsNothing) {
   std::multiset<std::string> batch_tags = tags_of(batch.out);
   ASSERT_EQ(std::set<std::string>(batch_tags.begin(), batch_tags.end()), written);  // the logs hold every line
   std::multiset<std::string> followed = tags_of(read_all(out));
+  std::vector<std::string> missing, repeated;
+  for (const std::string& t : written)
+    if (followed.count(t) == 0) missing.push_back(t);
+    else if (followed.count(t) > 1) repeated.push_back(t);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " lines never reported, first " << missing.front();
+  EXPECT_TRUE(repeated.empty()) << repeated.size() << " lines reported twice, first " << repeated.front();
   EXPECT_EQ(followed, batch_tags) << kills << " kills, " << rotations << " rotations; stderr:\n"
                                   << read_all((dir_ / "stderr.txt").string());
   EXPECT_GT(kills, 5);
