@@ -34,9 +34,10 @@ TEST(BuildInfo, TextNamesEachLibraryOnItsOwnLine) {
   const BuildInfo& b = build_info();
   const std::string text = version_text(b);
   EXPECT_EQ(text.rfind("log4shield " + b.version + "\n", 0), 0u);
-  for (const Library& lib : b.libraries)
-    EXPECT_TRUE(std::regex_search(text, std::regex("\n  " + lib.name + " +" + std::regex_replace(lib.version, std::regex(R"([.+])"), R"(\$&)"))))
-        << lib.name;
+  for (const Library& lib : b.libraries) {
+    const std::string version = std::regex_replace(lib.version, std::regex(R"([.+])"), R"(\$&)");
+    EXPECT_TRUE(std::regex_search(text, std::regex("\n  " + lib.name + " +" + version))) << lib.name;
+  }
 }
 
 }  // namespace

@@ -12,13 +12,17 @@ std::atomic<ReadThrottle*> g_throttle{nullptr};
 
 constexpr size_t kChunk = size_t{1} << 20;
 
+ReadThrottle::Nanos steady_now() {
+  return std::chrono::duration_cast<ReadThrottle::Nanos>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
 }  // namespace
 
 ReadThrottle::ReadThrottle(double bytes_per_second, uint64_t burst_bytes, Now now, Sleep sleep)
     : rate_(bytes_per_second),
-      burst_(burst_bytes ? burst_bytes : std::max<uint64_t>(uint64_t{64} << 10, static_cast<uint64_t>(bytes_per_second / 10))),
-      now_(now ? std::move(now)
-               : Now([] { return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now().time_since_epoch()); })),
+      burst_(burst_bytes ? burst_bytes
+                         : std::max<uint64_t>(uint64_t{64} << 10, static_cast<uint64_t>(bytes_per_second / 10))),
+      now_(now ? std::move(now) : Now(steady_now)),
       sleep_(sleep ? std::move(sleep) : Sleep([](Nanos d) { std::this_thread::sleep_for(d); })),
       tokens_(static_cast<double>(burst_)) {}
 
