@@ -189,4 +189,15 @@ TEST(Production, VersionNamesEveryBundledLibrary) {
     EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\n  ") + lib + R"( +\d+\.\d+(\.\d+)*\b)"))) << lib;
 }
 
+TEST(Production, VersionAsJson) {
+  auto r = run_shell(std::string(L4S_BINARY) + " --version --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* key : {"\"name\": \"log4shield\"", "\"commit\"", "\"build_date\"", "\"compiler\"",
+                          "\"name\": \"OpenSSL\"", "\"name\": \"libpq\"", "\"source\": \"runtime\"",
+                          "\"source\": \"headers\""})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key << "\n" << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"("name": "zstd",\s*"version": "\d+\.\d+\.\d+")"))) << r.out;
+  EXPECT_EQ(run_shell(std::string(L4S_BINARY) + " --version --format yaml 2>/dev/null").exit_code, 64);
+}
+
 }  // namespace

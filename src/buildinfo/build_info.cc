@@ -114,4 +114,13 @@ std::string version_text(const BuildInfo& info) {
   return out;
 }
 
+std::string version_json(const BuildInfo& info) {
+  nlohmann::ordered_json libs = nlohmann::ordered_json::array();
+  for (const Library& lib : info.libraries)
+    libs.push_back({{"name", lib.name}, {"version", lib.version}, {"source", lib.runtime ? "runtime" : "headers"}});
+  nlohmann::ordered_json j = {{"name", "log4shield"},     {"version", info.version},   {"commit", info.commit},
+                              {"build_date", info.build_date}, {"compiler", info.compiler}, {"libraries", libs}};
+  return j.dump(2);
+}
+
 }  // namespace l4s::buildinfo

@@ -31,4 +31,9 @@ const BuildInfo& build_info();
 // The text `log4shield --version` prints.
 std::string version_text(const BuildInfo& info);
 
+// The same as one JSON object (`--version --format json`): name, version,
+// commit, build_date, compiler, libraries[{name, version, source: "runtime" or
+// "headers"}].
+std::string version_json(const BuildInfo& info);
+
 }  // namespace l4s::buildinfo

@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <memory>
 #include <string>
 
 #include "buildinfo/build_info.h"
@@ -22,14 +23,23 @@ void one_value_per_occurrence(CLI::App& app) {
 
 void build_app(CLI::App& app, int& exit_code) {
   app.description("log4shield: find, fix and hunt Log4Shell (CVE-2021-44228 and follow-ups)");
+  // Registered before --version: CLI11 runs the callbacks in that order, and
+  // the version callback must see the format.
+  auto version_format = std::make_shared<std::string>("text");
+  app.add_option("--format", *version_format, "With --version: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   app.set_version_flag(
       "--version",
-      [] {
-        std::string text = buildinfo::version_text(buildinfo::build_info());
+      [version_format] {
+        const buildinfo::BuildInfo& info = buildinfo::build_info();
+        if (*version_format == "json") return buildinfo::version_json(info);
+        std::string text = buildinfo::version_text(info);
         text.pop_back();  // CLI11 ends the line itself
         return text;
       },
-      "Print the version, commit, build date, compiler and bundled library versions, and exit");
+      "Print the version, commit, build date, compiler and bundled library versions (--format json: as JSON), "
+      "and exit");
   app.require_subcommand(1);
   add_scan_command(app, exit_code);
   add_fix_command(app, exit_code);
