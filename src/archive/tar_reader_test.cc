@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "core/gzip.h"
 #include "archive/zip_reader.h"
 #include "archive/testing/read_at_only.h"
 
@@ -56,20 +57,6 @@ std::string build_tar(const std::vector<TarFile>& files, bool ustar = true) {
     out.append((512 - f.content.size() % 512) % 512, '\0');
   }
   out.append(1024, '\0');
-  return out;
-}
-
-std::string gzip(const std::string& in) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
   return out;
 }
 

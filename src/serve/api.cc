@@ -1,7 +1,6 @@
 #include "serve/api.h"
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/gzip.h"
 #include "fleet/html_report.h"
 #include "fleet/parse.h"
 #include "fleet/status.h"
@@ -114,39 +114,6 @@ bool plausible_host(const std::string& h) {
 
 Response error_response(int status, const std::string& reason) {
   return json_response(status, {{"error", reason}});
-}
-
-Result<std::string> gunzip_bounded(std::string_view data, size_t limit, bool* too_large) {
-  *too_large = false;
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return Error{"cannot start gzip decoding"};
-  std::string out;
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  char buf[64 * 1024];
-  int rc = Z_OK;
-  for (;;) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    const size_t produced = sizeof buf - zs.avail_out;
-    if (out.size() + produced > limit) {
-      inflateEnd(&zs);
-      *too_large = true;
-      return Error{"body inflates past " + std::to_string(limit) + " bytes"};
-    }
-    out.append(buf, produced);
-    if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0) break;
-      inflateReset(&zs);  // concatenated gzip members
-      continue;
-    }
-    if (rc != Z_OK) break;
-    if (zs.avail_in == 0 && produced == 0) break;  // truncated
-  }
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) return Error{"body is not complete gzip data"};
-  return out;
 }
 
 struct Api::Auth {

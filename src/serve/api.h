@@ -81,8 +81,4 @@ class Api {
 // A JSON error body: {"error": reason}.
 Response error_response(int status, const std::string& reason);
 
-// Inflates a gzip body; an error when it is not gzip or would exceed `limit`
-// bytes (a gzip bomb stops at the limit).
-Result<std::string> gunzip_bounded(std::string_view data, size_t limit, bool* too_large);
-
 }  // namespace l4s::serve

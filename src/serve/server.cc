@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -37,6 +38,7 @@ struct Server::Impl {
   std::optional<ssl::context> tls;
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc, SIGINT, SIGTERM};
+  net::steady_timer accept_pause{ioc};
   std::unique_ptr<net::thread_pool> workers;
   std::atomic<size_t> open{0};
   std::string url;
@@ -230,26 +232,33 @@ void raise_descriptor_limit() {
 void Server::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
-    if (!ec) {
-      if (open.load() >= options.max_connections) {
-        metrics.connection_refused();
-        beast::error_code ignored;
-        socket.close(ignored);
-      } else {
-        ++open;
-        beast::error_code peer_ec;
-        const auto remote = socket.remote_endpoint(peer_ec);
-        std::string peer = peer_ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
-        beast::tcp_stream stream(std::move(socket));
-        if (tls)
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-              *this, beast::ssl_stream<beast::tcp_stream>(std::move(stream), *tls), std::move(peer))
-              ->start();
-        else
-          std::make_shared<Session<beast::tcp_stream>>(*this, std::move(stream), std::move(peer))->start();
-      }
+    if (ec) {
+      // Out of descriptors (EMFILE) fails every accept at once: pause rather
+      // than spin, and keep serving the connections that are open.
+      accept_pause.expires_after(std::chrono::milliseconds(50));
+      accept_pause.async_wait([this](beast::error_code e) {
+        if (!e) accept();
+      });
+      return;
     }
-    accept();  // out of descriptors (EMFILE) included: keep serving those open
+    if (open.load() >= options.max_connections) {
+      metrics.connection_refused();
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      ++open;
+      beast::error_code peer_ec;
+      const auto remote = socket.remote_endpoint(peer_ec);
+      std::string peer = peer_ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+      beast::tcp_stream stream(std::move(socket));
+      if (tls)
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(std::move(stream), *tls), std::move(peer))
+            ->start();
+      else
+        std::make_shared<Session<beast::tcp_stream>>(*this, std::move(stream), std::move(peer))->start();
+    }
+    accept();
   });
 }
 
@@ -314,6 +323,7 @@ void Server::stop() {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->signals.cancel(ignored);
+    impl_->accept_pause.cancel();
     impl_->ioc.stop();
   });
 }

@@ -1,32 +1,20 @@
 // What the upload tests share: gunzip of a request body, scratch folders.
 #pragma once
 
-#include <zlib.h>
-
 #include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "core/gzip.h"
+
 namespace l4s::test {
 
 // The bytes a gzip body inflates to ("<not gzip>" when it does not).
 inline std::string gunzip(const std::string& gz) {
-  z_stream z{};
-  inflateInit2(&z, 15 + 16);
-  std::string out;
-  char buf[65536];
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-  }
-  inflateEnd(&z);
-  return rc == Z_STREAM_END ? out : "<not gzip>";
+  bool too_large = false;
+  auto out = gunzip_bounded(gz, size_t{1} << 32, &too_large);
+  return out.ok() ? *out : "<not gzip>";
 }
 
 // A fresh folder under the build's scratch space, named after the test.

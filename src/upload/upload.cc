@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/gzip.h"
 #include "core/sha256.h"
 
 namespace l4s::upload {
@@ -177,31 +177,6 @@ Result<std::string> read_token_file(const std::string& path, std::string* warnin
   if (warning && stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
     *warning = "token file " + path + " is readable by group or others (chmod 600 it)";
   return line;
-}
-
-std::string gzip(std::string_view data) {
-  z_stream z{};
-  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // 15+16: gzip wrapper
-  std::string out(deflateBound(&z, data.size()), '\0');
-  // zlib counts in uInt: feed and drain in pieces for bodies over 4 GiB.
-  size_t fed = 0;
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    if (z.avail_in == 0 && fed < data.size()) {
-      const size_t piece = std::min<size_t>(data.size() - fed, 1u << 30);
-      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + fed));
-      z.avail_in = static_cast<uInt>(piece);
-      fed += piece;
-    }
-    if (z.total_out + 64 >= out.size()) out.resize(out.size() * 2 + 64);
-    z.next_out = reinterpret_cast<Bytef*>(out.data() + z.total_out);
-    z.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - z.total_out, 1u << 30));
-    rc = deflate(&z, fed == data.size() && z.avail_in == 0 ? Z_FINISH : Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) break;
-  }
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 UploadResult upload_report(const Report& report, const UploadOptions& options) {

@@ -58,7 +58,5 @@ Result<std::string> read_token_file(const std::string& path, std::string* warnin
 // Sends one report, retrying transient failures as the options say.
 UploadResult upload_report(const Report& report, const UploadOptions& options);
 
-// gzip (RFC 1952) of `data`, as sent on the wire.
-std::string gzip(std::string_view data);
 
 }  // namespace l4s::upload
