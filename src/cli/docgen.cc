@@ -135,11 +135,14 @@ std::string man_page(const Command& cmd, const Command* parent, const std::vecto
       body = roff(sentence(opt->get_description())) + " Default: " + roff(opt->get_default_str()) + ".";
     o += ".TP\n" + tag + "\n" + body + "\n";
   }
+  // The codes every command shares (cli/commands.h); what "found" means per
+  // command is in the README.
   o += ".SH EXIT STATUS\n"
-       ".TP\n.B 0\nSuccess: nothing vulnerable or no attempt found, or the command did what was asked.\n"
-       ".TP\n.B 1\nSomething vulnerable (not mitigated) or an attempt was found, or vulnerable copies remain.\n"
-       ".TP\n.B 2\nNothing found, but some inputs could not be read, or the report could not be written or "
-       "sent.\n"
+       ".TP\n.B 0\nClean: nothing found, or everything asked was done.\n"
+       ".TP\n.B 1\nFound: something vulnerable remains, an attempt or a callback was seen, or part of the work "
+       "could not be done.\n"
+       ".TP\n.B 2\nIncomplete: nothing found, but some inputs could not be read, or a report could not be written "
+       "or sent.\n"
        ".TP\n.B 64\nUsage error.\n";
   o += ".SH SEE ALSO\n";
   std::vector<std::string> see;
