@@ -12,6 +12,8 @@
 #include <limits>
 #include <utility>
 
+#include "core/read_throttle.h"
+
 namespace l4s::archive {
 namespace {
 
@@ -65,10 +67,12 @@ class FileSource : public ByteSource {
     auto* p = static_cast<uint8_t*>(buf);
     while (n > 0) {
       // Bounded per call: Linux transfers at most ~2 GiB per read anyway.
-      const size_t ask = std::min<size_t>(n, size_t{1} << 30);
+      // Under --max-read-rate, in 1 MiB steps paid as they arrive.
+      const size_t ask = throttled_chunk(std::min<size_t>(n, size_t{1} << 30));
       const ssize_t got = pread(fd_, p, ask, static_cast<off_t>(offset));
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) return false;  // error, or end of file: truncated since open
+      throttle_read(static_cast<uint64_t>(got));
       p += got;
       offset += static_cast<uint64_t>(got);
       n -= static_cast<size_t>(got);

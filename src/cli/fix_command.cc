@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/production_flags.h"
 #include "cli/upload_flags.h"
 #include "cli/walk_flags.h"
 #include "core/host.h"
@@ -50,6 +51,7 @@ struct FixFlags {
   int attach_timeout = 20;    // seconds per JVM
   std::string host_name;  // overrides the report's host (fleet imports, tests)
   UploadFlags upload;
+  ProductionFlags production;
 };
 
 // The running JVMs to hot-patch: those named, or every Java process.
@@ -124,6 +126,7 @@ int run_fix(FixFlags& flags) {
     return kExitUsage;
   }
   if (!prepare_upload("fix", flags.upload)) return kExitUsage;
+  if (!apply_production_flags("fix", flags.production)) return kExitUsage;
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
   rep.host = flags.host_name.empty() ? host_name() : flags.host_name;
@@ -234,6 +237,7 @@ void add_fix_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--output,-o", flags->output, "Write the report to FILE (atomically) instead of stdout");
   add_walk_flags(*cmd, flags->walk, "Worker threads for the walk (default: all cores)");
   add_archive_flags(*cmd, flags->archive);
+  add_production_flags(*cmd, flags->production);
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "No per-file lines and summary on stderr");
   cmd->add_flag("--running", flags->running,

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/hunt_follow.h"
 #include "cli/output.h"
+#include "cli/production_flags.h"
 #include "cli/upload_flags.h"
 #include "cli/walk_flags.h"
 #include "hunt/hunt_writer.h"
@@ -35,9 +36,11 @@ struct HuntFlags {
   bool format_given = false;
   std::string host_name;  // overrides the report's host (several hosts' logs on one machine)
   UploadFlags upload;
+  ProductionFlags production;
 };
 
 int run_hunt(HuntFlags flags) {
+  if (!apply_production_flags("hunt", flags.production)) return kExitUsage;
   if (flags.follow.follow) {
     if (flags.format_given && flags.format != "jsonl") {
       std::cerr << "log4shield hunt: --follow writes jsonl (one detection per line as found)\n";
@@ -155,6 +158,7 @@ void add_hunt_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--iocs", flags->iocs, "Also export indicators: FORMAT FILE, FORMAT one of stix, misp-csv, csv")
       ->type_name("FORMAT FILE");
   add_walk_flags(*cmd, flags->walk, "Files hunted in parallel (default: all cores)");
+  add_production_flags(*cmd, flags->production);
   cmd->add_flag("--no-color", flags->no_color, "No ANSI colours in text output");
   cmd->add_flag("--quiet,-q", flags->quiet, "Accepted for symmetry with scan (hunt prints no progress)");
   cmd->add_flag("--pcap", flags->pcap,

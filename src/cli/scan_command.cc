@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/production_flags.h"
 #include "cli/progress_line.h"
 #include "cli/upload_flags.h"
 #include "cli/walk_flags.h"
@@ -33,6 +34,7 @@ struct ScanFlags {
   ArchiveFlags archive;
   std::string host_name;  // overrides the report's host (fleet imports, tests)
   UploadFlags upload;
+  ProductionFlags production;
 };
 
 int run_scan(ScanFlags& flags) {
@@ -43,6 +45,7 @@ int run_scan(ScanFlags& flags) {
     return kExitUsage;
   }
   if (!prepare_upload("scan", flags.upload)) return kExitUsage;
+  if (!apply_production_flags("scan", flags.production)) return kExitUsage;
   report::ScanReport rep;
   rep.tool_version = L4S_VERSION;
   rep.host = flags.host_name.empty() ? host_name() : flags.host_name;
@@ -104,6 +107,7 @@ void add_scan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--host-name", flags->host_name, "Host name to put in the report (default: this machine's)");
   add_walk_flags(*cmd, flags->walk, "Worker threads (default: all cores)");
   add_archive_flags(*cmd, flags->archive);
+  add_production_flags(*cmd, flags->production);
   cmd->add_flag("--processes", flags->processes,
                 "Scan the jars of running Java processes (open, mapped, class path); alone, only those");
   cmd->add_option("--image", flags->images,

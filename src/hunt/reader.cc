@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include "core/read_throttle.h"
+
 namespace l4s::hunt {
 namespace {
 
@@ -66,8 +68,11 @@ class Input {
   Result<size_t> read_more(char* buf, size_t cap) {
     if (reader_ != nullptr) return (*reader_)(buf, cap);
     for (;;) {
-      ssize_t n = ::read(fd_, buf, cap);
-      if (n >= 0) return static_cast<size_t>(n);
+      ssize_t n = ::read(fd_, buf, throttled_chunk(cap));
+      if (n >= 0) {
+        throttle_read(static_cast<uint64_t>(n));  // --max-read-rate
+        return static_cast<size_t>(n);
+      }
       if (errno != EINTR) return Error{std::string("read: ") + std::strerror(errno)};
     }
   }
@@ -385,12 +390,13 @@ Result<std::optional<std::string>> slurp_bounded(int fd, std::string_view head, 
   data.resize(expect);
   size_t got = head.size();
   while (got < expect) {
-    ssize_t n = ::read(fd, data.data() + got, expect - got);
+    ssize_t n = ::read(fd, data.data() + got, throttled_chunk(expect - got));
     if (n == 0) break;  // truncated while we read: what is there is the file
     if (n < 0) {
       if (errno == EINTR) continue;
       return Error{std::string("read: ") + std::strerror(errno)};
     }
+    throttle_read(static_cast<uint64_t>(n));  // --max-read-rate
     got += static_cast<size_t>(n);
     stats->bytes_in += static_cast<uint64_t>(n);
   }
