@@ -325,12 +325,22 @@ Response Api::status(const Request& request) {
   return r;
 }
 
-Response Api::host(const Request& request, const std::string& name) {
+std::shared_ptr<const Api::Snapshot> Api::read_snapshot(const Request& request, Response* refusal) {
   Auth auth = authorize(request, fleet::Role::kRead);
-  if (!auth.ok) return auth.refusal;
+  if (!auth.ok) {
+    *refusal = auth.refusal;
+    return nullptr;
+  }
   std::string error;
   auto snap = snapshot("", &error);
-  if (!snap) return error_response(503, "store: " + error);
+  if (!snap) *refusal = error_response(503, "store: " + error);
+  return snap;
+}
+
+Response Api::host(const Request& request, const std::string& name) {
+  Response refusal;
+  auto snap = read_snapshot(request, &refusal);
+  if (!snap) return refusal;
   std::vector<fleet::UploadRecord> uploads;
   {
     auto lease = stores_.acquire();
@@ -351,11 +361,9 @@ Response Api::host(const Request& request, const std::string& name) {
 }
 
 Response Api::html(const Request& request) {
-  Auth auth = authorize(request, fleet::Role::kRead);
-  if (!auth.ok) return auth.refusal;
-  std::string error;
-  auto snap = snapshot("", &error);
-  if (!snap) return error_response(503, "store: " + error);
+  Response refusal;
+  auto snap = read_snapshot(request, &refusal);
+  if (!snap) return refusal;
   std::ostringstream out;
   fleet::write_html_report(snap->fleet, snap->analysis, out);
   Response r;

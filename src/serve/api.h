@@ -69,6 +69,9 @@ class Api {
   // The fleet as loaded and analysed, reused for status_ttl.
   struct Snapshot;
   std::shared_ptr<const Snapshot> snapshot(const std::string& since, std::string* error);
+  // A read endpoint's start: a read token, then the fleet; null with the
+  // refusal set when either fails.
+  std::shared_ptr<const Snapshot> read_snapshot(const Request& request, Response* refusal);
 
   StorePool& stores_;
   ApiLimits limits_;
