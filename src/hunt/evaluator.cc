@@ -245,27 +245,27 @@ class Evaluator {
   // the first ":-" wins; after ":\-" the name keeps ":" + the rest, or, when a
   // later ":-" exists, ":" + the text between them (the '-' is lost).
   void split_default(const std::string& expr, std::string* name, std::optional<std::string>* dflt) {
-    *name = expr;
-    for (size_t i = 0; i < expr.size(); ++i) {
-      if (expr.compare(i, 3, ":\\-") == 0) {
+    // Both delimiters start with ':': only those positions can match.
+    for (size_t i = expr.find(':'); i != std::string::npos; i = expr.find(':', i + 1)) {
+      if (i + 2 < expr.size() && expr[i + 1] == '\\' && expr[i + 2] == '-') {
         result_->techniques |= kTechEscapedDelimiter;
         std::string prefix = expr.substr(0, i) + ':';
-        *name = prefix + expr.substr(i + 2);
-        for (size_t j = i + 3; j < expr.size(); ++j) {
-          if (expr.compare(j, 2, ":-") == 0) {
-            *name = prefix + expr.substr(i + 3, j - i - 3);
-            *dflt = expr.substr(j + 2);
-            break;
-          }
+        size_t j = expr.find(":-", i + 3);
+        if (j == std::string::npos) {
+          *name = prefix + expr.substr(i + 2);
+        } else {
+          *name = prefix + expr.substr(i + 3, j - i - 3);
+          *dflt = expr.substr(j + 2);
         }
         return;
       }
-      if (expr.compare(i, 2, ":-") == 0) {
-        *name = expr.substr(0, i);
+      if (i + 1 < expr.size() && expr[i + 1] == '-') {
+        name->assign(expr, 0, i);
         *dflt = expr.substr(i + 2);
         return;
       }
     }
+    *name = expr;
   }
 
   // Interpolator.lookup(event, var).
