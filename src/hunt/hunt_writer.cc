@@ -289,6 +289,16 @@ void HuntWriter::begin(const HuntReport& r) {
 
 std::string HuntWriter::format(const Detection& d) const {
   std::string out;
+  format_to(d, &out);
+  return out;
+}
+
+void HuntWriter::format_to(const Detection& d, std::string* to) const {
+  if (format_ == HuntFormat::kJsonl) {  // the hot path: straight into the caller's buffer
+    CompactDetection(to).write(d);
+    return;
+  }
+  std::string out;
   out.reserve(1024 + d.file.size() + 2 * (d.raw.size() + d.resolved.size()));
   switch (format_) {
     case HuntFormat::kJson: {
@@ -299,9 +309,7 @@ std::string HuntWriter::format(const Detection& d) const {
       w.end_object();
       break;
     }
-    case HuntFormat::kJsonl:
-      CompactDetection(&out).write(d);
-      break;
+    case HuntFormat::kJsonl: break;  // above
     case HuntFormat::kCsv: {
       const JndiTarget* t = primary_target(d);
       std::vector<std::string> layers;
@@ -337,7 +345,7 @@ std::string HuntWriter::format(const Detection& d) const {
       break;
     }
   }
-  return out;
+  to->append(out);
 }
 
 void HuntWriter::write(std::string_view formatted) {
