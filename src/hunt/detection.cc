@@ -121,8 +121,16 @@ std::string read_as_meant(std::string_view text, uint32_t* why) {
       i = run - 1;
       continue;
     }
-    if (text[i] == '}' && open > 0) --open;
-    out += text[i];
+    if (text[i] == '}') {
+      if (open > 0) --open;
+      out += '}';
+      continue;
+    }
+    // Up to the next '$' or '}' nothing changes: copied at once.
+    size_t next = i + 1;
+    while (next < text.size() && text[next] != '$' && text[next] != '}') ++next;
+    out.append(text.substr(i, next - i));
+    i = next - 1;
   }
   if (open > 0) {
     *why |= kTechUnterminatedLookup;

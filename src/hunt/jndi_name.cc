@@ -1,6 +1,7 @@
 #include "hunt/jndi_name.h"
 
 #include <cstdint>
+#include <utility>
 
 #include "hunt/java_case.h"
 
@@ -72,7 +73,7 @@ class UriParser {
     parse_all();
     uri_.ok = ok_;
     if (!ok_) return JavaUri{};
-    return uri_;
+    return std::move(uri_);  // parse() runs once per parser
   }
 
  private:
