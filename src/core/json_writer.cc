@@ -123,14 +123,27 @@ void JsonWriter::before_value() {
   }
   if (empty_.empty()) return;  // the top-level value
   if (!empty_.back()) out_->push_back(',');
-  empty_.back() = false;
+  empty_.back() = '\0';
   if (indent_ >= 0) new_line(depth_);
 }
 
 JsonWriter& JsonWriter::key(std::string_view key) {
   before_value();
-  append_json_string(out_, key);
-  out_->append(indent_ >= 0 ? ": " : ":");
+  // Keys are nearly always plain ASCII literals: copied as they are, which
+  // is what escaping them would give.
+  bool plain = true;
+  for (char c : key) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    plain &= u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  }
+  if (plain) {
+    out_->push_back('"');
+    out_->append(key);
+    out_->append(indent_ >= 0 ? "\": " : "\":");
+  } else {
+    append_json_string(out_, key);
+    out_->append(indent_ >= 0 ? ": " : ":");
+  }
   after_key_ = true;
   return *this;
 }
@@ -138,7 +151,7 @@ JsonWriter& JsonWriter::key(std::string_view key) {
 JsonWriter& JsonWriter::open(char bracket) {
   before_value();
   out_->push_back(bracket);
-  empty_.push_back(true);
+  empty_.push_back('\1');
   ++depth_;
   return *this;
 }

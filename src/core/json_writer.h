@@ -46,7 +46,9 @@ class JsonWriter {
   std::string* out_;
   int indent_;
   int depth_;
-  std::vector<bool> empty_;  // per open container: nothing written in it yet
+  // Per open container: '\1' while nothing is written in it yet (a string:
+  // no allocation for the shallow documents written here).
+  std::string empty_;
   bool after_key_ = false;
 };
 

@@ -66,7 +66,9 @@ bool mostly_printable(std::string_view s) {
 }
 
 bool has_lookup_start(std::string_view s) {
-  if (s.find_first_of("$%\\&") == std::string_view::npos) return false;  // each form starts with one
+  // Each form starts with one of these (a loop: find_first_of would memchr its set per byte).
+  if (std::none_of(s.begin(), s.end(), [](char c) { return c == '$' || c == '%' || c == '\\' || c == '&'; }))
+    return false;
   std::string lower = java_to_lower_case(s);
   for (std::string_view t : {"${", "%24", "$%7b", "\\u0024", "\\x24", "\\044", "&#36", "&#x24", "&dollar;"}) {
     if (lower.find(t) != std::string::npos) return true;
@@ -254,6 +256,7 @@ bool decode_base64(std::string_view in, std::string* out) {
   while (!in.empty() && in.back() == '=') in.remove_suffix(1);
   if (in.size() % 4 == 1) return false;
   out->clear();
+  out->reserve(in.size() * 3 / 4 + 1);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
@@ -295,7 +298,18 @@ bool follows_basic(std::string_view in, size_t i) {
   size_t k = i;
   while (k > 0 && in[k - 1] == ' ') --k;
   if (k == i || k < 5) return false;
-  return java_to_lower_case(in.substr(k - 5, 5)) == "basic" && (k == 5 || !is_base64_char(in[k - 6]));
+  if (k > 5 && is_base64_char(in[k - 6])) return false;
+  std::string_view word = in.substr(k - 5, 5);
+  if (std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    // ASCII (nearly always): Java's lower case of ASCII is ASCII's.
+    static constexpr std::string_view kBasic = "basic";
+    for (size_t j = 0; j < 5; ++j) {
+      char c = word[j];
+      if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c) != kBasic[j]) return false;
+    }
+    return true;
+  }
+  return java_to_lower_case(word) == "basic";
 }
 
 bool decode_base64_tokens(std::string_view in, std::string* out, size_t min_length, std::vector<Layer>* seen,
@@ -362,17 +376,20 @@ std::vector<DecodedText> peel_layers(std::string_view text, const DecodeLimits& 
   for (int round = 0; round < limits.max_rounds; ++round) {
     bool changed = false;
     std::vector<Layer> seen;
-    if ((allowed & kBackslash) && decode_backslash_escapes(current, &next, &seen, allowed)) {
+    // Each of these decoders changes nothing without its escape character:
+    // skip the copy it would make.
+    auto holds = [&](char c) { return current.find(c) != std::string::npos; };
+    if ((allowed & kBackslash) && holds('\\') && decode_backslash_escapes(current, &next, &seen, allowed)) {
       current.swap(next);
       changed = true;
     }
-    if ((allowed & layer_bit(Layer::kHtmlEntity)) && decode_html_entities(current, &next)) {
+    if ((allowed & layer_bit(Layer::kHtmlEntity)) && holds('&') && decode_html_entities(current, &next)) {
       current.swap(next);
       seen.push_back(Layer::kHtmlEntity);
       changed = true;
     }
     bool url = false, url_unicode = false;
-    if ((allowed & kRequestTargetLayers) && decode_percent(current, &next, &url, &url_unicode)) {
+    if ((allowed & kRequestTargetLayers) && holds('%') && decode_percent(current, &next, &url, &url_unicode)) {
       current.swap(next);
       if (url) seen.push_back(Layer::kUrl);
       if (url_unicode) seen.push_back(Layer::kUrlUnicode);

@@ -121,8 +121,16 @@ std::string read_as_meant(std::string_view text, uint32_t* why) {
       i = run - 1;
       continue;
     }
-    if (text[i] == '}' && open > 0) --open;
-    out += text[i];
+    if (text[i] == '}') {
+      if (open > 0) --open;
+      out += '}';
+      continue;
+    }
+    // Up to the next '$' or '}' nothing changes: copied at once.
+    size_t next = i + 1;
+    while (next < text.size() && text[next] != '$' && text[next] != '}') ++next;
+    out.append(text.substr(i, next - i));
+    i = next - 1;
   }
   if (open > 0) {
     *why |= kTechUnterminatedLookup;
@@ -135,9 +143,10 @@ std::string read_as_meant(std::string_view text, uint32_t* why) {
 bool has_lookup(std::string_view text) { return text.find("${") != std::string_view::npos; }
 
 // Basic credentials need the scheme's name before them.
+// (A plain loop: find_first_of calls memchr on its set for every byte.)
 bool mentions_basic(std::string_view text) {
-  for (size_t p = text.find_first_of("bB"); p != std::string_view::npos; p = text.find_first_of("bB", p + 1)) {
-    if (p + 5 <= text.size() && (text[p + 1] | 0x20) == 'a' && (text[p + 2] | 0x20) == 's' &&
+  for (size_t p = 0; p + 5 <= text.size(); ++p) {
+    if ((text[p] | 0x20) == 'b' && (text[p + 1] | 0x20) == 'a' && (text[p + 2] | 0x20) == 's' &&
         (text[p + 3] | 0x20) == 'i' && (text[p + 4] | 0x20) == 'c')
       return true;
   }
@@ -150,17 +159,17 @@ struct Candidate {
 };
 
 Detection make_detection(std::string_view raw, const std::vector<LogMessage>& messages, Candidate best) {
-  const Resolution& r = best.reading.resolution;
+  Resolution& r = best.reading.resolution;
   Detection d;
+  d.verdict = r.verdict;
+  d.severity = grade(r);  // before r's targets move into d
   d.raw = std::string(raw.substr(0, Detection::kMaxRaw));
   d.field = messages[best.message].field;
   d.layers = std::move(best.reading.layers);
-  d.resolved = r.resolved;
-  d.jndi = r.targets;
+  d.resolved = std::move(r.resolved);
+  d.jndi = std::move(r.targets);
   d.techniques = technique_names(r.techniques);
-  d.exfiltrates = r.exfiltrated;
-  d.verdict = r.verdict;
-  d.severity = grade(r);
+  d.exfiltrates = std::move(r.exfiltrated);
   for (const JndiTarget& t : d.jndi) {
     d.decoded_command = decode_exploit_command(t.path);
     if (!d.decoded_command.empty()) break;
@@ -177,10 +186,18 @@ std::optional<Detection> examine_messages(std::string_view raw, const std::vecto
   auto consider = [&](std::optional<Candidate>* slot, Reading reading, size_t message) {
     if (!*slot || better(reading, (*slot)->reading)) *slot = Candidate{std::move(reading), message};
   };
+  // What Log4j logs for each value as it came (resolve is pure): an inert
+  // detection quotes it, without evaluating the value a second time.
+  std::vector<std::optional<std::string>> logged_resolved(messages.size());
   for (size_t m = 0; m < messages.size(); ++m) {
     const LogMessage& message = messages[m];
     if (!has_trigger(message.text)) continue;
-    if (has_lookup(message.text)) consider(&best, Reading{resolve(message.text, env, limits), {}}, m);
+    if (has_lookup(message.text)) {
+      Resolution as_logged = resolve(message.text, env, limits);
+      // Only an all-inert line gets that far.
+      if (as_logged.verdict == Verdict::kInert) logged_resolved[m] = as_logged.resolved;
+      consider(&best, Reading{std::move(as_logged), {}}, m);
+    }
     LayerSet upstream = message.decoded_upstream;
     if (!mentions_basic(message.text)) upstream &= static_cast<LayerSet>(~layer_bit(Layer::kBasicAuth));
     if (upstream == kNoLayers) continue;
@@ -215,12 +232,19 @@ std::optional<Detection> examine_messages(std::string_view raw, const std::vecto
     }
   }
   if (!meant) return std::nullopt;
-  const std::string& logged = messages[meant->message].text;
+  const size_t logged_at = meant->message;
+  const std::string& logged = messages[logged_at].text;
   Detection d = make_detection(raw, messages, std::move(*meant));
   // The verdict is Log4j's, the names are the sender's.
   d.verdict = Verdict::kInert;
   d.severity = Severity::kLow;
-  d.resolved = has_lookup(logged) ? resolve(logged, env, limits).resolved : logged;
+  if (!has_lookup(logged)) {
+    d.resolved = logged;
+  } else if (logged_resolved[logged_at]) {
+    d.resolved = std::move(*logged_resolved[logged_at]);
+  } else {
+    d.resolved = resolve(logged, env, limits).resolved;
+  }
   return d;
 }
 

@@ -33,6 +33,16 @@ class Evaluator {
       : message_(message), env_(env), limits_(limits), result_(result) {}
 
   bool failed() const { return result_->outcome != EvalOutcome::kCompleted; }
+  uint64_t steps() const { return steps_; }
+
+  // The substitute path's run over the same text, which the message path's
+  // first re-substitution repeats exactly (same text, fresh result, depth 0;
+  // only the budget already spent differs): taken over when it fits in what
+  // is left of the budget, since then no budget check could have failed.
+  void take_first_replace_from(const Evaluation* substituted, uint64_t steps) {
+    memo_ = substituted;
+    memo_steps_ = steps;
+  }
 
   // StrSubstitutor.replace(event, source).
   std::string replace(std::string source) {
@@ -65,7 +75,16 @@ class Evaluator {
       }
       uint64_t calls_before = result_->jndi_call_count;
       size_t recorded_before = result_->jndi_calls.size();
-      std::string next = replace(text);
+      std::string next;
+      if (memo_ != nullptr && steps_ + memo_steps_ <= limits_.max_steps) {
+        *result_ = *memo_;
+        result_->output.clear();
+        steps_ += memo_steps_;
+        if (!failed()) next = memo_->output;
+      } else {
+        next = replace(text);
+      }
+      memo_ = nullptr;  // later passes run on changed text and a non-empty result
       if (failed()) return text;
       if (next == text && result_->jndi_call_count - calls_before ==
                               result_->jndi_calls.size() - recorded_before) {
@@ -245,27 +264,27 @@ class Evaluator {
   // the first ":-" wins; after ":\-" the name keeps ":" + the rest, or, when a
   // later ":-" exists, ":" + the text between them (the '-' is lost).
   void split_default(const std::string& expr, std::string* name, std::optional<std::string>* dflt) {
-    *name = expr;
-    for (size_t i = 0; i < expr.size(); ++i) {
-      if (expr.compare(i, 3, ":\\-") == 0) {
+    // Both delimiters start with ':': only those positions can match.
+    for (size_t i = expr.find(':'); i != std::string::npos; i = expr.find(':', i + 1)) {
+      if (i + 2 < expr.size() && expr[i + 1] == '\\' && expr[i + 2] == '-') {
         result_->techniques |= kTechEscapedDelimiter;
         std::string prefix = expr.substr(0, i) + ':';
-        *name = prefix + expr.substr(i + 2);
-        for (size_t j = i + 3; j < expr.size(); ++j) {
-          if (expr.compare(j, 2, ":-") == 0) {
-            *name = prefix + expr.substr(i + 3, j - i - 3);
-            *dflt = expr.substr(j + 2);
-            break;
-          }
+        size_t j = expr.find(":-", i + 3);
+        if (j == std::string::npos) {
+          *name = prefix + expr.substr(i + 2);
+        } else {
+          *name = prefix + expr.substr(i + 3, j - i - 3);
+          *dflt = expr.substr(j + 2);
         }
         return;
       }
-      if (expr.compare(i, 2, ":-") == 0) {
-        *name = expr.substr(0, i);
+      if (i + 1 < expr.size() && expr[i + 1] == '-') {
+        name->assign(expr, 0, i);
         *dflt = expr.substr(i + 2);
         return;
       }
     }
+    *name = expr;
   }
 
   // Interpolator.lookup(event, var).
@@ -384,6 +403,8 @@ class Evaluator {
     }
   }
 
+  const Evaluation* memo_ = nullptr;
+  uint64_t memo_steps_ = 0;
   std::string_view message_;
   const LookupEnvironment& env_;
   const EvalLimits& limits_;
@@ -427,6 +448,25 @@ Evaluation evaluate_lookups_in(std::string_view message, size_t tail_start, Eval
                                                   : evaluator.message_path(std::string(text));
   if (result.outcome == EvalOutcome::kCompleted) result.output = std::move(out);
   return result;
+}
+
+void evaluate_both_paths_in(std::string_view message, size_t tail_start, const LookupEnvironment& env,
+                            const EvalLimits& limits, Evaluation* substitute, Evaluation* message_path) {
+  *substitute = Evaluation{};
+  *message_path = Evaluation{};
+  if (message.size() > limits.max_text) {
+    substitute->outcome = message_path->outcome = EvalOutcome::kBudgetExceeded;
+    return;
+  }
+  std::string_view text = message.substr(std::min(tail_start, message.size()));
+  Evaluator by_substitute(message, env, limits, substitute);
+  std::string out = by_substitute.replace(std::string(text));
+  if (substitute->outcome == EvalOutcome::kCompleted) substitute->output = std::move(out);
+
+  Evaluator by_message(message, env, limits, message_path);
+  by_message.take_first_replace_from(substitute, by_substitute.steps());
+  out = by_message.message_path(std::string(text));
+  if (message_path->outcome == EvalOutcome::kCompleted) message_path->output = std::move(out);
 }
 
 }  // namespace l4s::hunt

@@ -129,4 +129,10 @@ Evaluation evaluate_lookups(std::string_view text, EvalPath path, const LookupEn
 Evaluation evaluate_lookups_in(std::string_view message, size_t tail_start, EvalPath path,
                                const LookupEnvironment& env = {}, const EvalLimits& limits = {});
 
+// Both paths, exactly as the two calls above would give them, but the %m
+// path's first re-substitution (the whole text, as the substitute path
+// evaluates it) is taken from the substitute path instead of run twice.
+void evaluate_both_paths_in(std::string_view message, size_t tail_start, const LookupEnvironment& env,
+                            const EvalLimits& limits, Evaluation* substitute, Evaluation* message_path);
+
 }  // namespace l4s::hunt

@@ -199,6 +199,53 @@ TEST(EvaluatorTest, BoundsHostileInput) {
   EXPECT_EQ(e.jndi_calls.size(), EvalLimits{}.max_recorded_calls);
 }
 
+void expect_same(const Evaluation& a, const Evaluation& b, const std::string& why) {
+  EXPECT_EQ(a.outcome, b.outcome) << why;
+  EXPECT_EQ(a.output, b.output) << why;
+  EXPECT_EQ(a.jndi_calls, b.jndi_calls) << why;
+  EXPECT_EQ(a.jndi_call_count, b.jndi_call_count) << why;
+  EXPECT_EQ(a.jndi_names, b.jndi_names) << why;
+  EXPECT_EQ(a.exfiltrated, b.exfiltrated) << why;
+  EXPECT_EQ(a.techniques, b.techniques) << why;
+}
+
+// evaluate_both_paths_in shares the %m path's first pass with the substitute
+// path: it must give exactly what the two separate calls give, whatever the
+// text and however tight the limits (a shared pass must not dodge a budget
+// the separate call would have run out of).
+TEST(EvaluatorTest, BothPathsAtOnceEqualsEachPath) {
+  static constexpr std::string_view kPieces[] = {
+      "${", "}", "$", "{", ":-", ":\\-", "jndi:", "ldap://a/", "lower:", "upper:J", "env:X", "::-j", "${jndi:ldap://h/x}",
+      "$${", "${event:Message}", "${date:'$'}", "${x:-$}", "a", " ", "ctx:", "${sys:file.separator}", "java:nope",
+      "${${", "nd", "i:", "\xc4\xb1", "event:Level", "}}", "${hostName}", "$$"};
+  EvalLimits tight[5];
+  tight[1].max_steps = 40;
+  tight[2].max_steps = 300;
+  tight[3].max_depth = 3;
+  tight[3].max_text = 64;
+  tight[4].max_recorded_calls = 1;
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return static_cast<size_t>(state >> 33);
+  };
+  LookupEnvironment env;
+  env.thread_context["x"] = "${jndi:ldap://ctx/y}";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (size_t n = 1 + next() % 14; n > 0; --n) text += kPieces[next() % std::size(kPieces)];
+    const EvalLimits& limits = tight[next() % std::size(tight)];
+    const size_t first = text.find("${");
+    for (size_t tail : {size_t{0}, first == std::string::npos ? text.size() : first}) {
+      Evaluation s, m;
+      evaluate_both_paths_in(text, tail, env, limits, &s, &m);
+      expect_same(s, evaluate_lookups_in(text, tail, EvalPath::kSubstitute, env, limits), text + " (substitute)");
+      expect_same(m, evaluate_lookups_in(text, tail, EvalPath::kMessage, env, limits), text + " (message)");
+    }
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
 TEST(EvaluatorTest, TechniqueNames) {
   EXPECT_EQ(technique_names(kTechDefaultValue | kTechCaseLookup), (Names{"default_value", "case_lookup"}));
   EXPECT_EQ(technique_names(kTechMessageRescan), Names{"message_rescan"});

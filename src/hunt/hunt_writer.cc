@@ -1,5 +1,6 @@
 #include "hunt/hunt_writer.h"
 
+#include <charconv>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,137 @@ void write_detection_members(JsonWriter& w, const Detection& d) {
     w.end_object();
   }
 }
+
+// The jsonl detection line without a JsonWriter: the members are fixed, so
+// their keys and separators are literals, appended as they are. Byte for byte
+// what write_detection_members prints compactly (hunt_writer_test checks it).
+class CompactDetection {
+ public:
+  explicit CompactDetection(std::string* out) : out_(out) {}
+
+  void write(const Detection& d) {
+    lit("{\"type\":\"detection\",\"file\":");
+    str(d.file);
+    lit(",\"line\":");
+    num(d.line);
+    lit(",\"offset\":");
+    num(d.offset);
+    lit(",\"timestamp\":");
+    str_or_null(d.timestamp);
+    lit(",\"timestamp_raw\":");
+    str_or_null(d.timestamp_raw);
+    lit(",\"source_ip\":");
+    str_or_null(d.source_ip);
+    lit(",\"forwarded_for\":");
+    str_or_null(d.forwarded_for);
+    lit(",\"raw\":");
+    str(d.raw);
+    lit(",\"field\":");
+    str_or_null(d.field);
+    lit(",\"layers\":[");
+    for (size_t i = 0; i < d.layers.size(); ++i) {
+      if (i > 0) out_->push_back(',');
+      str(layer_name(d.layers[i]));
+    }
+    lit("],\"resolved\":");
+    str(d.resolved);
+    lit(",\"jndi\":");
+    if (const JndiTarget* primary = primary_target(d)) target(*primary);
+    else lit("null");
+    lit(",\"jndi_targets\":[");
+    for (size_t i = 0; i < d.jndi.size(); ++i) {
+      if (i > 0) out_->push_back(',');
+      target(d.jndi[i]);
+    }
+    lit("],\"techniques\":");
+    strings(d.techniques);
+    lit(",\"exfiltrates\":");
+    strings(d.exfiltrates);
+    lit(",\"decoded_command\":");
+    str_or_null(d.decoded_command);
+    lit(",\"verdict\":");
+    str(verdict_name(d.verdict));
+    lit(",\"severity\":");
+    str(severity_name(d.severity));
+    if (d.network) {
+      const NetworkContext& n = *d.network;
+      lit(",\"network\":{\"protocol\":");
+      str(n.protocol);
+      lit(",\"src_ip\":");
+      str(n.src_ip);
+      lit(",\"src_port\":");
+      num(n.src_port);
+      lit(",\"dst_ip\":");
+      str(n.dst_ip);
+      lit(",\"dst_port\":");
+      num(n.dst_port);
+      lit(",\"frame\":");
+      num(n.frame);
+      lit(",\"field\":");
+      str(n.field);
+      lit(",\"header\":");
+      str_or_null(n.header);
+      if (!n.http_method.empty() || !n.http_uri.empty()) {
+        lit(",\"http\":{\"method\":");
+        str(n.http_method);
+        lit(",\"uri\":");
+        str(n.http_uri);
+        lit(",\"host\":");
+        str_or_null(n.http_host);
+        lit(",\"user_agent\":");
+        str_or_null(n.http_user_agent);
+        out_->push_back('}');
+      }
+      out_->push_back('}');
+    }
+    lit("}\n");
+  }
+
+ private:
+  void lit(std::string_view s) { out_->append(s); }
+  void str(std::string_view s) { append_json_string(out_, s); }
+  void str_or_null(std::string_view s) {
+    if (s.empty()) lit("null");
+    else str(s);
+  }
+  void num(int64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_->append(buf, end);
+  }
+  void num(uint64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_->append(buf, end);
+  }
+  void num(uint16_t v) { num(static_cast<uint64_t>(v)); }
+  void strings(const std::vector<std::string>& values) {
+    out_->push_back('[');
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out_->push_back(',');
+      str(values[i]);
+    }
+    out_->push_back(']');
+  }
+  void target(const JndiTarget& t) {
+    lit("{\"name\":");
+    str(t.name);
+    lit(",\"scheme\":");
+    str(t.scheme);
+    lit(",\"host\":");
+    str_or_null(t.host);
+    lit(",\"port\":");
+    if (t.port < 0) lit("null");
+    else num(static_cast<int64_t>(t.port));
+    lit(",\"path\":");
+    str(t.path);
+    lit(t.remote ? ",\"remote\":true" : ",\"remote\":false");
+    lit(t.passes_2_15 ? ",\"passes_2_15\":true" : ",\"passes_2_15\":false");
+    lit(t.allowlist_trick ? ",\"allowlist_trick\":true}" : ",\"allowlist_trick\":false}");
+  }
+
+  std::string* out_;
+};
 
 // `value` printed as the member `key` of an object indented by 2 at depth 1.
 void append_member(std::string* out, const char* key, const ordered_json& value) {
@@ -157,6 +289,16 @@ void HuntWriter::begin(const HuntReport& r) {
 
 std::string HuntWriter::format(const Detection& d) const {
   std::string out;
+  format_to(d, &out);
+  return out;
+}
+
+void HuntWriter::format_to(const Detection& d, std::string* to) const {
+  if (format_ == HuntFormat::kJsonl) {  // the hot path: straight into the caller's buffer
+    CompactDetection(to).write(d);
+    return;
+  }
+  std::string out;
   out.reserve(1024 + d.file.size() + 2 * (d.raw.size() + d.resolved.size()));
   switch (format_) {
     case HuntFormat::kJson: {
@@ -167,14 +309,7 @@ std::string HuntWriter::format(const Detection& d) const {
       w.end_object();
       break;
     }
-    case HuntFormat::kJsonl: {
-      JsonWriter w(&out);
-      w.begin_object().key("type").string("detection");
-      write_detection_members(w, d);
-      w.end_object();
-      out += '\n';
-      break;
-    }
+    case HuntFormat::kJsonl: break;  // above
     case HuntFormat::kCsv: {
       const JndiTarget* t = primary_target(d);
       std::vector<std::string> layers;
@@ -210,7 +345,7 @@ std::string HuntWriter::format(const Detection& d) const {
       break;
     }
   }
-  return out;
+  to->append(out);
 }
 
 void HuntWriter::write(std::string_view formatted) {

@@ -25,6 +25,7 @@ class HuntWriter {
       : format_(format), out_(out), color_(color) {}
   void begin(const HuntReport& head);
   std::string format(const Detection& d) const;
+  void format_to(const Detection& d, std::string* out) const;  // appends what format returns
   void write(std::string_view formatted);
   void end(const HuntReport& tail, const HuntTally& tally);
 

@@ -68,6 +68,43 @@ TEST(HuntWriter, JsonlTypesAndInvalidUtf8) {
   EXPECT_EQ(types, (std::vector<std::string>{"detection", "detection", "detection", "error", "summary"}));
 }
 
+// jsonl lines are written without a JSON document; each must still be the
+// compact dump of the detection the json format prints, member for member.
+TEST(HuntWriter, JsonlDetectionIsTheCompactDumpOfTheJsonOne) {
+  HuntReport r = sample();
+  r.detections[0].raw += std::string("\xff\x00tail\x7f\"\\\xe2\x82", 13);  // invalid UTF-8, NUL, escapes
+  r.detections[0].file = "C:\\logs\\a\tb.log";
+  Detection bare;  // every optional member empty: nulls and empty lists
+  bare.line = 18446744073709551615u;
+  r.detections.push_back(bare);
+  Detection wire = r.detections[1];
+  wire.jndi.push_back(wire.jndi.empty() ? JndiTarget{} : wire.jndi.front());
+  wire.jndi.back().port = -1;
+  wire.jndi.back().host = "";
+  wire.jndi.back().allowlist_trick = true;
+  wire.network = NetworkContext{"tcp", "10.0.0.1", "10.0.0.2", 40000, 8080, 7, 1.5, "header", "User-Agent",
+                                "GET", "/x?\u00e9", "", "curl"};
+  r.detections.push_back(wire);
+  wire.network->http_method.clear();
+  wire.network->http_uri.clear();
+  wire.network->header.clear();
+  r.detections.push_back(wire);
+
+  std::ostringstream json_out, jsonl_out;
+  write_hunt(r, HuntFormat::kJson, json_out);
+  write_hunt(r, HuntFormat::kJsonl, jsonl_out);
+  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(json_out.str());
+  std::istringstream in(jsonl_out.str());
+  std::string line;
+  for (const nlohmann::ordered_json& d : doc["detections"]) {
+    nlohmann::ordered_json expected{{"type", "detection"}};
+    for (const auto& [key, value] : d.items()) expected[key] = value;
+    ASSERT_TRUE(std::getline(in, line));
+    EXPECT_EQ(line, expected.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  }
+  EXPECT_EQ(doc["detections"].size(), r.detections.size());
+}
+
 TEST(HuntWriter, CsvQuotesAndNeutralisesFormulas) {
   HuntReport r = sample();
   r.detections[0].file = "=cmd|' /C calc'!A0,x";

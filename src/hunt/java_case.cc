@@ -77,12 +77,18 @@ std::string map_case(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      if (kLower && c >= 'A' && c <= 'Z') c += 'a' - 'A';
-      if (!kLower && c >= 'a' && c <= 'z') c -= 'a' - 'A';
-      out.push_back(static_cast<char>(c));
-      ++i;
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      // A run of ASCII (nearly all text) is copied, then mapped in place.
+      size_t run = i + 1;
+      while (run < text.size() && static_cast<unsigned char>(text[run]) < 0x80) ++run;
+      const size_t at = out.size();
+      out.append(text.data() + i, run - i);
+      for (size_t k = at; k < out.size(); ++k) {
+        char& c = out[k];
+        if (kLower && c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+        if (!kLower && c >= 'a' && c <= 'z') c = static_cast<char>(c - ('a' - 'A'));
+      }
+      i = run;
       continue;
     }
     uint32_t cp;

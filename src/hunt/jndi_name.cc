@@ -1,6 +1,7 @@
 #include "hunt/jndi_name.h"
 
 #include <cstdint>
+#include <utility>
 
 #include "hunt/java_case.h"
 
@@ -72,7 +73,7 @@ class UriParser {
     parse_all();
     uri_.ok = ok_;
     if (!ok_) return JavaUri{};
-    return uri_;
+    return std::move(uri_);  // parse() runs once per parser
   }
 
  private:
@@ -85,16 +86,20 @@ class UriParser {
   size_t scan_char(size_t p, size_t n, char c) const { return (p < n && in_[p] == c) ? p + 1 : p; }
 
   // scan(start, end, err, stop): npos if an `err` char comes before a `stop` char.
+  // (The sets are ASCII without NUL, so a bit test is the same as a search
+  // of the set, without a memchr per character.)
   size_t scan_stop(size_t p, size_t n, std::string_view err, std::string_view stop) const {
+    const Mask err_set = chars(err), stop_set = chars(stop);
     for (; p < n; ++p) {
-      if (err.find(in_[p]) != std::string_view::npos) return std::string_view::npos;
-      if (stop.find(in_[p]) != std::string_view::npos) break;
+      if (match(in_[p], err_set)) return std::string_view::npos;
+      if (match(in_[p], stop_set)) break;
     }
     return p;
   }
 
   size_t scan_stop(size_t p, size_t n, std::string_view stop) const {
-    while (p < n && stop.find(in_[p]) == std::string_view::npos) ++p;
+    const Mask stop_set = chars(stop);
+    while (p < n && !match(in_[p], stop_set)) ++p;
     return p;
   }
 

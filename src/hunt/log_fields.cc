@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -198,7 +199,10 @@ std::optional<Found> iso_search(std::string_view s, size_t limit) {
 std::optional<Found> bracket_search(std::string_view s) {
   size_t limit = std::min(kBracketSearch, s.size());
   for (size_t i = 0; i < limit; ++i) {
-    if (s[i] != '[' || i + 27 > s.size()) continue;
+    const void* open = std::memchr(s.data() + i, '[', limit - i);  // the next '[' to try
+    if (open == nullptr) break;
+    i = static_cast<size_t>(static_cast<const char*>(open) - s.data());
+    if (i + 27 > s.size()) continue;
     Stamp t;
     t.day = num(s, i + 1, 2);
     t.month = month(s, i + 4);
@@ -361,7 +365,13 @@ bool is_address_list(std::string_view v) {
 // "X-Forwarded-For: 1.2.3.4, 5.6.7.8" (or '=' / '":"'), any case.
 std::string xff_header(std::string_view line) {
   static constexpr std::string_view kName = "x-forwarded-for";
-  for (size_t i = 0; i + kName.size() < line.size(); ++i) {
+  // The name's second byte is '-': only the bytes before a '-' (found with
+  // memchr, in order) can start it.
+  for (const char* dash = static_cast<const char*>(std::memchr(line.data(), '-', line.size())); dash != nullptr;
+       dash = static_cast<const char*>(std::memchr(dash + 1, '-', line.data() + line.size() - dash - 1))) {
+    if (dash == line.data()) continue;
+    const size_t i = static_cast<size_t>(dash - line.data()) - 1;
+    if (i + kName.size() >= line.size()) break;
     if ((line[i] | 0x20) != 'x') continue;
     bool match = true;
     for (size_t j = 0; j < kName.size() && match; ++j) match = (line[i + j] | 0x20) == kName[j];

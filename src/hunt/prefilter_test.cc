@@ -189,6 +189,31 @@ TEST(PrefilterTest, SimdAgreesWithScalar) {
   }
 }
 
+// "ke" starts a trigger only after [048AEIMQUYcgkosw] inside a mixed base64
+// run; the SIMD paths test the byte before it with a superset: every byte
+// before a "ke", at every alignment, must give the scalar answer.
+TEST(PrefilterTest, SimdAgreesWithScalarOnBase64Ke) {
+  std::mt19937 rng(11);
+  const std::string base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
+  for (int round = 0; round < 3000; ++round) {
+    std::string s(1 + rng() % 200, 'A');
+    for (char& c : s) c = base64[rng() % base64.size()];
+    for (int k = 0; k < 4; ++k) {  // "ke" after any byte at all
+      size_t at = 1 + rng() % s.size();
+      s.insert(at, std::string(1, static_cast<char>(rng() % 256)) + "ke");
+    }
+    if (round % 2) s[rng() % s.size()] = ' ';
+    for (size_t from = 0; from < s.size(); from += 1 + rng() % 70) {
+      size_t want = find_trigger_scalar(s, from);
+      for (SimdLevel level : {SimdLevel::kSse2, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+        if (simd_level_available(level)) {
+          ASSERT_EQ(find_trigger_with(level, s, from), want) << static_cast<int>(level) << ": " << s << " from " << from;
+        }
+      }
+    }
+  }
+}
+
 TEST(PrefilterTest, CountNewlines) {
   EXPECT_EQ(count_newlines(""), 0u);
   EXPECT_EQ(count_newlines("\n"), 1u);

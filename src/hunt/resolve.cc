@@ -34,8 +34,8 @@ Resolution resolve(std::string_view text, const LookupEnvironment& env, const Ev
   if (start == std::string_view::npos) start = text.size();
   while (start > 0 && text[start - 1] == '$') --start;
   std::string_view prefix = text.substr(0, start);
-  Evaluation subst = evaluate_lookups_in(text, start, EvalPath::kSubstitute, env, limits);
-  Evaluation message = evaluate_lookups_in(text, start, EvalPath::kMessage, env, limits);
+  Evaluation subst, message;
+  evaluate_both_paths_in(text, start, env, limits, &subst, &message);
   if (subst.outcome == EvalOutcome::kCompleted) subst.output.insert(0, prefix);
   if (message.outcome == EvalOutcome::kCompleted) message.output.insert(0, prefix);
 

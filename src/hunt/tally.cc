@@ -35,10 +35,18 @@ void HuntTally::add(const Detection& d) {
   ++attempts_;
   if (d.verdict != Verdict::kInert) ++effective_;
   if (!d.source_ip.empty()) ++sources_[d.source_ip];
-  std::set<std::string> hosts;
-  for (const JndiTarget& t : d.jndi)
-    if (t.remote && !t.host.empty() && hosts.insert(t.host).second) ++hosts_[t.host];
-  ++verdicts_[std::string(verdict_name(d.verdict))];
+  // Each host once per detection (a detection names few targets: a list, no set to allocate).
+  std::vector<const std::string*> hosts;
+  for (const JndiTarget& t : d.jndi) {
+    if (!t.remote || t.host.empty()) continue;
+    if (std::any_of(hosts.begin(), hosts.end(), [&](const std::string* h) { return *h == t.host; })) continue;
+    hosts.push_back(&t.host);
+    ++hosts_[t.host];
+  }
+  // The key is copied into the map only when new: no string built per detection.
+  static thread_local std::string verdict;
+  verdict.assign(verdict_name(d.verdict));
+  ++verdicts_[verdict];
   if (is_iso_timestamp(d.timestamp)) widen(d.timestamp, &first_seen_, &last_seen_);
   if (!keep_iocs_) return;
 

@@ -66,8 +66,8 @@ void HuntRun::run(hunt::HuntWriter& writer, hunt::HuntReport* rep, hunt::HuntWri
       };
       auto take = [&](hunt::Detection&& d) {
         mine.add(d);
-        chunk += writer.format(d);
-        if (copy) copy_chunk += copy->format(d);
+        writer.format_to(d, &chunk);
+        if (copy) copy->format_to(d, &copy_chunk);
         if (chunk.size() + copy_chunk.size() >= (64u << 10)) flush();
       };
       results[i] = hunt_input(inputs_[i].path, options_.input, take);
