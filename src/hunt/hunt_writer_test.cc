@@ -72,7 +72,7 @@ TEST(HuntWriter, JsonlTypesAndInvalidUtf8) {
 // compact dump of the detection the json format prints, member for member.
 TEST(HuntWriter, JsonlDetectionIsTheCompactDumpOfTheJsonOne) {
   HuntReport r = sample();
-  r.detections[0].raw += std::string("\xff\x00tail\x7f\"\\\xe2\x82", 13);  // invalid UTF-8, NUL, escapes
+  r.detections[0].raw += std::string("\xff\x00tail\x7f\"\\\xe2\x82", 11);  // invalid UTF-8, NUL, escapes
   r.detections[0].file = "C:\\logs\\a\tb.log";
   Detection bare;  // every optional member empty: nulls and empty lists
   bare.line = 18446744073709551615u;
