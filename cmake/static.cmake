@@ -35,6 +35,7 @@ set_target_properties(fmt::fmt PROPERTIES INTERFACE_COMPILE_DEFINITIONS FMT_HEAD
 
 # NSS functions replaced at link time (see src/core/static_nss.cc).
 set(L4S_STATIC_WRAPPED getaddrinfo freeaddrinfo getnameinfo getservbyname getservbyport_r
+    gethostbyname getnetbyname_r getprotobyname_r
     getpwuid getpwuid_r getpwnam getpwnam_r getgrgid getgrgid_r getgrnam getgrnam_r)
 
 find_library(L4S_CARES_LIB cares REQUIRED)

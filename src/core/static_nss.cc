@@ -330,6 +330,42 @@ int __wrap_getservbyport_r(int, const char*, servent*, char*, size_t, servent** 
   return ENOENT;
 }
 
+// libpcap's filter compiler (pcap_compile: "host NAME", "net NAME", "proto
+// NAME") asks these; names in filters are not supported, numbers and
+// libpcap's own protocol keywords are.
+hostent* __wrap_gethostbyname(const char*) {
+  h_errno = HOST_NOT_FOUND;
+  return nullptr;
+}
+int __wrap_getnetbyname_r(const char*, netent*, char*, size_t, netent** result, int* h_errnop) {
+  *result = nullptr;
+  if (h_errnop) *h_errnop = HOST_NOT_FOUND;
+  return ENOENT;
+}
+int __wrap_getprotobyname_r(const char* name, protoent* pe, char* buf, size_t buflen, protoent** result) {
+  static const struct {
+    const char* name;
+    int proto;
+  } kProtos[] = {{"ip", 0}, {"icmp", 1}, {"igmp", 2}, {"tcp", 6}, {"udp", 17}, {"ipv6", 41}, {"gre", 47},
+                 {"esp", 50}, {"ah", 51}, {"icmpv6", 58}, {"ipv6-icmp", 58}, {"sctp", 132}};
+  *result = nullptr;
+  for (const auto& p : kProtos)
+    if (strcasecmp(name, p.name) == 0) {
+      size_t n = strlen(p.name) + 1;
+      if (buflen < n + sizeof(char*)) return ERANGE;
+      memcpy(buf, p.name, n);
+      size_t off = (n + alignof(char*) - 1) / alignof(char*) * alignof(char*);
+      if (off + sizeof(char*) > buflen) return ERANGE;
+      pe->p_name = buf;
+      pe->p_aliases = reinterpret_cast<char**>(buf + off);
+      pe->p_aliases[0] = nullptr;
+      pe->p_proto = p.proto;
+      *result = pe;
+      return 0;
+    }
+  return ENOENT;
+}
+
 // ---------- users and groups ----------
 
 namespace {
