@@ -6,7 +6,7 @@
 #   hunt of a generated log, plain and gzip/bzip2/xz/zstd, a zip of them, and
 #        gzip on stdin (ISA-L's streaming inflater)
 #   scan --processes with /proc mounted in a private mount namespace
-#   user names without /etc/passwd (numbers) and with one (names)
+#   probe by host name (libcurl through the wrapped getaddrinfo), no /etc
 # Findings and detections JSON are compared with tool/host/timestamps/timings
 # removed.
 #
@@ -136,11 +136,25 @@ else
   echo "skip: scan --processes (unshare -m not permitted here)"
 fi
 
-# ---- NSS replacements: names from the chroot's own /etc, else numbers ----
-# fix --dry-run is not needed: the unit test (core/accounts_test) covers the
-# parser; here the static binary's getaddrinfo must resolve localhost and
-# numeric hosts without any file, and fail cleanly on a name with no DNS.
-chroot "$root" /log4shield probe --help >/dev/null 2>&1 || fail "probe --help in the chroot"
+# ---- host names without NSS (users and groups: core/accounts_test) ----
+# probe through libcurl (threaded resolver -> the wrapped getaddrinfo) with
+# no /etc at all: "localhost" and a numeric host reach a loopback HTTP server,
+# a name without DNS is unreachable, not a crash.
+port=$((20000 + RANDOM % 20000))
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$scratch" >/dev/null 2>&1 &
+httpd=$!
+sleep 1
+chroot "$root" /log4shield probe --db /probe.db --wait 0 --timeout 5 \
+  "http://localhost:$port/" "http://127.0.0.1:$port/" "http://no-such-host.invalid:$port/" \
+  >"$scratch/probe.out" 2>&1
+rc=$?
+kill "$httpd" 2>/dev/null; wait "$httpd" 2>/dev/null
+rm -f "$root/probe.db"
+if [ "$(grep -c 'HTTP 200' "$scratch/probe.out")" -ne 2 ] || ! grep -q 'invalid.*UNREACHABLE' "$scratch/probe.out"; then
+  fail "probe by name in the chroot (exit $rc): $(tail -c 400 "$scratch/probe.out")"
+else
+  echo "ok: probe localhost and 127.0.0.1 answered, an unknown name unreachable (exit $rc)"
+fi
 
 if [ "$fails" -ne 0 ]; then
   echo "$fails failure(s); outputs in $scratch"
