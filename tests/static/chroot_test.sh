@@ -7,6 +7,7 @@
 #        gzip on stdin (ISA-L's streaming inflater)
 #   scan --processes with /proc mounted in a private mount namespace
 #   probe by host name (libcurl through the wrapped getaddrinfo), no /etc
+#   fleet import on SQLite, and on PostgreSQL at localhost (libpq)
 # Findings and detections JSON are compared with tool/host/timestamps/timings
 # removed.
 #
@@ -154,6 +155,37 @@ if [ "$(grep -c 'HTTP 200' "$scratch/probe.out")" -ne 2 ] || ! grep -q 'invalid.
   fail "probe by name in the chroot (exit $rc): $(tail -c 400 "$scratch/probe.out")"
 else
   echo "ok: probe localhost and 127.0.0.1 answered, an unknown name unreachable (exit $rc)"
+fi
+
+# ---- fleet on SQLite and on PostgreSQL by host name (libpq through the
+# wrapped getaddrinfo and getpwuid), from the chroot ----
+cp "$scratch/scan_jars.static.json" "$root/web01.json"
+if chroot "$root" /log4shield fleet import --db /fleet.db /web01.json >"$scratch/fleet_sqlite.out" 2>&1; then
+  echo "ok: fleet import on SQLite"
+else
+  fail "fleet import on SQLite: $(tail -c 300 "$scratch/fleet_sqlite.out")"
+fi
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)
+if [ -n "$pgbin" ] && id postgres >/dev/null 2>&1; then
+  pg=$scratch/pg pgport=$((20000 + RANDOM % 20000))
+  mkdir -p "$pg" && chown postgres "$pg"
+  if su postgres -c "$pgbin/initdb -D $pg/data -A trust -U postgres >/dev/null && $pgbin/pg_ctl -D $pg/data -o '-p $pgport -k $pg -c listen_addresses=127.0.0.1' -l $pg/log -w start >/dev/null"; then
+    url=postgresql://postgres@localhost:$pgport/postgres
+    chroot "$root" /log4shield fleet import --db "$url" /web01.json >"$scratch/fleet_pg.out" 2>&1
+    rc=$?
+    # status exits 1 when a host is exposed (web01 is)
+    chroot "$root" /log4shield fleet status --db "$url" --format json >"$scratch/fleet_pg.json" 2>>"$scratch/fleet_pg.out"
+    su postgres -c "$pgbin/pg_ctl -D $pg/data -m fast -w stop" >/dev/null
+    if [ "$rc" -eq 0 ] && grep -q '"hosts_exposed": 1' "$scratch/fleet_pg.json"; then
+      echo "ok: fleet import and status on PostgreSQL at localhost"
+    else
+      fail "fleet on PostgreSQL (exit $rc): $(tail -c 300 "$scratch/fleet_pg.out")"
+    fi
+  else
+    echo "skip: fleet on PostgreSQL (initdb or pg_ctl failed)"
+  fi
+else
+  echo "skip: fleet on PostgreSQL (no PostgreSQL server binaries)"
 fi
 
 if [ "$fails" -ne 0 ]; then
