@@ -91,6 +91,9 @@ Status configure(struct archive* a) {
       archive_read_support_filter_lz4,  archive_read_support_filter_compress,
   };
   for (auto* f : filters) {
+    // A libarchive without liblz4 (the static release build) would run the
+    // external lz4 program instead: leave lz4 out there.
+    if (f == archive_read_support_filter_lz4 && archive_liblz4_version() == nullptr) continue;
     if (f(a) != ARCHIVE_OK) return Status::failure(error_of(a, "filter setup failed"));
   }
   if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
