@@ -184,6 +184,16 @@ TEST_F(FollowKill, SigkillDuringWritesAndRotationsLosesAndRepeatsNothing) {
   std::multiset<std::string> batch_tags = tags_of(batch.out);
   ASSERT_EQ(std::set<std::string>(batch_tags.begin(), batch_tags.end()), written);  // the logs hold every line
   std::multiset<std::string> followed = tags_of(read_all(out));
+  // Every output line is whole JSON: a line cut by a kill and not repaired
+  // glues the next detection to it, and that one is then lost to readers.
+  {
+    std::istringstream in(read_all(out));
+    std::string line;
+    int unreadable = 0;
+    while (std::getline(in, line))
+      if (nlohmann::json::parse(line, nullptr, false).is_discarded()) ++unreadable;
+    EXPECT_EQ(unreadable, 0) << "output lines that are not JSON";
+  }
   std::vector<std::string> missing, repeated;
   for (const std::string& t : written)
     if (followed.count(t) == 0) missing.push_back(t);

@@ -59,7 +59,7 @@ int run_follow(const std::vector<std::string>& paths, const std::string& output,
   int out_fd = STDOUT_FILENO;
   bool out_is_file = false;
   if (!output.empty() && output != "-") {
-    out_fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    out_fd = follow::open_follow_output(output);
     if (out_fd < 0) {
       std::cerr << "log4shield hunt: cannot open " << output << ": " << std::strerror(errno) << "\n";
       return kExitIncomplete;

@@ -831,10 +831,22 @@ Status repair_output_tail(int fd) {
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return {};
   off_t pos = st.st_size;
   char c = 0;
-  while (pos > 0 && ::pread(fd, &c, 1, pos - 1) == 1 && c != '\n') --pos;
+  for (; pos > 0; --pos) {
+    ssize_t r = ::pread(fd, &c, 1, pos - 1);
+    if (r < 0 && errno == EINTR) {
+      ++pos;
+      continue;
+    }
+    if (r != 1) return Status::failure(std::string("cannot read the output back: ") + std::strerror(r < 0 ? errno : EIO));
+    if (c == '\n') break;
+  }
   if (pos == st.st_size) return {};
   if (::ftruncate(fd, pos) != 0) return Status::failure(std::string("ftruncate: ") + std::strerror(errno));
   return {};
+}
+
+int open_follow_output(const std::string& path) {
+  return ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
 }  // namespace l4s::follow

@@ -140,7 +140,13 @@ class Follower {
 };
 
 // Cuts an incomplete last line (a write cut short by a kill) off an output
-// file, so the next line does not run into it.
+// file, so the next line does not run into it. `fd` must be readable (an
+// error otherwise): open it with open_follow_output.
 Status repair_output_tail(int fd);
+
+// Opens (creates) the JSONL output of hunt --follow for appending, readable
+// too so that repair_output_tail can see its last line; -1 and errno on
+// failure.
+int open_follow_output(const std::string& path);
 
 }  // namespace l4s::follow

@@ -555,5 +555,42 @@ TEST_F(FollowerTest, PollingAloneFollowsToo) {
   EXPECT_EQ(tags(), Tags{"q1"});
 }
 
+// A SIGKILL inside write() can leave a detection cut at a page boundary
+// (the kernel stops between pages for a fatal signal). The next run must cut
+// it off before appending, with the output opened as hunt --follow opens it;
+// else the next detection is glued to it and both lines are unreadable
+// (the e2e SIGKILL test's "1 lines never reported").
+TEST(RepairOutputTail, CutsAPartialLastLineOfTheOutputAsOpenedForFollow) {
+  const std::string path = std::string(L4S_TEST_TMP) + "/repair_output_tail.jsonl";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << "{\"a\":1}\n{\"b\":";
+  }
+  int fd = open_follow_output(path);
+  ASSERT_GE(fd, 0);
+  Status st = repair_output_tail(fd);
+  EXPECT_TRUE(st.ok()) << st.error();
+  ASSERT_EQ(::write(fd, "{\"c\":3}\n", 8), 8);
+  ::close(fd);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  EXPECT_EQ(s.str(), "{\"a\":1}\n{\"c\":3}\n");
+}
+
+// Where the output cannot be read back, the repair says so (it used to
+// return success without looking: pread on an O_WRONLY descriptor fails).
+TEST(RepairOutputTail, ReportsAnOutputItCannotRead) {
+  const std::string path = std::string(L4S_TEST_TMP) + "/repair_output_tail_wronly.jsonl";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << "{\"a\":1}\n{\"b\":";
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_FALSE(repair_output_tail(fd).ok());
+  ::close(fd);
+}
+
 }  // namespace
 }  // namespace l4s::follow
