@@ -50,7 +50,8 @@ std::string full_time(const std::string& t) { return t.size() == 10 ? t + "T00:0
 TokenInfo info_of(const Row& r) {
   TokenInfo t;
   t.name = r[0].value_or("");
-  t.role = role_from_string(r[1].value_or("")).ok() ? *role_from_string(r[1].value_or("")) : Role::kRead;
+  auto role = role_from_string(r[1].value_or(""));
+  t.role = role.ok() ? *role : Role::kRead;
   t.hosts = r[2].value_or("*");
   t.created = r[3].value_or("");
   t.expires = r[4].value_or("");

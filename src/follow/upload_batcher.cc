@@ -87,7 +87,11 @@ Status UploadBatcher::save_state(const State& s) const {
 Status UploadBatcher::keep_range(uint64_t from, uint64_t to) {
   auto lines = read_range(options_.output, from, to);
   if (!lines.ok()) return Status::failure(lines.error());
-  upload::Report report{batch_report(*lines, options_.host, options_.output, from, to), options_.host, "hunt"};
+  return keep_lines(from, to, *lines);
+}
+
+Status UploadBatcher::keep_lines(uint64_t from, uint64_t to, const std::string& lines) {
+  upload::Report report{batch_report(lines, options_.host, options_.output, from, to), options_.host, "hunt"};
   auto kept = outbox_.keep(report);
   if (!kept.ok()) return Status::failure(kept.error());
   ++batches_;
@@ -128,26 +132,27 @@ Status UploadBatcher::cut() {
   if (device != state_.device || inode != state_.inode || *size < state_.from)
     state_ = State{device, inode, 0, 0};  // rotated or truncated: its new content starts at 0
   while (state_.from < *size) {
-    uint64_t to = std::min<uint64_t>(*size, state_.from + options_.max_batch_bytes);
-    if (to < *size) {
-      // End on a whole line: back to the last newline in range, or on to the
-      // next one for a line longer than a batch.
-      auto piece = read_range(options_.output, state_.from, to);
-      if (!piece.ok()) return Status::failure(piece.error());
-      const size_t nl = piece->rfind('\n');
+    // Read the range once; end it on a whole line: back to the last newline
+    // in it, or on to the next one for a line longer than a batch.
+    const uint64_t limit = std::min<uint64_t>(*size, state_.from + options_.max_batch_bytes);
+    auto lines = read_range(options_.output, state_.from, limit);
+    if (!lines.ok()) return Status::failure(lines.error());
+    if (limit < *size) {
+      const size_t nl = lines->rfind('\n');
       if (nl != std::string::npos) {
-        to = state_.from + nl + 1;
+        lines->resize(nl + 1);
       } else {
-        auto rest = read_range(options_.output, to, *size);
+        auto rest = read_range(options_.output, limit, *size);
         if (!rest.ok()) return Status::failure(rest.error());
         const size_t next = rest->find('\n');
-        to = next == std::string::npos ? *size : to + next + 1;
+        lines->append(*rest, 0, next == std::string::npos ? rest->size() : next + 1);
       }
     }
+    const uint64_t to = state_.from + lines->size();
     State pending = state_;
     pending.to = to;
     if (Status saved = save_state(pending); !saved.ok()) return saved;
-    if (Status kept = keep_range(pending.from, to); !kept.ok()) return kept;
+    if (Status kept = keep_lines(pending.from, to, *lines); !kept.ok()) return kept;
     state_.from = to;
     state_.to = to;
     if (Status saved = save_state(state_); !saved.ok()) return saved;

@@ -71,7 +71,8 @@ class UploadBatcher {
   };
   Result<State> load_state() const;
   Status save_state(const State& s) const;
-  Status keep_range(uint64_t from, uint64_t to);
+  Status keep_range(uint64_t from, uint64_t to);  // reads the range, then keep_lines
+  Status keep_lines(uint64_t from, uint64_t to, const std::string& lines);
   void loop();
 
   UploadBatcherOptions options_;
